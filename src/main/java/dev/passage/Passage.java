@@ -1,0 +1,65 @@
+package dev.passage;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Entry point. {@code java -jar passage.jar --resources DIR [--config FILE]} runs standalone on a
+ * folder of Gateway API YAML. Settings come from reference.conf, then an optional --config file,
+ * then -D system properties.
+ */
+public final class Passage {
+  private Passage() {}
+
+  public static void main(String[] args) throws Exception {
+    Path resources = null;
+    Path configFile = null;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--resources" -> resources = Path.of(value(args, ++i, "--resources"));
+        case "--config" -> configFile = Path.of(value(args, ++i, "--config"));
+        case "-h", "--help" -> {
+          usage();
+          return;
+        }
+        default -> {
+          System.err.println("unknown argument: " + args[i]);
+          usage();
+          System.exit(2);
+        }
+      }
+    }
+    if (resources == null) {
+      System.err.println("--resources DIR is required: Passage runs standalone on a folder of Gateway API YAML.\n"
+          + "(Kubernetes mode, watching the API server, is not built yet.)");
+      usage();
+      System.exit(2);
+    }
+    if (!Files.isDirectory(resources)) {
+      System.err.println("resources folder not found: " + resources.toAbsolutePath());
+      System.exit(2);
+    }
+    Config config = ConfigFactory.load();
+    if (configFile != null) {
+      config = ConfigFactory.systemProperties()
+          .withFallback(ConfigFactory.parseFile(configFile.toFile()))
+          .withFallback(ConfigFactory.load()).resolve();
+    }
+    PassageNode node = PassageNode.standalone(config, resources);
+    Runtime.getRuntime().addShutdownHook(new Thread(node::close, "passage-shutdown"));
+  }
+
+  private static String value(String[] args, int i, String flag) {
+    if (i >= args.length) {
+      System.err.println(flag + " needs a value");
+      System.exit(2);
+    }
+    return args[i];
+  }
+
+  private static void usage() {
+    System.err.println("usage: java -jar target/passage.jar --resources DIR [--config FILE]");
+  }
+}

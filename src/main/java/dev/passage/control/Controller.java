@@ -1,0 +1,111 @@
+package dev.passage.control;
+
+import dev.passage.resources.GatewayClassView;
+import dev.passage.resources.GatewayView;
+import dev.passage.resources.Kind;
+import dev.passage.resources.NamespacedName;
+import dev.passage.resources.ObjectKey;
+import dev.passage.resources.ResourceEvent;
+import dev.passage.resources.ResourceIndex;
+import dev.passage.rules.GatewayRules;
+import dev.passage.rules.RulesSettings;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * Receives the sources' events, keeps the snapshot of every object, and keeps one Gateway actor
+ * per served Gateway and one Route actor per TLSRoute. Each batch of events makes a new snapshot,
+ * which goes to every Gateway actor first and then to every Route actor.
+ */
+public final class Controller extends AbstractBehavior<Controller.Command> {
+  public sealed interface Command {}
+
+  public record Events(List<ResourceEvent> events) implements Command {}
+
+  private final RulesSettings settings;
+  private final PassageState state;
+  private final ActorRef<TablePublisher.Command> publisher;
+  private final Map<ObjectKey, ActorRef<GatewayActor.Command>> gateways = new TreeMap<>();
+  private final Map<ObjectKey, ActorRef<RouteActor.Command>> routes = new TreeMap<>();
+  private ResourceIndex index = ResourceIndex.EMPTY;
+  private boolean synced;
+  private long spawned;
+
+  public static Behavior<Command> create(RulesSettings settings, PassageState state,
+                                         ActorRef<TablePublisher.Command> publisher) {
+    return Behaviors.setup(ctx -> new Controller(ctx, settings, state, publisher));
+  }
+
+  private Controller(ActorContext<Command> ctx, RulesSettings settings, PassageState state,
+                     ActorRef<TablePublisher.Command> publisher) {
+    super(ctx);
+    this.settings = settings;
+    this.state = state;
+    this.publisher = publisher;
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder().onMessage(Events.class, this::onEvents).build();
+  }
+
+  private Behavior<Command> onEvents(Events batch) {
+    index = index.apply(batch.events());
+    boolean firstSync = !synced && batch.events().stream().anyMatch(e -> e instanceof ResourceEvent.Synced);
+    synced |= firstSync;
+
+    for (ResourceEvent e : batch.events()) {
+      if (e.key() != null && e.key().kind() == Kind.GATEWAY_CLASS) updateClassStatus(e.key());
+    }
+    Set<ObjectKey> served = index.gateways().stream()
+        .filter(g -> GatewayRules.isServedBy(g, index, settings))
+        .map(GatewayView::key).collect(Collectors.toSet());
+    reconcileChildren(gateways, served, key -> GatewayActor.create(key, settings, state, publisher), "gateway-");
+    Set<ObjectKey> routeKeys = index.all(Kind.TLS_ROUTE).stream().map(r -> r.key()).collect(Collectors.toSet());
+    reconcileChildren(routes, routeKeys, key -> RouteActor.create(key, settings, state), "route-");
+
+    Map<NamespacedName, ActorRef<GatewayActor.Command>> byName = new HashMap<>();
+    gateways.forEach((k, ref) -> byName.put(k.ref(), ref));
+    Map<NamespacedName, ActorRef<GatewayActor.Command>> gatewayRefs = Map.copyOf(byName);
+    GatewayActor.IndexChanged changed = new GatewayActor.IndexChanged(index);
+    gateways.values().forEach(g -> g.tell(changed));
+    RouteActor.Evaluate evaluate = new RouteActor.Evaluate(index, gatewayRefs);
+    routes.values().forEach(r -> r.tell(evaluate));
+    if (firstSync) {
+      publisher.tell(new TablePublisher.AwaitFirst(gatewayRefs.keySet(), index.version()));
+    }
+    return this;
+  }
+
+  private void updateClassStatus(ObjectKey key) {
+    index.get(key).map(GatewayClassView.class::cast)
+        .filter(gc -> settings.controllerName().equals(gc.controllerName()))
+        .ifPresentOrElse(gc -> state.putStatus(key, GatewayRules.classStatus(gc)), () -> state.removeStatus(key));
+  }
+
+  private <T> void reconcileChildren(Map<ObjectKey, ActorRef<T>> children, Set<ObjectKey> wanted,
+                                     java.util.function.Function<ObjectKey, Behavior<T>> behavior, String prefix) {
+    children.entrySet().removeIf(e -> {
+      if (wanted.contains(e.getKey())) return false;
+      getContext().stop(e.getValue());
+      getContext().getLog().info("stopped tracking {}", e.getKey());
+      return true;
+    });
+    for (ObjectKey key : wanted) {
+      if (!children.containsKey(key)) {
+        children.put(key, getContext().spawn(behavior.apply(key), prefix + (++spawned)));
+        getContext().getLog().debug("tracking {}", key);
+      }
+    }
+  }
+}

@@ -1,0 +1,84 @@
+package dev.passage.control;
+
+import dev.passage.resources.ObjectKey;
+import dev.passage.table.BindAddress;
+import dev.passage.table.RouteTable;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Extension;
+import org.apache.pekko.actor.typed.ExtensionId;
+
+/**
+ * What the control plane shares with the data plane and the management routes, one per
+ * ActorSystem: the current route table (one reference, swapped whole), every computed status,
+ * and what readiness needs. Written by actors, read by connections and HTTP requests.
+ */
+public final class PassageState implements Extension {
+  private final AtomicReference<RouteTable> table = new AtomicReference<>(RouteTable.EMPTY);
+  private final Map<ObjectKey, Object> statuses = new ConcurrentSkipListMap<>();
+  private final Map<BindAddress, String> bindings = new ConcurrentHashMap<>();
+  private volatile boolean tableReady;
+
+  public static final class Id extends ExtensionId<PassageState> {
+    @Override
+    public PassageState createExtension(ActorSystem<?> system) {
+      return new PassageState();
+    }
+  }
+
+  private static final Id ID = new Id();
+
+  public static PassageState get(ActorSystem<?> system) {
+    return ID.apply(system);
+  }
+
+  public RouteTable table() {
+    return table.get();
+  }
+
+  void publish(RouteTable next) {
+    table.set(next);
+  }
+
+  public void putStatus(ObjectKey key, Object status) {
+    statuses.put(key, status);
+  }
+
+  public void removeStatus(ObjectKey key) {
+    statuses.remove(key);
+  }
+
+  public Map<ObjectKey, Object> statuses() {
+    return new TreeMap<>(statuses);
+  }
+
+  /** state: "binding", "bound", or "failed: why". */
+  public void bindingState(BindAddress address, String state) {
+    bindings.put(address, state);
+  }
+
+  public void bindingRemoved(BindAddress address) {
+    bindings.remove(address);
+  }
+
+  public Map<BindAddress, String> bindings() {
+    return new TreeMap<>(bindings);
+  }
+
+  void markTableReady() {
+    tableReady = true;
+  }
+
+  public boolean tableReady() {
+    return tableReady;
+  }
+
+  /** Ready: the first table is built and no listener is still being bound. */
+  public boolean ready() {
+    return tableReady && bindings.values().stream().noneMatch("binding"::equals);
+  }
+}

@@ -1,0 +1,33 @@
+package dev.passage.ops;
+
+import dev.passage.resources.ObjectKey;
+import dev.passage.table.BindAddress;
+import dev.passage.table.GatewayTable;
+import dev.passage.table.RouteTable;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The documents the management routes serve, as plain values for the JSON mapper. */
+public final class Documents {
+  private Documents() {}
+
+  /** One object's status, in the shape Kubernetes would store it under .status. */
+  public record ObjectStatus(String kind, String namespace, String name, Object status) {}
+
+  public record Routes(boolean ready, Map<String, String> listeners, List<GatewayTable> gateways) {}
+
+  public static List<ObjectStatus> statuses(Map<ObjectKey, Object> statuses) {
+    List<ObjectStatus> out = new ArrayList<>();
+    statuses.forEach((k, v) -> out.add(new ObjectStatus(k.kind().kindName(),
+        k.namespace().isEmpty() ? null : k.namespace(), k.name(), v)));
+    return out;
+  }
+
+  public static Routes routes(boolean ready, RouteTable table, Map<BindAddress, String> bindings) {
+    Map<String, String> listeners = new LinkedHashMap<>();
+    bindings.forEach((k, v) -> listeners.put(k.toString(), v));
+    return new Routes(ready, listeners, new ArrayList<>(table.gateways().values()));
+  }
+}

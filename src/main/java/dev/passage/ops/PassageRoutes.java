@@ -1,0 +1,36 @@
+package dev.passage.ops;
+
+import dev.passage.control.PassageState;
+import org.apache.pekko.actor.ExtendedActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.management.javadsl.ManagementRouteProvider;
+import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
+
+/**
+ * Passage's own read-only management routes: GET /passage/routes (the current route table and
+ * the listeners' bindings) and GET /passage/status (every computed status), both JSON.
+ * Registered under pekko.management.http.routes in reference.conf.
+ */
+public final class PassageRoutes extends AllDirectives implements ManagementRouteProvider {
+  private final PassageState state;
+
+  public PassageRoutes(ExtendedActorSystem system) {
+    this.state = PassageState.get(Adapter.toTyped(system));
+  }
+
+  @Override
+  public Route routes(ManagementRouteProviderSettings settings) {
+    return pathPrefix("passage", () -> get(() -> concat(
+        path("routes", () -> complete(json(Documents.routes(state.ready(), state.table(), state.bindings())))),
+        path("status", () -> complete(json(Documents.statuses(state.statuses())))))));
+  }
+
+  private static org.apache.pekko.http.javadsl.model.HttpResponse json(Object document) {
+    return org.apache.pekko.http.javadsl.model.HttpResponse.create()
+        .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, Json.JSON.writeValueAsString(document)));
+  }
+}

@@ -1,0 +1,43 @@
+package dev.passage.proxy;
+
+import dev.passage.rules.ResolvedBackend;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.random.RandomGenerator;
+
+/**
+ * The weighted choice of a backendRef, then the order in which to try its endpoints. Weights are
+ * shares of connections: an invalid backend, or one without ready endpoints, keeps its share and
+ * that share of connections is rejected; weight 0 receives nothing.
+ */
+public final class BackendChoice {
+  private BackendChoice() {}
+
+  public sealed interface Outcome {}
+
+  /** endpoints in the order to try: first choice first, the others after it as fall-backs. */
+  public record Connect(ResolvedBackend backend, List<ResolvedBackend.Endpoint> endpoints) implements Outcome {}
+
+  public record Reject(String reason) implements Outcome {}
+
+  public static Outcome choose(List<ResolvedBackend> backends, RandomGenerator random) {
+    long total = 0;
+    for (ResolvedBackend b : backends) total += Math.max(0, b.weight());
+    if (total == 0) return new Reject(backends.isEmpty() ? "route has no backends" : "every backend has weight 0");
+    long pick = random.nextLong(total);
+    ResolvedBackend chosen = null;
+    for (ResolvedBackend b : backends) {
+      pick -= Math.max(0, b.weight());
+      if (pick < 0) {
+        chosen = b;
+        break;
+      }
+    }
+    if (!chosen.valid()) return new Reject("backend " + chosen.name() + ": " + chosen.failureMessage());
+    if (chosen.endpoints().isEmpty()) return new Reject("backend " + chosen.name() + " has no ready endpoints");
+    List<ResolvedBackend.Endpoint> order = new ArrayList<>(chosen.endpoints());
+    if (order.size() > 1) Collections.shuffle(order, new java.util.Random(random.nextLong()));
+    return new Connect(chosen, order);
+  }
+}

@@ -1,0 +1,28 @@
+package dev.passage.resources;
+
+/** The kinds of object Passage reads, whatever their API version. */
+public enum Kind {
+  GATEWAY_CLASS("GatewayClass", false),
+  GATEWAY("Gateway", true),
+  TLS_ROUTE("TLSRoute", true),
+  REFERENCE_GRANT("ReferenceGrant", true),
+  SERVICE("Service", true),
+  ENDPOINT_SLICE("EndpointSlice", true),
+  NAMESPACE("Namespace", false);
+
+  private final String kindName;
+  private final boolean namespaced;
+
+  Kind(String kindName, boolean namespaced) {
+    this.kindName = kindName;
+    this.namespaced = namespaced;
+  }
+
+  public String kindName() {
+    return kindName;
+  }
+
+  public boolean namespaced() {
+    return namespaced;
+  }
+}

@@ -1,0 +1,18 @@
+package dev.passage.resources;
+
+import java.time.Instant;
+import java.util.Map;
+
+/** The metadata the rules use. creationTimestamp orders routes and listeners of equal specificity. */
+public record Meta(String namespace, String name, long generation, Instant creationTimestamp,
+                   Map<String, String> labels) {
+  public Meta {
+    namespace = namespace == null ? "" : namespace;
+    labels = labels == null ? Map.of() : Map.copyOf(labels);
+    creationTimestamp = creationTimestamp == null ? Instant.EPOCH : creationTimestamp;
+  }
+
+  public NamespacedName ref() {
+    return new NamespacedName(namespace, name);
+  }
+}

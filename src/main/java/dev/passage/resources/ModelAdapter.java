@@ -1,0 +1,207 @@
+package dev.passage.resources;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.AllowedRoutes;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.BackendRef;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewaySpec;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewaySpecAddress;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.Listener;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.ParentReference;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.ReferenceGrantSpec;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.RouteGroupKind;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.SecretObjectReference;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.TLSRouteRule;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Turns fabric8 model objects, of whichever API version, into Passage's internal views. This is
+ * the one place where version differences are absorbed; everything downstream sees one shape.
+ */
+public final class ModelAdapter {
+  private ModelAdapter() {}
+
+  /** The internal view of a fabric8 object, or empty when Passage does not read that kind. */
+  public static Optional<Resource> toView(HasMetadata obj, String defaultNamespace) {
+    Resource view;
+    if (obj instanceof io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClass gc) {
+      view = new GatewayClassView(meta(gc.getMetadata(), ""), gc.getSpec().getControllerName());
+    } else if (obj instanceof io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.GatewayClass gc) {
+      view = new GatewayClassView(meta(gc.getMetadata(), ""), gc.getSpec().getControllerName());
+    } else if (obj instanceof io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway g) {
+      view = gateway(meta(g.getMetadata(), defaultNamespace), g.getSpec());
+    } else if (obj instanceof io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.Gateway g) {
+      view = gateway(meta(g.getMetadata(), defaultNamespace), g.getSpec());
+    } else if (obj instanceof io.fabric8.kubernetes.api.model.gatewayapi.v1.TLSRoute r) {
+      var s = r.getSpec();
+      view = tlsRoute(meta(r.getMetadata(), defaultNamespace), r.getApiVersion(), s.getParentRefs(),
+          s.getHostnames(), backends(s.getRules(), TLSRouteRule::getBackendRefs));
+    } else if (obj instanceof io.fabric8.kubernetes.api.model.gatewayapi.v1alpha3.TLSRoute r) {
+      var s = r.getSpec();
+      view = tlsRoute(meta(r.getMetadata(), defaultNamespace), r.getApiVersion(), s.getParentRefs(),
+          s.getHostnames(), backends(s.getRules(), TLSRouteRule::getBackendRefs));
+    } else if (obj instanceof io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.TLSRoute r) {
+      var s = r.getSpec();
+      view = tlsRoute(meta(r.getMetadata(), defaultNamespace), r.getApiVersion(), s.getParentRefs(),
+          s.getHostnames(),
+          backends(s.getRules(), io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.TLSRouteRule::getBackendRefs));
+    } else if (obj instanceof io.fabric8.kubernetes.api.model.gatewayapi.v1.ReferenceGrant g) {
+      view = grant(meta(g.getMetadata(), defaultNamespace), g.getSpec());
+    } else if (obj instanceof io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.ReferenceGrant g) {
+      view = grant(meta(g.getMetadata(), defaultNamespace), g.getSpec());
+    } else if (obj instanceof io.fabric8.kubernetes.api.model.Service s) {
+      view = service(meta(s.getMetadata(), defaultNamespace), s);
+    } else if (obj instanceof EndpointSlice es) {
+      view = endpointSlice(meta(es.getMetadata(), defaultNamespace), es);
+    } else if (obj instanceof io.fabric8.kubernetes.api.model.Namespace ns) {
+      view = new NamespaceView(meta(ns.getMetadata(), ""));
+    } else {
+      return Optional.empty();
+    }
+    return Optional.of(view);
+  }
+
+  static Meta meta(ObjectMeta m, String defaultNamespace) {
+    Objects.requireNonNull(m, "metadata is required");
+    if (m.getName() == null || m.getName().isBlank()) {
+      throw new IllegalArgumentException("metadata.name is required");
+    }
+    String ns = m.getNamespace() == null || m.getNamespace().isBlank() ? defaultNamespace : m.getNamespace();
+    long generation = m.getGeneration() == null ? 1L : m.getGeneration();
+    return new Meta(ns, m.getName(), generation, timestamp(m.getCreationTimestamp()), m.getLabels());
+  }
+
+  private static Instant timestamp(String t) {
+    if (t == null || t.isBlank()) return Instant.EPOCH;
+    try {
+      return Instant.parse(t);
+    } catch (DateTimeParseException e) {
+      throw new IllegalArgumentException("metadata.creationTimestamp is not RFC 3339: " + t);
+    }
+  }
+
+  private static GatewayView gateway(Meta meta, GatewaySpec spec) {
+    Objects.requireNonNull(spec, "spec is required");
+    List<GatewayView.Listener> listeners = new ArrayList<>();
+    for (Listener l : nullSafe(spec.getListeners())) {
+      String mode = null;
+      List<GatewayView.SecretRef> certs = List.of();
+      if (l.getTls() != null) {
+        mode = l.getTls().getMode();
+        certs = nullSafe(l.getTls().getCertificateRefs()).stream().map(ModelAdapter::secretRef).toList();
+      }
+      listeners.add(new GatewayView.Listener(l.getName(), blankToNull(l.getHostname()),
+          l.getPort() == null ? 0 : l.getPort(), l.getProtocol(), mode, allowedRoutes(l.getAllowedRoutes()), certs));
+    }
+    List<String> addresses = nullSafe(spec.getAddresses()).stream()
+        .map(GatewaySpecAddress::getValue).filter(v -> v != null && !v.isBlank()).toList();
+    return new GatewayView(meta, spec.getGatewayClassName(), listeners, addresses);
+  }
+
+  private static GatewayView.SecretRef secretRef(SecretObjectReference r) {
+    return new GatewayView.SecretRef(r.getGroup() == null ? "" : r.getGroup(),
+        r.getKind() == null ? "Secret" : r.getKind(), r.getNamespace(), r.getName());
+  }
+
+  private static GatewayView.AllowedRoutes allowedRoutes(AllowedRoutes ar) {
+    if (ar == null) return GatewayView.AllowedRoutes.DEFAULT;
+    String from = ar.getNamespaces() == null ? null : ar.getNamespaces().getFrom();
+    LabelSelector selector = ar.getNamespaces() == null ? null : selector(ar.getNamespaces().getSelector());
+    List<GroupKind> kinds = nullSafe(ar.getKinds()).stream()
+        .map((RouteGroupKind k) -> new GroupKind(k.getGroup(), k.getKind())).toList();
+    return new GatewayView.AllowedRoutes(from, selector, kinds);
+  }
+
+  private static LabelSelector selector(io.fabric8.kubernetes.api.model.LabelSelector s) {
+    if (s == null) return null;
+    List<LabelSelector.Requirement> reqs = nullSafe(s.getMatchExpressions()).stream()
+        .map((LabelSelectorRequirement r) -> new LabelSelector.Requirement(r.getKey(), r.getOperator(), r.getValues()))
+        .toList();
+    return new LabelSelector(s.getMatchLabels(), reqs);
+  }
+
+  private static <R> List<BackendRef> backends(List<R> rules, Function<R, List<BackendRef>> refs) {
+    List<BackendRef> all = new ArrayList<>();
+    for (R rule : nullSafe(rules)) all.addAll(nullSafe(refs.apply(rule)));
+    return all;
+  }
+
+  private static TlsRouteView tlsRoute(Meta meta, String apiVersion, List<ParentReference> parents,
+                                       List<String> hostnames, List<BackendRef> backends) {
+    List<TlsRouteView.ParentRef> parentRefs = nullSafe(parents).stream()
+        .map(p -> new TlsRouteView.ParentRef(p.getGroup(), p.getKind(), blankToNull(p.getNamespace()), p.getName(),
+            blankToNull(p.getSectionName()), p.getPort()))
+        .toList();
+    List<TlsRouteView.BackendRef> backendRefs = backends.stream()
+        .map(b -> new TlsRouteView.BackendRef(b.getGroup(), b.getKind(), blankToNull(b.getNamespace()), b.getName(),
+            b.getPort(), b.getWeight() == null ? 1 : b.getWeight()))
+        .toList();
+    return new TlsRouteView(meta, apiVersion, parentRefs, nullSafe(hostnames), backendRefs);
+  }
+
+  private static ReferenceGrantView grant(Meta meta, ReferenceGrantSpec spec) {
+    Objects.requireNonNull(spec, "spec is required");
+    var from = nullSafe(spec.getFrom()).stream()
+        .map(f -> new ReferenceGrantView.From(emptyIfNull(f.getGroup()), f.getKind(), f.getNamespace())).toList();
+    var to = nullSafe(spec.getTo()).stream()
+        .map(t -> new ReferenceGrantView.To(emptyIfNull(t.getGroup()), t.getKind(), blankToNull(t.getName()))).toList();
+    return new ReferenceGrantView(meta, from, to);
+  }
+
+  private static ServiceView service(Meta meta, io.fabric8.kubernetes.api.model.Service s) {
+    var spec = s.getSpec();
+    List<ServiceView.Port> ports = new ArrayList<>();
+    String type = "ClusterIP";
+    if (spec != null) {
+      type = spec.getType() == null ? "ClusterIP" : spec.getType();
+      for (var p : nullSafe(spec.getPorts())) {
+        IntOrString target = p.getTargetPort();
+        Integer targetNumber = null;
+        String targetName = null;
+        if (target == null) {
+          targetNumber = p.getPort(); // Kubernetes defaults targetPort to port
+        } else if (target.getIntVal() != null) {
+          targetNumber = target.getIntVal();
+        } else {
+          targetName = target.getStrVal();
+        }
+        ports.add(new ServiceView.Port(p.getName(), p.getPort() == null ? 0 : p.getPort(), p.getProtocol(),
+            targetNumber, targetName));
+      }
+    }
+    return new ServiceView(meta, type, ports);
+  }
+
+  private static EndpointSliceView endpointSlice(Meta meta, EndpointSlice es) {
+    String service = meta.labels().get("kubernetes.io/service-name");
+    var ports = nullSafe(es.getPorts()).stream()
+        .map(p -> new EndpointSliceView.Port(p.getName(), p.getPort() == null ? 0 : p.getPort(), p.getProtocol()))
+        .toList();
+    var endpoints = nullSafe(es.getEndpoints()).stream()
+        .map(e -> new EndpointSliceView.Endpoint(nullSafe(e.getAddresses()),
+            e.getConditions() == null || e.getConditions().getReady() == null || e.getConditions().getReady()))
+        .toList();
+    return new EndpointSliceView(meta, service, ports, endpoints);
+  }
+
+  private static <T> List<T> nullSafe(List<T> l) {
+    return l == null ? List.of() : l;
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s;
+  }
+
+  private static String emptyIfNull(String s) {
+    return s == null ? "" : s;
+  }
+}

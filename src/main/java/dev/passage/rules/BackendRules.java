@@ -1,0 +1,73 @@
+package dev.passage.rules;
+
+import dev.passage.resources.EndpointSliceView;
+import dev.passage.resources.GroupKind;
+import dev.passage.resources.ResourceIndex;
+import dev.passage.resources.ServiceView;
+import dev.passage.resources.TlsRouteView;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/** Resolution of a route's backendRef: Service port, then the ready endpoints on its targetPort. */
+public final class BackendRules {
+  private BackendRules() {}
+
+  public static ResolvedBackend resolve(ResourceIndex index, String routeKind, String routeNamespace,
+                                        TlsRouteView.BackendRef ref) {
+    String namespace = ref.namespace() == null ? routeNamespace : ref.namespace();
+    String name = namespace + "/" + ref.name() + (ref.port() == null ? "" : ":" + ref.port());
+    if (!ref.group().isEmpty() || !"Service".equals(ref.kind())) {
+      return failed(name, ref, "InvalidKind",
+          "backendRef kind " + (ref.group().isEmpty() ? "" : ref.group() + "/") + ref.kind() + " is not supported");
+    }
+    if (!namespace.equals(routeNamespace)
+        && !ReferenceGrants.permits(index, GroupKind.GATEWAY_GROUP, routeKind, routeNamespace, "", "Service",
+            namespace, ref.name())) {
+      return failed(name, ref, "RefNotPermitted",
+          "no ReferenceGrant in namespace " + namespace + " allows " + routeKind + "s from " + routeNamespace
+              + " to reach Service " + ref.name());
+    }
+    Optional<ServiceView> service = index.service(namespace, ref.name());
+    if (service.isEmpty()) {
+      return failed(name, ref, "BackendNotFound", "Service " + namespace + "/" + ref.name() + " not found");
+    }
+    if (ref.port() == null) {
+      return failed(name, ref, "BackendNotFound", "backendRef to Service " + ref.name() + " needs a port");
+    }
+    Optional<ServiceView.Port> port = service.get().ports().stream()
+        .filter(p -> p.port() == ref.port() && "TCP".equals(p.protocol())).findFirst();
+    if (port.isEmpty()) {
+      return failed(name, ref, "BackendNotFound",
+          "Service " + namespace + "/" + ref.name() + " has no TCP port " + ref.port());
+    }
+    return new ResolvedBackend(name, ref.weight(), endpoints(index, namespace, ref.name(), port.get()), null, null);
+  }
+
+  /** Ready endpoints of the Service port, from the EndpointSlices labelled with the Service's name. */
+  static List<ResolvedBackend.Endpoint> endpoints(ResourceIndex index, String namespace, String service,
+                                                  ServiceView.Port servicePort) {
+    Set<ResolvedBackend.Endpoint> out = new LinkedHashSet<>();
+    for (EndpointSliceView slice : index.endpointSlices(namespace, service)) {
+      Integer target = null;
+      for (EndpointSliceView.Port p : slice.ports()) {
+        if (p.name().equals(servicePort.name()) && "TCP".equals(p.protocol())) {
+          target = p.port();
+          break;
+        }
+      }
+      if (target == null || target <= 0) continue;
+      for (EndpointSliceView.Endpoint e : slice.endpoints()) {
+        if (!e.ready()) continue;
+        for (String address : e.addresses()) out.add(new ResolvedBackend.Endpoint(address, target));
+      }
+    }
+    return new ArrayList<>(out);
+  }
+
+  private static ResolvedBackend failed(String name, TlsRouteView.BackendRef ref, String reason, String message) {
+    return new ResolvedBackend(name, ref.weight(), List.of(), reason, message);
+  }
+}

@@ -1,0 +1,107 @@
+package dev.passage.rules;
+
+import dev.passage.resources.GatewayClassView;
+import dev.passage.resources.GatewayView;
+import dev.passage.resources.NamespacedName;
+import dev.passage.resources.ResourceIndex;
+import dev.passage.resources.TlsRouteView;
+import dev.passage.table.GatewayTable;
+import dev.passage.table.HostRoute;
+import dev.passage.table.ListenerTable;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+
+/** A Gateway's status and table, from its listeners and the routes attached to it. */
+public final class GatewayRules {
+  private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+
+  /** The features that really work; sorted, as the spec asks. */
+  public static final List<String> SUPPORTED_FEATURES = List.of("Gateway", "ReferenceGrant", "TLSRoute");
+
+  private GatewayRules() {}
+
+  /** Whether Passage serves this Gateway: its GatewayClass exists and names our controllerName. */
+  public static boolean isServedBy(GatewayView gateway, ResourceIndex index, RulesSettings settings) {
+    return index.gatewayClass(gateway.gatewayClassName())
+        .map(c -> settings.controllerName().equals(c.controllerName())).orElse(false);
+  }
+
+  public static GatewayClassStatus classStatus(GatewayClassView gc) {
+    long gen = gc.meta().generation();
+    return new GatewayClassStatus(
+        List.of(Condition.isTrue("Accepted", "Accepted", "", gen)),
+        SUPPORTED_FEATURES.stream().map(GatewayClassStatus.Feature::new).toList());
+  }
+
+  /** The routes whose parentRefs name this Gateway: the ones it waits for before publishing. */
+  public static Set<NamespacedName> routesNaming(GatewayView gateway, ResourceIndex index) {
+    Set<NamespacedName> out = new TreeSet<>();
+    for (TlsRouteView r : index.tlsRoutes()) {
+      for (TlsRouteView.ParentRef p : r.parentRefs()) {
+        String ns = p.namespace() == null ? r.meta().namespace() : p.namespace();
+        if ("Gateway".equals(p.kind()) && dev.passage.resources.GroupKind.GATEWAY_GROUP.equals(p.group())
+            && ns.equals(gateway.meta().namespace()) && p.name().equals(gateway.meta().name())) {
+          out.add(r.meta().ref());
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
+  public static List<String> addresses(GatewayView gateway, RulesSettings settings) {
+    return gateway.addresses().isEmpty() ? List.of(settings.defaultAddress()) : gateway.addresses();
+  }
+
+  public static GatewayEvaluation evaluate(GatewayView gateway, RulesSettings settings,
+                                           Collection<RouteAttachment> attachments) {
+    long gen = gateway.meta().generation();
+    List<ListenerResult> listeners = ListenerRules.evaluate(gateway);
+    // oldest route first, then by name: the first route to claim a hostname keeps it
+    List<RouteAttachment> ordered = new ArrayList<>(attachments);
+    ordered.sort(Comparator.comparing(RouteAttachment::created).thenComparing(RouteAttachment::route));
+
+    List<GatewayStatus.Listener> listenerStatus = new ArrayList<>();
+    List<ListenerTable> tables = new ArrayList<>();
+    for (ListenerResult l : listeners) {
+      int attached = 0;
+      List<HostRoute> routes = new ArrayList<>();
+      for (RouteAttachment a : ordered) {
+        List<String> hosts = a.hostnamesByListener().get(l.name());
+        if (hosts == null) continue;
+        attached++;
+        for (String h : hosts) routes.add(new HostRoute(h, a.route(), a.backends()));
+      }
+      listenerStatus.add(new GatewayStatus.Listener(l.name(), l.supportedKinds(), attached, l.conditions()));
+      if (l.servesPassthrough()) {
+        routes.sort(Comparator.comparing(HostRoute::hostname, Hostnames.MOST_SPECIFIC_FIRST)); // stable: age kept
+        tables.add(new ListenerTable(l.name(), l.spec().port(), l.hostname(), routes));
+      }
+    }
+
+    long valid = listeners.stream().filter(ListenerResult::accepted).count();
+    List<Condition> conditions = new ArrayList<>();
+    if (valid == listeners.size() && valid > 0) {
+      conditions.add(Condition.isTrue("Accepted", "Accepted", "", gen));
+      conditions.add(Condition.isTrue("Programmed", "Programmed", "", gen));
+    } else if (valid > 0) {
+      conditions.add(Condition.isTrue("Accepted", "ListenersNotValid", "some listeners are not valid", gen));
+      conditions.add(Condition.isTrue("Programmed", "Programmed", "", gen));
+    } else {
+      conditions.add(Condition.isFalse("Accepted", "ListenersNotValid", "no listener is valid", gen));
+      conditions.add(Condition.isFalse("Programmed", "Invalid", "no listener is valid", gen));
+    }
+    List<String> addresses = addresses(gateway, settings);
+    List<GatewayStatus.Address> statusAddresses = addresses.stream()
+        .map(a -> new GatewayStatus.Address(IPV4.matcher(a).matches() || a.contains(":") ? "IPAddress" : "Hostname", a))
+        .toList();
+    GatewayStatus status = new GatewayStatus(statusAddresses, conditions, listenerStatus);
+    GatewayTable table = new GatewayTable(gateway.meta().ref(), gateway.meta().creationTimestamp(), addresses, tables);
+    return new GatewayEvaluation(status, table);
+  }
+}

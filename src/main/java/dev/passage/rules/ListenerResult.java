@@ -1,0 +1,24 @@
+package dev.passage.rules;
+
+import dev.passage.resources.GatewayView;
+import dev.passage.resources.GroupKind;
+import java.util.List;
+
+/**
+ * A listener after validation. accepted: routes may attach; servesPassthrough: Passage's data plane
+ * serves it (TLS in Passthrough mode). conditions lack only attachedRoutes, which needs the routes.
+ */
+public record ListenerResult(GatewayView.Listener spec, boolean accepted, boolean servesPassthrough,
+                             List<GroupKind> supportedKinds, List<Condition> conditions) {
+  public String name() {
+    return spec.name();
+  }
+
+  public String hostname() {
+    return Hostnames.normalize(spec.hostname());
+  }
+
+  public boolean supports(GroupKind kind) {
+    return supportedKinds.contains(kind);
+  }
+}

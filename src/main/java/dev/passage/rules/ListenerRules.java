@@ -1,0 +1,127 @@
+package dev.passage.rules;
+
+import dev.passage.resources.GatewayView;
+import dev.passage.resources.GatewayView.Listener;
+import dev.passage.resources.GroupKind;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/** Validation of a Gateway's listeners: protocol, TLS mode, route kinds, conflicts. */
+public final class ListenerRules {
+  static final GroupKind HTTP_ROUTE = new GroupKind(GroupKind.GATEWAY_GROUP, "HTTPRoute");
+
+  private ListenerRules() {}
+
+  public static List<ListenerResult> evaluate(GatewayView gateway) {
+    long gen = gateway.meta().generation();
+    Map<Integer, String> conflicts = conflictsByIndex(gateway.listeners());
+    List<ListenerResult> results = new ArrayList<>();
+    List<Listener> listeners = gateway.listeners();
+    for (int i = 0; i < listeners.size(); i++) {
+      results.add(evaluate(listeners.get(i), conflicts.get(i), gen));
+    }
+    return results;
+  }
+
+  private static ListenerResult evaluate(Listener l, String conflictReason, long gen) {
+    String protocol = l.protocol() == null ? "" : l.protocol();
+    List<GroupKind> protocolKinds;
+    boolean passthrough = false;
+    switch (protocol) {
+      case "TLS" -> {
+        if (!"Passthrough".equals(l.tlsMode())) {
+          String what = l.tlsMode() == null ? "a TLS listener needs tls.mode" : "tls.mode " + l.tlsMode()
+              + " is not supported yet; Passage serves TLS listeners in Passthrough mode";
+          return rejected(l, "UnsupportedValue", what, gen);
+        }
+        protocolKinds = List.of(GroupKind.TLS_ROUTE);
+        passthrough = true;
+      }
+      // HTTP and HTTPS listeners are accepted for status (routes attach and are counted);
+      // Passage's data plane does not serve HTTP yet.
+      case "HTTP", "HTTPS" -> protocolKinds = List.of(HTTP_ROUTE);
+      default -> {
+        return rejected(l, "UnsupportedProtocol", "protocol " + protocol + " is not supported", gen);
+      }
+    }
+    if (conflictReason != null) {
+      List<Condition> cs = List.of(
+          Condition.isFalse("Accepted", conflictReason, "listener conflicts with another listener on port " + l.port(), gen),
+          Condition.isFalse("Programmed", conflictReason, "listener is in conflict", gen),
+          Condition.isTrue("Conflicted", conflictReason, "listener conflicts with another listener on port " + l.port(), gen),
+          Condition.isTrue("ResolvedRefs", "ResolvedRefs", "", gen));
+      return new ListenerResult(l, false, false, List.of(), cs);
+    }
+    List<GroupKind> supported = new ArrayList<>();
+    List<GroupKind> invalid = new ArrayList<>();
+    if (l.allowedRoutes().kinds().isEmpty()) {
+      supported.addAll(protocolKinds);
+    } else {
+      for (GroupKind k : l.allowedRoutes().kinds()) {
+        if (protocolKinds.contains(k)) {
+          if (!supported.contains(k)) supported.add(k);
+        } else {
+          invalid.add(k);
+        }
+      }
+    }
+    List<Condition> cs = new ArrayList<>();
+    cs.add(Condition.isTrue("Accepted", "Accepted", "", gen));
+    cs.add(Condition.isTrue("Programmed", "Programmed", "", gen));
+    cs.add(Condition.isFalse("Conflicted", "NoConflicts", "", gen));
+    if (invalid.isEmpty()) {
+      cs.add(Condition.isTrue("ResolvedRefs", "ResolvedRefs", "", gen));
+    } else {
+      cs.add(Condition.isFalse("ResolvedRefs", "InvalidRouteKinds",
+          "route kinds not supported on a " + protocol + " listener: " + describe(invalid), gen));
+    }
+    return new ListenerResult(l, true, passthrough, List.copyOf(supported), List.copyOf(cs));
+  }
+
+  private static ListenerResult rejected(Listener l, String reason, String message, long gen) {
+    List<Condition> cs = List.of(
+        Condition.isFalse("Accepted", reason, message, gen),
+        Condition.isFalse("Programmed", "Invalid", message, gen),
+        Condition.isTrue("ResolvedRefs", "ResolvedRefs", "", gen));
+    return new ListenerResult(l, false, false, List.of(), cs);
+  }
+
+  private static String describe(List<GroupKind> kinds) {
+    return String.join(", ", kinds.stream().map(k -> k.group() + "/" + k.kind()).toList());
+  }
+
+  /**
+   * Listeners that may not share a port: the same (port, protocol, hostname) is a HostnameConflict;
+   * one port carrying protocols that cannot be told apart (TCP or UDP beside anything, or plain
+   * HTTP beside TLS-based listeners) is a ProtocolConflict. Within one Gateway no listener wins.
+   */
+  private static Map<Integer, String> conflictsByIndex(List<Listener> listeners) {
+    Map<Integer, String> out = new HashMap<>();
+    for (int i = 0; i < listeners.size(); i++) {
+      for (int j = 0; j < listeners.size(); j++) {
+        if (i == j) continue;
+        Listener a = listeners.get(i);
+        Listener b = listeners.get(j);
+        if (a.port() != b.port()) continue;
+        if (!family(a.protocol()).equals(family(b.protocol()))) {
+          out.put(i, "ProtocolConflict");
+        } else if (Objects.equals(a.protocol(), b.protocol())
+            && Hostnames.normalize(a.hostname()).equals(Hostnames.normalize(b.hostname()))) {
+          out.putIfAbsent(i, "HostnameConflict");
+        }
+      }
+    }
+    return out;
+  }
+
+  private static String family(String protocol) {
+    if (protocol == null) return "";
+    return switch (protocol) {
+      case "TLS", "HTTPS" -> "tls";
+      default -> protocol;
+    };
+  }
+}

@@ -1,0 +1,19 @@
+package dev.passage.rules;
+
+import dev.passage.resources.NamespacedName;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a route brings to one Gateway: for each listener it attached to, the hostnames it serves
+ * there (already intersected with the listener's; {@link Hostnames#ANY} for every name), and
+ * its resolved backends.
+ */
+public record RouteAttachment(NamespacedName route, Instant created, Map<String, List<String>> hostnamesByListener,
+                              List<ResolvedBackend> backends) {
+  public RouteAttachment {
+    hostnamesByListener = Map.copyOf(hostnamesByListener);
+    backends = List.copyOf(backends);
+  }
+}

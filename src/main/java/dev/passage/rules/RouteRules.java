@@ -1,0 +1,108 @@
+package dev.passage.rules;
+
+import dev.passage.resources.GatewayView;
+import dev.passage.resources.GroupKind;
+import dev.passage.resources.NamespacedName;
+import dev.passage.resources.ResourceIndex;
+import dev.passage.resources.TlsRouteView;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/** Attachment of a TLSRoute to its parent Gateways, and its status. */
+public final class RouteRules {
+  static final String KIND = "TLSRoute";
+
+  private RouteRules() {}
+
+  public static RouteEvaluation evaluate(TlsRouteView route, ResourceIndex index, RulesSettings settings) {
+    long gen = route.meta().generation();
+    String routeNs = route.meta().namespace();
+    List<ResolvedBackend> backends = route.backendRefs().stream()
+        .map(b -> BackendRules.resolve(index, KIND, routeNs, b)).toList();
+    Condition resolvedRefs = resolvedRefs(backends, gen);
+
+    List<RouteStatus.Parent> parents = new ArrayList<>();
+    Map<NamespacedName, Map<String, Set<String>>> attached = new LinkedHashMap<>();
+    Set<NamespacedName> parentGateways = new LinkedHashSet<>();
+    for (TlsRouteView.ParentRef ref : route.parentRefs()) {
+      if (!GroupKind.GATEWAY_GROUP.equals(ref.group()) || !"Gateway".equals(ref.kind())) continue;
+      String gwNs = ref.namespace() == null ? routeNs : ref.namespace();
+      Optional<GatewayView> gateway = index.gateway(gwNs, ref.name())
+          .filter(g -> GatewayRules.isServedBy(g, index, settings));
+      if (gateway.isEmpty()) continue; // not ours, or not there: write no entry
+      parentGateways.add(gateway.get().meta().ref());
+      Map<String, Set<String>> byListener = new LinkedHashMap<>();
+      Condition accepted = attach(route, ref, gateway.get(), index, byListener, gen);
+      if (accepted.holds()) {
+        Map<String, Set<String>> into = attached.computeIfAbsent(gateway.get().meta().ref(), k -> new LinkedHashMap<>());
+        byListener.forEach((l, hs) -> into.computeIfAbsent(l, k -> new LinkedHashSet<>()).addAll(hs));
+      }
+      RouteStatus.ParentRef echo = new RouteStatus.ParentRef(ref.group(), ref.kind(), ref.namespace(), ref.name(),
+          ref.sectionName(), ref.port());
+      parents.add(new RouteStatus.Parent(echo, settings.controllerName(), List.of(accepted, resolvedRefs)));
+    }
+    Map<NamespacedName, RouteAttachment> attachments = new LinkedHashMap<>();
+    attached.forEach((gw, byListener) -> {
+      Map<String, List<String>> hosts = new LinkedHashMap<>();
+      byListener.forEach((l, hs) -> hosts.put(l, List.copyOf(hs)));
+      attachments.put(gw, new RouteAttachment(route.meta().ref(), route.meta().creationTimestamp(), hosts, backends));
+    });
+    return new RouteEvaluation(new RouteStatus(parents), attachments, parentGateways);
+  }
+
+  /** Fills byListener with the hostnames the route serves on each listener it attaches to. */
+  private static Condition attach(TlsRouteView route, TlsRouteView.ParentRef ref, GatewayView gateway,
+                                  ResourceIndex index, Map<String, Set<String>> byListener, long gen) {
+    List<ListenerResult> candidates = ListenerRules.evaluate(gateway).stream()
+        .filter(l -> ref.sectionName() == null || ref.sectionName().equals(l.name()))
+        .filter(l -> ref.port() == null || ref.port() == l.spec().port())
+        .toList();
+    if (candidates.isEmpty()) {
+      return Condition.isFalse("Accepted", "NoMatchingParent",
+          "Gateway " + gateway.meta().ref() + " has no listener matching"
+              + (ref.sectionName() == null ? "" : " sectionName " + ref.sectionName())
+              + (ref.port() == null ? "" : " port " + ref.port()), gen);
+    }
+    List<ListenerResult> allowed = candidates.stream()
+        .filter(l -> l.accepted() && l.supports(GroupKind.TLS_ROUTE))
+        .filter(l -> namespaceAllowed(l.spec().allowedRoutes(), gateway.meta().namespace(), route.meta().namespace(), index))
+        .toList();
+    if (allowed.isEmpty()) {
+      return Condition.isFalse("Accepted", "NotAllowedByListeners",
+          "no listener of Gateway " + gateway.meta().ref() + " allows this TLSRoute", gen);
+    }
+    List<String> routeHosts = route.hostnames().isEmpty() ? List.of(Hostnames.ANY) : route.hostnames();
+    for (ListenerResult l : allowed) {
+      for (String h : routeHosts) {
+        Hostnames.intersect(l.spec().hostname(), h)
+            .ifPresent(i -> byListener.computeIfAbsent(l.name(), k -> new LinkedHashSet<>()).add(i));
+      }
+    }
+    if (byListener.isEmpty()) {
+      return Condition.isFalse("Accepted", "NoMatchingListenerHostname",
+          "no route hostname intersects a listener hostname of Gateway " + gateway.meta().ref(), gen);
+    }
+    return Condition.isTrue("Accepted", "Accepted", "", gen);
+  }
+
+  static boolean namespaceAllowed(GatewayView.AllowedRoutes allowed, String gatewayNs, String routeNs,
+                                  ResourceIndex index) {
+    return switch (allowed.from()) {
+      case "All" -> true;
+      case "Selector" -> allowed.selector() != null && allowed.selector().matches(index.namespaceLabels(routeNs));
+      default -> gatewayNs.equals(routeNs); // Same, and anything unknown
+    };
+  }
+
+  private static Condition resolvedRefs(List<ResolvedBackend> backends, long gen) {
+    List<ResolvedBackend> failed = backends.stream().filter(b -> !b.valid()).toList();
+    if (failed.isEmpty()) return Condition.isTrue("ResolvedRefs", "ResolvedRefs", "", gen);
+    String message = String.join("; ", failed.stream().map(ResolvedBackend::failureMessage).toList());
+    return Condition.isFalse("ResolvedRefs", failed.get(0).failureReason(), message, gen);
+  }
+}
