@@ -9,6 +9,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 import org.apache.pekko.NotUsed;
@@ -110,17 +111,25 @@ public final class ConnectionHandler {
 
     Source<ByteString, NotUsed> attempt(int index, ByteString hello, Source<ByteString, NotUsed> tail) {
       ResolvedBackend.Endpoint endpoint = endpoints.get(index);
-      // the tail is materialized only once the backend accepted the connection and took the hello,
-      // so a failed connect leaves it untouched for the next endpoint
-      Source<ByteString, NotUsed> toBackend = Source.single(hello)
-          .concat(Source.lazySource(() -> tail).mapMaterializedValue(m -> NotUsed.getInstance()));
+      // The client's bytes (the buffered hello, then the tail) are held back until the backend
+      // has accepted the TCP connection: a connect that fails leaves them untouched for the next
+      // endpoint. (Without the gate the outgoing flow would start taking them before it connects.)
+      CompletableFuture<Void> connected = new CompletableFuture<>();
+      Source<ByteString, NotUsed> toBackend = Source.completionStageSource(
+              connected.thenApply(ok -> Source.single(hello).concat(tail)))
+          .mapMaterializedValue(m -> NotUsed.getInstance());
       InetSocketAddress address = InetSocketAddress.createUnresolved(endpoint.host(), endpoint.port());
       Source<ByteString, NotUsed> fromBackend = toBackend.via(Tcp.get(system).outgoingConnection(
               address, Optional.empty(), List.of(), true, Optional.of(settings.connectTimeout()),
               Optional.of(settings.idleTimeout()))
           .mapMaterializedValue(f -> {
-            f.thenAccept(conn -> {
+            f.whenComplete((conn, err) -> {
+              if (err != null) {
+                connected.completeExceptionally(err);
+                return;
+              }
               if (log.isDebugEnabled()) log.debug("{} sni={} route={} -> {} ({})", client, sni, route, backend, endpoint);
+              connected.complete(null);
             });
             return NotUsed.getInstance();
           }));

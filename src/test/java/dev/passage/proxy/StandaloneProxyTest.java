@@ -1,0 +1,312 @@
+package dev.passage.proxy;
+
+import static dev.passage.testkit.Fixtures.GATEWAY_CLASS;
+import static dev.passage.testkit.Fixtures.join;
+import static dev.passage.testkit.Fixtures.route;
+import static dev.passage.testkit.Fixtures.service;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.passage.testkit.Await;
+import dev.passage.testkit.Fixtures;
+import dev.passage.testkit.Fixtures.Backend;
+import dev.passage.testkit.RunningPassage;
+import dev.passage.testkit.TlsBackend;
+import dev.passage.testkit.TlsClient;
+import dev.passage.testkit.WireSocket;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Passage standalone on a folder of YAML, with real TLS clients and real TLS backends that hold
+ * their own keys: the tutorial's scenarios, the bytes end to end, and every way a connection is
+ * refused.
+ */
+class StandaloneProxyTest {
+  @TempDir
+  static Path folder;
+
+  static final List<TlsBackend> backends = new ArrayList<>();
+  static TlsBackend api, admin, metrics, appRouter, crossNs, stable, canary, zero, one, retry, editA, editB;
+  static int port;
+  static RunningPassage passage;
+
+  static TlsBackend backend(String name, String host) throws IOException {
+    TlsBackend b = new TlsBackend(name, host);
+    backends.add(b);
+    return b;
+  }
+
+  @BeforeAll
+  static void start() throws Exception {
+    api = backend("api", "api.example.com");
+    admin = backend("admin", "admin.example.com");
+    metrics = backend("metrics", "metrics.example.com");
+    appRouter = backend("app-router", "*.apps.example.com");
+    crossNs = backend("cross-ns", "backend.example.com");
+    stable = backend("stable", "canary.example.com");
+    canary = backend("canary", "canary.example.com");
+    zero = backend("zero", "split.example.com");
+    one = backend("one", "split.example.com");
+    retry = backend("retry", "retry.example.com");
+    editA = backend("edit-a", "edit.example.com");
+    editB = backend("edit-b", "edit.example.com");
+    port = Fixtures.freePort();
+    int refused = Fixtures.freePort();
+
+    Files.writeString(folder.resolve("gateway.yaml"), join(GATEWAY_CLASS, Fixtures.passthroughGateway("gw", port)));
+    Files.writeString(folder.resolve("services.yaml"), join(
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: backend-namespace\n",
+        service("default", "api-service", api.port()),
+        service("default", "admin-service", admin.port()),
+        service("default", "metrics-service", metrics.port()),
+        service("default", "app-router-service", appRouter.port()),
+        service("backend-namespace", "backend-service", crossNs.port()),
+        service("locked-namespace", "locked-service", crossNs.port()),
+        service("default", "api-stable", stable.port()),
+        service("default", "api-canary", canary.port()),
+        service("default", "zero-service", zero.port()),
+        service("default", "one-service", one.port()),
+        service("default", "retry-service", refused, retry.port()),
+        service("default", "edit-a", editA.port()),
+        service("default", "edit-b", editB.port())));
+    Files.writeString(folder.resolve("routes.yaml"), join(
+        route("api", "gw", List.of("api.example.com"), List.of(new Backend("api-service"))),
+        route("admin", "gw", List.of("admin.example.com"), List.of(new Backend("admin-service"))),
+        route("metrics", "gw", List.of("metrics.example.com"), List.of(new Backend("metrics-service"))),
+        route("wildcard", "gw", List.of("*.apps.example.com"), List.of(new Backend("app-router-service"))),
+        route("cross", "gw", List.of("backend.example.com"),
+            List.of(new Backend("backend-service", "backend-namespace", 1))),
+        route("locked", "gw", List.of("locked.example.com"),
+            List.of(new Backend("locked-service", "locked-namespace", 1))),
+        route("canary", "gw", List.of("canary.example.com"),
+            List.of(new Backend("api-stable", null, 90), new Backend("api-canary", null, 10))),
+        route("split", "gw", List.of("split.example.com"),
+            List.of(new Backend("zero-service", null, 0), new Backend("one-service", null, 1))),
+        route("retry", "gw", List.of("retry.example.com"), List.of(new Backend("retry-service"))),
+        route("missing", "gw", List.of("missing.example.com"), List.of(new Backend("no-such-service")))));
+    Files.writeString(folder.resolve("grant.yaml"), """
+        apiVersion: gateway.networking.k8s.io/v1beta1
+        kind: ReferenceGrant
+        metadata:
+          name: allow-default-routes
+          namespace: backend-namespace
+        spec:
+          from:
+          - group: gateway.networking.k8s.io
+            kind: TLSRoute
+            namespace: default
+          to:
+          - group: ""
+            kind: Service
+        """);
+    Files.writeString(folder.resolve("edit-route.yaml"),
+        route("edit", "gw", List.of("edit.example.com"), List.of(new Backend("edit-a"))));
+    passage = new RunningPassage(folder, "passage.proxy.client-hello-timeout = 1500ms\n");
+  }
+
+  @AfterAll
+  static void stop() throws IOException {
+    if (passage != null) passage.close();
+    for (TlsBackend b : backends) b.close();
+  }
+
+  /** Connects with SNI, checks the certificate is the backend's own, returns the greeting's backend name. */
+  static String reach(String sni) throws IOException {
+    try (TlsClient c = TlsClient.connect(port, sni)) {
+      return c.greeting.split(" ")[2];
+    }
+  }
+
+  static void assertClosedWithoutAlert(byte[] bytes) throws IOException {
+    byte[] answer = TlsClient.sendAndReadUntilClosed(port, bytes);
+    assertEquals(0, answer.length, "expected a plain close, got " + answer.length + " bytes (a TLS alert?)");
+  }
+
+  @Test
+  void routesThreeServicesBySniToTheBackendsOwnCertificates() throws Exception {
+    for (TlsBackend b : List.of(api, admin, metrics)) {
+      String sni = b.name + ".example.com";
+      try (TlsClient c = TlsClient.connect(port, sni)) {
+        assertEquals("hello from " + b.name + " sni=" + sni, c.greeting);
+        assertEquals(b.identity.certificate(), c.peerCertificate(), "the backend's own certificate came through");
+      }
+    }
+  }
+
+  @Test
+  void wildcardRouteMatchesOneOrMoreLabelsButNotTheBareSuffix() throws Exception {
+    assertEquals("app-router", reach("app1.apps.example.com"));
+    assertEquals("app-router", reach("a.b.apps.example.com"));
+    assertClosedWithoutAlert(TlsClient.clientHello("apps.example.com"));
+  }
+
+  @Test
+  void crossNamespaceBackendNeedsAReferenceGrant() throws Exception {
+    assertEquals("cross-ns", reach("backend.example.com"));
+    assertClosedWithoutAlert(TlsClient.clientHello("locked.example.com"));
+    assertClosedWithoutAlert(TlsClient.clientHello("missing.example.com"));
+  }
+
+  @Test
+  void weightsSplitConnectionsAndWeightZeroGetsNone() throws Exception {
+    int n = 300;
+    int before = canary.connections() + stable.connections();
+    int canaryBefore = canary.connections();
+    for (int i = 0; i < n; i++) reach("canary.example.com");
+    assertEquals(n, canary.connections() + stable.connections() - before);
+    int toCanary = canary.connections() - canaryBefore;
+    // binomial(300, 0.1): mean 30, sd 5.2; a 5-sd band fails by chance about once in 3 million runs
+    assertTrue(toCanary >= 4 && toCanary <= 56, "canary got " + toCanary + " of " + n);
+
+    int zeroBefore = zero.connections();
+    for (int i = 0; i < 40; i++) assertEquals("one", reach("split.example.com"));
+    assertEquals(zeroBefore, zero.connections(), "a weight-0 backend received a connection");
+  }
+
+  @Test
+  void backendReceivesTheClientHelloByteForByteAndSeesTheSni() throws Exception {
+    int seen = admin.firstBytes().size();
+    try (TlsClient c = TlsClient.connect(port, "admin.example.com")) {
+      assertEquals("hello from admin sni=admin.example.com", c.greeting);
+      byte[] sent = c.wire.sent();
+      int helloRecord = 5 + (((sent[3] & 0xff) << 8) | (sent[4] & 0xff));
+      byte[] hello = Arrays.copyOf(sent, helloRecord);
+      Await.until(Duration.ofSeconds(5), "backend recorded the connection", () -> admin.firstBytes().size() > seen);
+      byte[] arrived = admin.firstBytes().get(admin.firstBytes().size() - 1);
+      assertTrue(TlsClient.startsWith(arrived, hello), "the ClientHello arrived unchanged");
+      assertTrue(admin.snis().contains("admin.example.com"));
+    }
+  }
+
+  @Test
+  void sixteenMebibytesCrossEachWayUnchanged() throws Exception {
+    long n = 16L * 1024 * 1024;
+    try (TlsClient c = TlsClient.connect(port, "api.example.com")) {
+      c.send("BULK " + n + "\n");
+      MessageDigest sentDigest = MessageDigest.getInstance("SHA-256");
+      OutputStream out = c.tls.getOutputStream();
+      CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+        try {
+          Random random = new Random(42);
+          byte[] buf = new byte[64 * 1024];
+          for (long left = n; left > 0; left -= buf.length) {
+            random.nextBytes(buf);
+            out.write(buf);
+            sentDigest.update(buf);
+          }
+          out.flush();
+        } catch (IOException e) {
+          throw new RuntimeException(e);
+        }
+      });
+      MessageDigest receivedDigest = MessageDigest.getInstance("SHA-256");
+      InputStream in = c.in();
+      byte[] buf = new byte[64 * 1024];
+      for (long left = n; left > 0; ) {
+        int r = in.read(buf, 0, (int) Math.min(buf.length, left));
+        assertTrue(r > 0, "stream ended early");
+        receivedDigest.update(buf, 0, r);
+        left -= r;
+      }
+      writer.get();
+      String[] report = c.readLine().split(" ");
+      HexFormat hex = HexFormat.of();
+      assertEquals(hex.formatHex(sentDigest.digest()), report[1], "what the backend received");
+      assertEquals(report[2], hex.formatHex(receivedDigest.digest()), "what the client received");
+    }
+  }
+
+  @Test
+  void clientThatHalfClosesStillGetsTheReply() throws Exception {
+    try (TlsClient c = TlsClient.connect(port, "metrics.example.com")) {
+      c.send("HALF\n");
+      c.send("x".repeat(1000));
+      c.tls.shutdownOutput(); // TLS close_notify
+      if (!c.wire.isOutputShutdown()) c.wire.shutdownOutput(); // and the TCP FIN
+      assertEquals("got 1000 bytes", c.readLine());
+    }
+  }
+
+  @Test
+  void awkwardClientHellosAreRouted() throws Exception {
+    List<String> bigAlpn = new ArrayList<>();
+    for (int i = 0; i < 24; i++) bigAlpn.add("protocol-" + i + "-" + "p".repeat(80));
+    try (TlsClient c = TlsClient.connect(port, "api.example.com", WireSocket.Shape.ONE_BYTE_AT_A_TIME, List.of())) {
+      assertEquals("hello from api sni=api.example.com", c.greeting);
+    }
+    try (TlsClient c = TlsClient.connect(port, "admin.example.com", WireSocket.Shape.TWO_RECORDS, List.of())) {
+      assertEquals("hello from admin sni=admin.example.com", c.greeting);
+      assertEquals(22, c.wire.sent()[5 + (((c.wire.sent()[3] & 0xff) << 8) | (c.wire.sent()[4] & 0xff))],
+          "the hello went out as two handshake records");
+    }
+    try (TlsClient c = TlsClient.connect(port, "metrics.example.com", WireSocket.Shape.AS_IS, bigAlpn)) {
+      int helloLength = ((c.wire.sent()[3] & 0xff) << 8) | (c.wire.sent()[4] & 0xff);
+      assertTrue(helloLength > 1600, "hello of " + helloLength + " bytes");
+      assertEquals("hello from metrics sni=metrics.example.com", c.greeting);
+    }
+  }
+
+  @Test
+  void refusedConnectionsAreClosedWithoutATlsAlert() throws Exception {
+    assertClosedWithoutAlert(TlsClient.clientHello("unknown.example.org"));
+    assertClosedWithoutAlert(TlsClient.clientHello(null));
+    assertClosedWithoutAlert("GET / HTTP/1.1\r\nHost: api.example.com\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+    byte[] oversized = TlsClient.clientHello("api.example.com");
+    oversized[6] = 0x01; // handshake length of 65 KiB+, over the 16 KiB limit
+    assertClosedWithoutAlert(Arrays.copyOf(oversized, 9));
+  }
+
+  @Test
+  void clientThatSendsNothingIsClosedAtTheDeadline() throws Exception {
+    long start = System.nanoTime();
+    assertClosedWithoutAlert(new byte[0]);
+    long ms = (System.nanoTime() - start) / 1_000_000;
+    assertTrue(ms >= 1400, "closed after " + ms + " ms, before the 1500 ms deadline");
+  }
+
+  @Test
+  void aRefusedEndpointIsSkippedForAnother() throws Exception {
+    for (int i = 0; i < 10; i++) assertEquals("retry", reach("retry.example.com"));
+  }
+
+  @Test
+  void editingARouteFileMovesNewConnectionsAndKeepsEstablishedOnes() throws Exception {
+    try (TlsClient established = TlsClient.connect(port, "edit.example.com")) {
+      assertEquals("hello from edit-a sni=edit.example.com", established.greeting);
+      established.send("ECHO\n");
+      Files.writeString(folder.resolve("edit-route.yaml"),
+          route("edit", "gw", List.of("edit.example.com"), List.of(new Backend("edit-b"))));
+      Await.until(Duration.ofSeconds(10), "new connections reach edit-b", () -> reach("edit.example.com").equals("edit-b"));
+      established.send("still here\n");
+      assertEquals("still here", established.readLine());
+    }
+  }
+
+  @Test
+  void managementReportsReadinessRoutesAndStatus() throws Exception {
+    assertEquals(200, passage.get("/alive").statusCode());
+    String routes = passage.get("/passage/routes").body();
+    assertTrue(routes.contains("\"hostname\" : \"*.apps.example.com\""), routes);
+    String status = passage.get("/passage/status").body();
+    assertTrue(status.contains("\"reason\" : \"RefNotPermitted\""), "locked route reports RefNotPermitted");
+    assertTrue(status.contains("\"reason\" : \"BackendNotFound\""), "missing route reports BackendNotFound");
+  }
+}

@@ -1,0 +1,119 @@
+package dev.passage.testkit;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.util.List;
+
+/** YAML snippets for test resource folders. */
+public final class Fixtures {
+  private Fixtures() {}
+
+  public static final String GATEWAY_CLASS = """
+      apiVersion: gateway.networking.k8s.io/v1
+      kind: GatewayClass
+      metadata:
+        name: passage
+      spec:
+        controllerName: passage.dev/gateway-controller
+      """;
+
+  public static String passthroughGateway(String name, int port) {
+    return """
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: Gateway
+        metadata:
+          name: %s
+          namespace: default
+        spec:
+          gatewayClassName: passage
+          listeners:
+          - name: tls
+            protocol: TLS
+            port: %d
+            tls:
+              mode: Passthrough
+            allowedRoutes:
+              namespaces:
+                from: All
+        """.formatted(name, port);
+  }
+
+  /** A Service on port 8443 whose EndpointSlice puts its endpoints on 127.0.0.1 at these ports. */
+  public static String service(String namespace, String name, int... targetPorts) {
+    StringBuilder endpoints = new StringBuilder();
+    StringBuilder slices = new StringBuilder();
+    for (int i = 0; i < targetPorts.length; i++) {
+      slices.append("""
+          ---
+          apiVersion: discovery.k8s.io/v1
+          kind: EndpointSlice
+          metadata:
+            name: %s-%d
+            namespace: %s
+            labels:
+              kubernetes.io/service-name: %s
+          addressType: IPv4
+          ports:
+          - name: https
+            protocol: TCP
+            port: %d
+          endpoints:
+          - addresses: ["127.0.0.1"]
+          """.formatted(name, i, namespace, name, targetPorts[i]));
+    }
+    return """
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: %s
+          namespace: %s
+        spec:
+          ports:
+          - name: https
+            protocol: TCP
+            port: 8443
+        """.formatted(name, namespace) + endpoints + slices;
+  }
+
+  public record Backend(String name, String namespace, int weight) {
+    public Backend(String name) {
+      this(name, null, 1);
+    }
+  }
+
+  public static String route(String name, String gateway, List<String> hostnames, List<Backend> backends) {
+    StringBuilder b = new StringBuilder();
+    for (Backend backend : backends) {
+      b.append("    - name: ").append(backend.name()).append("\n      port: 8443\n      weight: ").append(backend.weight())
+          .append('\n');
+      if (backend.namespace() != null) b.append("      namespace: ").append(backend.namespace()).append('\n');
+    }
+    StringBuilder h = new StringBuilder();
+    for (String host : hostnames) h.append("  - \"").append(host).append("\"\n");
+    return """
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: TLSRoute
+        metadata:
+          name: %s
+          namespace: default
+        spec:
+          parentRefs:
+          - name: %s
+          hostnames:
+        %s  rules:
+          - backendRefs:
+        %s""".formatted(name, gateway, h, b);
+  }
+
+  public static String join(String... documents) {
+    return String.join("\n---\n", documents);
+  }
+
+  /** A port nothing listens on (bound, then released). */
+  public static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+}

@@ -1,0 +1,130 @@
+package dev.passage.testkit;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+
+/** A real TLS client (JDK SSLSocket) with SNI, over a {@link WireSocket} that can reshape the hello. */
+public final class TlsClient implements AutoCloseable {
+  private static final SSLContext CONTEXT = Certificates.trustingClient();
+
+  public final WireSocket wire;
+  public final SSLSocket tls;
+  public final String greeting;
+
+  private TlsClient(WireSocket wire, SSLSocket tls, String greeting) {
+    this.wire = wire;
+    this.tls = tls;
+    this.greeting = greeting;
+  }
+
+  public static TlsClient connect(int port, String sni) throws IOException {
+    return connect(port, sni, WireSocket.Shape.AS_IS, List.of());
+  }
+
+  /** Connects, completes the handshake and reads the backend's greeting line. */
+  public static TlsClient connect(int port, String sni, WireSocket.Shape shape, List<String> alpn) throws IOException {
+    WireSocket wire = new WireSocket(shape);
+    wire.setTcpNoDelay(true);
+    wire.setSoTimeout(20_000);
+    wire.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+    SSLSocket tls = (SSLSocket) CONTEXT.getSocketFactory().createSocket(wire, sni, port, true);
+    SSLParameters p = tls.getSSLParameters();
+    p.setServerNames(List.of(new SNIHostName(sni)));
+    if (!alpn.isEmpty()) p.setApplicationProtocols(alpn.toArray(String[]::new));
+    tls.setSSLParameters(p);
+    tls.setUseClientMode(true);
+    tls.startHandshake();
+    String greeting = TlsBackend.readLine(tls.getInputStream());
+    return new TlsClient(wire, tls, greeting);
+  }
+
+  public X509Certificate peerCertificate() throws IOException {
+    return (X509Certificate) tls.getSession().getPeerCertificates()[0];
+  }
+
+  public void send(String text) throws IOException {
+    OutputStream out = tls.getOutputStream();
+    out.write(text.getBytes(StandardCharsets.US_ASCII));
+    out.flush();
+  }
+
+  public String readLine() throws IOException {
+    return TlsBackend.readLine(tls.getInputStream());
+  }
+
+  public InputStream in() throws IOException {
+    return tls.getInputStream();
+  }
+
+  @Override
+  public void close() throws IOException {
+    tls.close();
+  }
+
+  /** The bytes of a ClientHello as a JDK client would send them; sni null for none. */
+  public static byte[] clientHello(String sni) throws Exception {
+    SSLEngine engine = sni == null ? CONTEXT.createSSLEngine() : CONTEXT.createSSLEngine(sni, 443);
+    engine.setUseClientMode(true);
+    if (sni != null) {
+      SSLParameters p = engine.getSSLParameters();
+      p.setServerNames(List.of(new SNIHostName(sni)));
+      engine.setSSLParameters(p);
+    }
+    ByteBuffer out = ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
+    engine.wrap(ByteBuffer.allocate(0), out);
+    out.flip();
+    byte[] bytes = new byte[out.remaining()];
+    out.get(bytes);
+    return bytes;
+  }
+
+  /**
+   * Sends these bytes on a plain connection and reads until the gateway closes it. Returns what
+   * came back: empty for a clean close (FIN) with no TLS alert. A reset throws.
+   */
+  public static byte[] sendAndReadUntilClosed(int port, byte[] bytes) throws IOException {
+    try (Socket s = new Socket()) {
+      s.setSoTimeout(30_000);
+      s.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+      if (bytes.length > 0) {
+        s.getOutputStream().write(bytes);
+        s.getOutputStream().flush();
+      }
+      return readToEnd(s.getInputStream());
+    }
+  }
+
+  public static byte[] readToEnd(InputStream in) throws IOException {
+    List<Byte> got = new ArrayList<>();
+    byte[] buf = new byte[4096];
+    try {
+      for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
+        for (int i = 0; i < n; i++) got.add(buf[i]);
+      }
+    } catch (SocketTimeoutException e) {
+      throw new AssertionError("the connection was not closed within the read timeout", e);
+    }
+    byte[] out = new byte[got.size()];
+    for (int i = 0; i < out.length; i++) out[i] = got.get(i);
+    return out;
+  }
+
+  public static boolean startsWith(byte[] data, byte[] prefix) {
+    return data.length >= prefix.length && Arrays.equals(Arrays.copyOf(data, prefix.length), prefix);
+  }
+}
