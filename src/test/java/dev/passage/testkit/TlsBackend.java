@@ -50,6 +50,7 @@ public final class TlsBackend implements AutoCloseable {
       public Socket accept() throws IOException {
         WireSocket s = new WireSocket(WireSocket.Shape.AS_IS);
         implAccept(s);
+        s.setTcpNoDelay(true);
         return s;
       }
     };

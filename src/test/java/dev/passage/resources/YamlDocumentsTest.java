@@ -1,0 +1,80 @@
+package dev.passage.resources;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class YamlDocumentsTest {
+  private final YamlDocuments parser = new YamlDocuments();
+
+  @Test
+  void everyTlsRouteVersionBecomesOneView() {
+    String doc = """
+        apiVersion: gateway.networking.k8s.io/%s
+        kind: TLSRoute
+        metadata:
+          name: r
+          namespace: ns
+        spec:
+          parentRefs:
+          - name: gw
+            sectionName: tls
+          hostnames: ["a.example.com"]
+          rules:
+          - backendRefs:
+            - name: svc
+              port: 8443
+              weight: 3
+        """;
+    for (String version : List.of("v1alpha2", "v1alpha3", "v1")) {
+      YamlDocuments.Result r = parser.parse("routes.yaml", doc.formatted(version));
+      assertEquals(List.of(), r.errors());
+      TlsRouteView route = assertInstanceOf(TlsRouteView.class, r.resources().get(0));
+      assertEquals(List.of("a.example.com"), route.hostnames());
+      assertEquals(new TlsRouteView.ParentRef("gateway.networking.k8s.io", "Gateway", null, "gw", "tls", null),
+          route.parentRefs().get(0));
+      assertEquals(new TlsRouteView.BackendRef("", "Service", null, "svc", 8443, 3), route.backendRefs().get(0));
+    }
+  }
+
+  @Test
+  void aBadDocumentIsReportedWithFileAndLineAndTheOthersLoad() {
+    String text = """
+        apiVersion: v1
+        kind: Namespace
+        metadata:
+          name: first
+        ---
+        apiVersion: v1
+        kind: Namespace
+        metadata:
+          name: [unclosed
+        ---
+        apiVersion: v1
+        kind: Namespace
+        metadata:
+          name: third
+        """;
+    YamlDocuments.Result r = parser.parse("bad.yaml", text);
+    assertEquals(List.of("first", "third"), r.resources().stream().map(x -> x.meta().name()).toList());
+    assertEquals(1, r.errors().size());
+    String error = r.errors().get(0);
+    assertTrue(error.startsWith("bad.yaml:9:") || error.startsWith("bad.yaml:10:"), error);
+  }
+
+  @Test
+  void kindsPassageDoesNotReadAreIgnoredNotErrors() {
+    YamlDocuments.Result r = parser.parse("cm.yaml", """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: c
+        """);
+    assertEquals(List.of(), r.errors());
+    assertEquals(List.of(), r.resources());
+    assertEquals(1, r.ignored().size());
+  }
+}
