@@ -5,11 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.passage.ops.Documents;
 import dev.passage.ops.Json;
-import dev.passage.resources.ResourceEvent;
-import dev.passage.resources.ResourceIndex;
-import dev.passage.resources.YamlDocuments;
+import dev.passage.testkit.Folders;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,20 +41,6 @@ class GoldenRulesTest {
     return dir.getFileName().toString().equals("tutorial") ? Path.of("config/resources") : dir;
   }
 
-  /** The objects of a folder, as the standalone source would load them (errors fail the test). */
-  public static ResourceIndex load(Path folder) throws IOException {
-    YamlDocuments parser = new YamlDocuments();
-    List<ResourceEvent> events = new ArrayList<>();
-    try (Stream<Path> files = Files.list(folder)) {
-      for (Path f : files.filter(p -> p.toString().endsWith(".yaml") && !p.endsWith("expected.yaml")).sorted().toList()) {
-        YamlDocuments.Result r = parser.parse(f.getFileName().toString(), Files.readString(f, StandardCharsets.UTF_8));
-        assertEquals(List.of(), r.errors(), "input of " + folder);
-        r.resources().forEach(x -> events.add(new ResourceEvent.Upserted(x)));
-      }
-    }
-    return ResourceIndex.EMPTY.apply(events);
-  }
-
   public static Map<String, Object> document(Reconciliation r) {
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("statuses", Documents.statuses(r.statuses()));
@@ -66,7 +49,7 @@ class GoldenRulesTest {
   }
 
   private static void check(Path dir) throws IOException {
-    Reconciliation r = Reconciler.reconcile(load(inputsOf(dir)), SETTINGS);
+    Reconciliation r = Reconciler.reconcile(Folders.load(inputsOf(dir)), SETTINGS);
     String actual = Json.YAML.writeValueAsString(document(r));
     Path expectedFile = dir.resolve("expected.yaml");
     if (Boolean.getBoolean("golden.update") || !Files.exists(expectedFile)) {
