@@ -118,7 +118,7 @@ public final class ConnectionHandler {
       Source<ByteString, NotUsed> toBackend = Source.completionStageSource(
               connected.thenApply(ok -> Source.single(hello).concat(tail)))
           .mapMaterializedValue(m -> NotUsed.getInstance());
-      InetSocketAddress address = InetSocketAddress.createUnresolved(endpoint.host(), endpoint.port());
+      InetSocketAddress address = socketAddress(endpoint);
       Source<ByteString, NotUsed> fromBackend = toBackend.via(Tcp.get(system).outgoingConnection(
               address, Optional.empty(), List.of(), true, Optional.of(settings.connectTimeout()),
               Optional.of(settings.idleTimeout()))
@@ -156,6 +156,14 @@ public final class ConnectionHandler {
       }
       return result;
     }
+  }
+
+  /** An IP literal (what EndpointSlices hold) needs no lookup; a name is resolved by Pekko's DNS. */
+  static InetSocketAddress socketAddress(ResolvedBackend.Endpoint endpoint) {
+    String host = endpoint.host();
+    boolean literal = host.contains(":") || host.chars().allMatch(c -> c == '.' || Character.isDigit(c));
+    return literal ? new InetSocketAddress(host, endpoint.port())
+        : InetSocketAddress.createUnresolved(host, endpoint.port());
   }
 
   /** Pekko reports a refused or timed-out connect as a failed Connect command. */

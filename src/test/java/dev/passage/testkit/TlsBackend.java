@@ -24,8 +24,8 @@ import javax.net.ssl.SSLSocket;
 /**
  * A real TLS server on 127.0.0.1 with its own certificate. After the handshake it speaks first
  * ("hello from NAME sni=SNI"), then obeys one command line from the client:
- * ECHO (echo until EOF), HALF (read until EOF, then answer with the byte count), or
- * BULK n (send n random bytes while reading n, then report both SHA-256 digests).
+ * ECHO (echo until EOF), HALF (read until EOF, then answer with the byte count), SEND n
+ * (send n zero bytes, then close), or BULK n (send n random bytes while reading n, then report both SHA-256 digests).
  * It records every connection's SNI and its first raw bytes (the ClientHello as it arrived).
  */
 public final class TlsBackend implements AutoCloseable {
@@ -108,6 +108,12 @@ public final class TlsBackend implements AutoCloseable {
       } else if (command.equals("HALF")) {
         long n = in.transferTo(OutputStream.nullOutputStream());
         out.write(("got " + n + " bytes\n").getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+      } else if (command.startsWith("SEND ")) {
+        byte[] buf = new byte[256 * 1024];
+        for (long left = Long.parseLong(command.substring(5)); left > 0; left -= buf.length) {
+          out.write(buf, 0, (int) Math.min(buf.length, left));
+        }
         out.flush();
       } else if (command.startsWith("BULK ")) {
         bulk(in, out, Long.parseLong(command.substring(5)));
