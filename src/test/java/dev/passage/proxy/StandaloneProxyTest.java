@@ -166,6 +166,22 @@ class StandaloneProxyTest {
   }
 
   @Test
+  void deletingTheReferenceGrantRevokesAccessAndRestoringItGrantsIt() throws Exception {
+    Path grant = folder.resolve("grant.yaml");
+    String text = Files.readString(grant);
+    Files.delete(grant);
+    try {
+      Await.until(Duration.ofSeconds(10), "backend.example.com refused",
+          () -> TlsClient.refused(port, "backend.example.com"));
+      Await.until(Duration.ofSeconds(10), "status says RefNotPermitted",
+          () -> passage.get("/passage/status").body().contains("no ReferenceGrant in namespace backend-namespace"));
+    } finally {
+      Files.writeString(grant, text);
+    }
+    Await.until(Duration.ofSeconds(10), "routed again", () -> reach("backend.example.com").equals("cross-ns"));
+  }
+
+  @Test
   void weightsSplitConnectionsAndWeightZeroGetsNone() throws Exception {
     int n = 300;
     int before = canary.connections() + stable.connections();

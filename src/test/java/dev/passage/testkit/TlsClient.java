@@ -109,6 +109,20 @@ public final class TlsClient implements AutoCloseable {
     }
   }
 
+  /**
+   * Sends a ClientHello for sni and says whether Passage refused it: true for a plain close with
+   * nothing sent back, false when a backend answered (a ServerHello).
+   */
+  public static boolean refused(int port, String sni) throws Exception {
+    try (Socket s = new Socket()) {
+      s.setSoTimeout(30_000);
+      s.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+      s.getOutputStream().write(clientHello(sni));
+      s.getOutputStream().flush();
+      return s.getInputStream().read() < 0;
+    }
+  }
+
   public static byte[] readToEnd(InputStream in) throws IOException {
     List<Byte> got = new ArrayList<>();
     byte[] buf = new byte[4096];
