@@ -71,7 +71,7 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
         .filter(g -> GatewayRules.isServedBy(g, index, settings))
         .map(GatewayView::key).collect(Collectors.toSet());
     reconcileChildren(gateways, served, key -> GatewayActor.create(key, settings, state, publisher), "gateway-");
-    Set<ObjectKey> routeKeys = index.all(Kind.TLS_ROUTE).stream().map(r -> r.key()).collect(Collectors.toSet());
+    Set<ObjectKey> routeKeys = index.routes().stream().map(r -> r.key()).collect(Collectors.toSet());
     reconcileChildren(routes, routeKeys, key -> RouteActor.create(key, settings, state), "route-");
 
     Map<NamespacedName, ActorRef<GatewayActor.Command>> byName = new HashMap<>();

@@ -75,7 +75,7 @@ public final class GatewayActor {
         GatewayView gw = (GatewayView) index.get(key).orElseThrow();
         List<RouteAttachment> attachments = reports.values().stream()
             .flatMap(r -> r.attachment().stream()).toList();
-        GatewayEvaluation e = GatewayRules.evaluate(gw, settings, attachments);
+        GatewayEvaluation e = GatewayRules.evaluate(gw, index, settings, attachments);
         state.putStatus(key, e.status());
         publisher.tell(new TablePublisher.Published(e.table(), index.version()));
       }

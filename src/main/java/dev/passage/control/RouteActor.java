@@ -3,7 +3,7 @@ package dev.passage.control;
 import dev.passage.resources.NamespacedName;
 import dev.passage.resources.ObjectKey;
 import dev.passage.resources.ResourceIndex;
-import dev.passage.resources.TlsRouteView;
+import dev.passage.resources.RouteView;
 import dev.passage.rules.RouteEvaluation;
 import dev.passage.rules.RouteRules;
 import dev.passage.rules.RulesSettings;
@@ -15,7 +15,7 @@ import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
- * One per TLSRoute. On every new snapshot it judges its route with the rules, keeps its status
+ * One per route (TLSRoute or HTTPRoute). On every new snapshot it judges its route with the rules, keeps its status
  * on the board, and reports its attachment (or its absence) to each Passage Gateway it names.
  */
 public final class RouteActor {
@@ -30,7 +30,7 @@ public final class RouteActor {
   public static Behavior<Command> create(ObjectKey key, RulesSettings settings, PassageState state) {
     return Behaviors.receive(Command.class)
         .onMessage(Evaluate.class, e -> {
-          Optional<TlsRouteView> route = e.index().get(key).map(TlsRouteView.class::cast);
+          Optional<RouteView> route = e.index().get(key).map(RouteView.class::cast);
           if (route.isEmpty()) return Behaviors.same();
           RouteEvaluation result = RouteRules.evaluate(route.get(), e.index(), settings);
           if (result.status().parents().isEmpty()) state.removeStatus(key);

@@ -1,6 +1,7 @@
 package dev.passage.resources;
 
-public record GatewayClassView(Meta meta, String controllerName) implements Resource {
+/** parametersRef describes spec.parametersRef when set ("group/kind namespace/name"), else null. */
+public record GatewayClassView(Meta meta, String controllerName, String parametersRef) implements Resource {
   @Override
   public Kind kind() {
     return Kind.GATEWAY_CLASS;

@@ -2,9 +2,12 @@ package dev.passage.resources;
 
 import java.util.List;
 
-/** A Gateway: its class, listeners and requested addresses (spec.addresses values). */
+/**
+ * A Gateway: its class, listeners and requested addresses (spec.addresses values).
+ * infrastructureParametersRef describes spec.infrastructure.parametersRef when set, else null.
+ */
 public record GatewayView(Meta meta, String gatewayClassName, List<Listener> listeners,
-                          List<String> addresses) implements Resource {
+                          List<String> addresses, String infrastructureParametersRef) implements Resource {
   public GatewayView {
     listeners = List.copyOf(listeners);
     addresses = List.copyOf(addresses);

@@ -5,8 +5,10 @@ public enum Kind {
   GATEWAY_CLASS("GatewayClass", false),
   GATEWAY("Gateway", true),
   TLS_ROUTE("TLSRoute", true),
+  HTTP_ROUTE("HTTPRoute", true),
   REFERENCE_GRANT("ReferenceGrant", true),
   SERVICE("Service", true),
+  SECRET("Secret", true),
   ENDPOINT_SLICE("EndpointSlice", true),
   NAMESPACE("Namespace", false);
 

@@ -7,7 +7,11 @@ import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.AllowedRoutes;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.BackendRef;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClassSpec;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewaySpec;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPBackendRef;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteRule;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.ParametersReference;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewaySpecAddress;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.Listener;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.ParentReference;
@@ -34,26 +38,36 @@ public final class ModelAdapter {
   public static Optional<Resource> toView(HasMetadata obj, String defaultNamespace) {
     Resource view;
     if (obj instanceof io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClass gc) {
-      view = new GatewayClassView(meta(gc.getMetadata(), ""), gc.getSpec().getControllerName());
+      view = gatewayClass(meta(gc.getMetadata(), ""), gc.getSpec());
     } else if (obj instanceof io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.GatewayClass gc) {
-      view = new GatewayClassView(meta(gc.getMetadata(), ""), gc.getSpec().getControllerName());
+      view = gatewayClass(meta(gc.getMetadata(), ""), gc.getSpec());
     } else if (obj instanceof io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway g) {
       view = gateway(meta(g.getMetadata(), defaultNamespace), g.getSpec());
     } else if (obj instanceof io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.Gateway g) {
       view = gateway(meta(g.getMetadata(), defaultNamespace), g.getSpec());
     } else if (obj instanceof io.fabric8.kubernetes.api.model.gatewayapi.v1.TLSRoute r) {
       var s = r.getSpec();
-      view = tlsRoute(meta(r.getMetadata(), defaultNamespace), r.getApiVersion(), s.getParentRefs(),
-          s.getHostnames(), backends(s.getRules(), TLSRouteRule::getBackendRefs));
+      view = route(Kind.TLS_ROUTE, meta(r.getMetadata(), defaultNamespace), r.getApiVersion(), s.getParentRefs(),
+          s.getHostnames(), backends(s.getRules(), TLSRouteRule::getBackendRefs, ModelAdapter::backendRef));
     } else if (obj instanceof io.fabric8.kubernetes.api.model.gatewayapi.v1alpha3.TLSRoute r) {
       var s = r.getSpec();
-      view = tlsRoute(meta(r.getMetadata(), defaultNamespace), r.getApiVersion(), s.getParentRefs(),
-          s.getHostnames(), backends(s.getRules(), TLSRouteRule::getBackendRefs));
+      view = route(Kind.TLS_ROUTE, meta(r.getMetadata(), defaultNamespace), r.getApiVersion(), s.getParentRefs(),
+          s.getHostnames(), backends(s.getRules(), TLSRouteRule::getBackendRefs, ModelAdapter::backendRef));
     } else if (obj instanceof io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.TLSRoute r) {
       var s = r.getSpec();
-      view = tlsRoute(meta(r.getMetadata(), defaultNamespace), r.getApiVersion(), s.getParentRefs(),
-          s.getHostnames(),
-          backends(s.getRules(), io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.TLSRouteRule::getBackendRefs));
+      view = route(Kind.TLS_ROUTE, meta(r.getMetadata(), defaultNamespace), r.getApiVersion(), s.getParentRefs(),
+          s.getHostnames(), backends(s.getRules(),
+              io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.TLSRouteRule::getBackendRefs, ModelAdapter::backendRef));
+    } else if (obj instanceof io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute r) {
+      var s = r.getSpec();
+      view = route(Kind.HTTP_ROUTE, meta(r.getMetadata(), defaultNamespace), r.getApiVersion(), s.getParentRefs(),
+          s.getHostnames(), backends(s.getRules(), HTTPRouteRule::getBackendRefs, ModelAdapter::httpBackendRef));
+    } else if (obj instanceof io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute r) {
+      var s = r.getSpec();
+      view = route(Kind.HTTP_ROUTE, meta(r.getMetadata(), defaultNamespace), r.getApiVersion(), s.getParentRefs(),
+          s.getHostnames(), backends(s.getRules(), HTTPRouteRule::getBackendRefs, ModelAdapter::httpBackendRef));
+    } else if (obj instanceof io.fabric8.kubernetes.api.model.Secret secret) {
+      view = secret(meta(secret.getMetadata(), defaultNamespace), secret);
     } else if (obj instanceof io.fabric8.kubernetes.api.model.gatewayapi.v1.ReferenceGrant g) {
       view = grant(meta(g.getMetadata(), defaultNamespace), g.getSpec());
     } else if (obj instanceof io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.ReferenceGrant g) {
@@ -104,7 +118,9 @@ public final class ModelAdapter {
     }
     List<String> addresses = nullSafe(spec.getAddresses()).stream()
         .map(GatewaySpecAddress::getValue).filter(v -> v != null && !v.isBlank()).toList();
-    return new GatewayView(meta, spec.getGatewayClassName(), listeners, addresses);
+    var infra = spec.getInfrastructure() == null ? null : spec.getInfrastructure().getParametersRef();
+    String params = infra == null ? null : infra.getGroup() + "/" + infra.getKind() + " " + infra.getName();
+    return new GatewayView(meta, spec.getGatewayClassName(), listeners, addresses, params);
   }
 
   private static GatewayView.SecretRef secretRef(SecretObjectReference r) {
@@ -129,23 +145,55 @@ public final class ModelAdapter {
     return new LabelSelector(s.getMatchLabels(), reqs);
   }
 
-  private static <R> List<BackendRef> backends(List<R> rules, Function<R, List<BackendRef>> refs) {
-    List<BackendRef> all = new ArrayList<>();
-    for (R rule : nullSafe(rules)) all.addAll(nullSafe(refs.apply(rule)));
+  private static <R, B> List<RouteView.BackendRef> backends(List<R> rules, Function<R, List<B>> refs,
+                                                            Function<B, RouteView.BackendRef> convert) {
+    List<RouteView.BackendRef> all = new ArrayList<>();
+    for (R rule : nullSafe(rules)) {
+      for (B ref : nullSafe(refs.apply(rule))) all.add(convert.apply(ref));
+    }
     return all;
   }
 
-  private static TlsRouteView tlsRoute(Meta meta, String apiVersion, List<ParentReference> parents,
-                                       List<String> hostnames, List<BackendRef> backends) {
-    List<TlsRouteView.ParentRef> parentRefs = nullSafe(parents).stream()
-        .map(p -> new TlsRouteView.ParentRef(p.getGroup(), p.getKind(), blankToNull(p.getNamespace()), p.getName(),
+  private static RouteView.BackendRef backendRef(BackendRef b) {
+    return new RouteView.BackendRef(b.getGroup(), b.getKind(), blankToNull(b.getNamespace()), b.getName(),
+        b.getPort(), b.getWeight() == null ? 1 : b.getWeight());
+  }
+
+  private static RouteView.BackendRef httpBackendRef(HTTPBackendRef b) {
+    return new RouteView.BackendRef(b.getGroup(), b.getKind(), blankToNull(b.getNamespace()), b.getName(),
+        b.getPort(), b.getWeight() == null ? 1 : b.getWeight());
+  }
+
+  private static GatewayClassView gatewayClass(Meta meta, GatewayClassSpec spec) {
+    Objects.requireNonNull(spec, "spec is required");
+    ParametersReference p = spec.getParametersRef();
+    String params = p == null ? null
+        : p.getGroup() + "/" + p.getKind() + " " + (p.getNamespace() == null ? "" : p.getNamespace() + "/") + p.getName();
+    return new GatewayClassView(meta, spec.getControllerName(), params);
+  }
+
+  private static SecretView secret(Meta meta, io.fabric8.kubernetes.api.model.Secret s) {
+    return new SecretView(meta, s.getType(), secretText(s, "tls.crt"), secretText(s, "tls.key"));
+  }
+
+  /** A data entry (base64) or stringData entry as text; null when absent or not base64. */
+  private static String secretText(io.fabric8.kubernetes.api.model.Secret s, String key) {
+    if (s.getStringData() != null && s.getStringData().get(key) != null) return s.getStringData().get(key);
+    if (s.getData() == null || s.getData().get(key) == null) return null;
+    try {
+      return new String(java.util.Base64.getMimeDecoder().decode(s.getData().get(key)), java.nio.charset.StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  private static RouteView route(Kind kind, Meta meta, String apiVersion, List<ParentReference> parents,
+                                 List<String> hostnames, List<RouteView.BackendRef> backendRefs) {
+    List<RouteView.ParentRef> parentRefs = nullSafe(parents).stream()
+        .map(p -> new RouteView.ParentRef(p.getGroup(), p.getKind(), blankToNull(p.getNamespace()), p.getName(),
             blankToNull(p.getSectionName()), p.getPort()))
         .toList();
-    List<TlsRouteView.BackendRef> backendRefs = backends.stream()
-        .map(b -> new TlsRouteView.BackendRef(b.getGroup(), b.getKind(), blankToNull(b.getNamespace()), b.getName(),
-            b.getPort(), b.getWeight() == null ? 1 : b.getWeight()))
-        .toList();
-    return new TlsRouteView(meta, apiVersion, parentRefs, nullSafe(hostnames), backendRefs);
+    return new RouteView(kind, meta, apiVersion, parentRefs, nullSafe(hostnames), backendRefs);
   }
 
   private static ReferenceGrantView grant(Meta meta, ReferenceGrantSpec spec) {

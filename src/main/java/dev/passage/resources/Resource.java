@@ -5,8 +5,8 @@ package dev.passage.resources;
  * ReferenceGrant v1beta1/v1) are absorbed when the view is built, once, in {@link ModelAdapter}.
  */
 public sealed interface Resource
-    permits GatewayClassView, GatewayView, TlsRouteView, ReferenceGrantView, ServiceView,
-        EndpointSliceView, NamespaceView {
+    permits GatewayClassView, GatewayView, RouteView, ReferenceGrantView, ServiceView,
+        EndpointSliceView, NamespaceView, SecretView {
   Meta meta();
 
   Kind kind();

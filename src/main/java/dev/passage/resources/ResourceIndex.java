@@ -87,8 +87,16 @@ public final class ResourceIndex {
     return all(Kind.GATEWAY).stream().map(GatewayView.class::cast).toList();
   }
 
-  public List<TlsRouteView> tlsRoutes() {
-    return all(Kind.TLS_ROUTE).stream().map(TlsRouteView.class::cast).toList();
+  /** Every TLSRoute and HTTPRoute. */
+  public List<RouteView> routes() {
+    List<RouteView> out = new ArrayList<>();
+    for (Resource r : all(Kind.TLS_ROUTE)) out.add((RouteView) r);
+    for (Resource r : all(Kind.HTTP_ROUTE)) out.add((RouteView) r);
+    return out;
+  }
+
+  public Optional<SecretView> secret(String namespace, String name) {
+    return typed(Kind.SECRET, namespace, name);
   }
 
   public List<GatewayClassView> gatewayClasses() {

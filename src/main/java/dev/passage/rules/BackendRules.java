@@ -4,7 +4,7 @@ import dev.passage.resources.EndpointSliceView;
 import dev.passage.resources.GroupKind;
 import dev.passage.resources.ResourceIndex;
 import dev.passage.resources.ServiceView;
-import dev.passage.resources.TlsRouteView;
+import dev.passage.resources.RouteView;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -16,7 +16,7 @@ public final class BackendRules {
   private BackendRules() {}
 
   public static ResolvedBackend resolve(ResourceIndex index, String routeKind, String routeNamespace,
-                                        TlsRouteView.BackendRef ref) {
+                                        RouteView.BackendRef ref) {
     String namespace = ref.namespace() == null ? routeNamespace : ref.namespace();
     String name = namespace + "/" + ref.name() + (ref.port() == null ? "" : ":" + ref.port());
     if (!ref.group().isEmpty() || !"Service".equals(ref.kind())) {
@@ -67,7 +67,7 @@ public final class BackendRules {
     return new ArrayList<>(out);
   }
 
-  private static ResolvedBackend failed(String name, TlsRouteView.BackendRef ref, String reason, String message) {
+  private static ResolvedBackend failed(String name, RouteView.BackendRef ref, String reason, String message) {
     return new ResolvedBackend(name, ref.weight(), List.of(), reason, message);
   }
 }

@@ -4,7 +4,7 @@ import dev.passage.resources.GatewayClassView;
 import dev.passage.resources.GatewayView;
 import dev.passage.resources.NamespacedName;
 import dev.passage.resources.ResourceIndex;
-import dev.passage.resources.TlsRouteView;
+import dev.passage.resources.RouteView;
 import dev.passage.table.GatewayTable;
 import dev.passage.table.HostRoute;
 import dev.passage.table.ListenerTable;
@@ -25,24 +25,31 @@ public final class GatewayRules {
 
   private GatewayRules() {}
 
-  /** Whether Passage serves this Gateway: its GatewayClass exists and names our controllerName. */
+  /**
+   * Whether Passage serves this Gateway: its GatewayClass exists, names our controllerName, and
+   * was accepted. A Gateway of an unknown or rejected class is left alone (no status, no traffic).
+   */
   public static boolean isServedBy(GatewayView gateway, ResourceIndex index, RulesSettings settings) {
     return index.gatewayClass(gateway.gatewayClassName())
-        .map(c -> settings.controllerName().equals(c.controllerName())).orElse(false);
+        .map(c -> settings.controllerName().equals(c.controllerName()) && c.parametersRef() == null).orElse(false);
   }
 
+  /** Every class naming our controllerName gets Accepted: False when it asks for parameters. */
   public static GatewayClassStatus classStatus(GatewayClassView gc) {
     long gen = gc.meta().generation();
-    return new GatewayClassStatus(
-        List.of(Condition.isTrue("Accepted", "Accepted", "", gen)),
+    Condition accepted = gc.parametersRef() == null
+        ? Condition.isTrue("Accepted", "Accepted", "", gen)
+        : Condition.isFalse("Accepted", "InvalidParameters",
+            "Passage takes no GatewayClass parameters (parametersRef " + gc.parametersRef() + ")", gen);
+    return new GatewayClassStatus(List.of(accepted),
         SUPPORTED_FEATURES.stream().map(GatewayClassStatus.Feature::new).toList());
   }
 
   /** The routes whose parentRefs name this Gateway: the ones it waits for before publishing. */
   public static Set<NamespacedName> routesNaming(GatewayView gateway, ResourceIndex index) {
     Set<NamespacedName> out = new TreeSet<>();
-    for (TlsRouteView r : index.tlsRoutes()) {
-      for (TlsRouteView.ParentRef p : r.parentRefs()) {
+    for (RouteView r : index.routes()) {
+      for (RouteView.ParentRef p : r.parentRefs()) {
         String ns = p.namespace() == null ? r.meta().namespace() : p.namespace();
         if ("Gateway".equals(p.kind()) && dev.passage.resources.GroupKind.GATEWAY_GROUP.equals(p.group())
             && ns.equals(gateway.meta().namespace()) && p.name().equals(gateway.meta().name())) {
@@ -58,10 +65,10 @@ public final class GatewayRules {
     return gateway.addresses().isEmpty() ? List.of(settings.defaultAddress()) : gateway.addresses();
   }
 
-  public static GatewayEvaluation evaluate(GatewayView gateway, RulesSettings settings,
+  public static GatewayEvaluation evaluate(GatewayView gateway, ResourceIndex index, RulesSettings settings,
                                            Collection<RouteAttachment> attachments) {
     long gen = gateway.meta().generation();
-    List<ListenerResult> listeners = ListenerRules.evaluate(gateway);
+    List<ListenerResult> listeners = ListenerRules.evaluate(gateway, index);
     // oldest route first, then by name: the first route to claim a hostname keeps it
     List<RouteAttachment> ordered = new ArrayList<>(attachments);
     ordered.sort(Comparator.comparing(RouteAttachment::created).thenComparing(RouteAttachment::route));
@@ -78,23 +85,30 @@ public final class GatewayRules {
         for (String h : hosts) routes.add(new HostRoute(h, a.route(), a.backends()));
       }
       listenerStatus.add(new GatewayStatus.Listener(l.name(), l.supportedKinds(), attached, l.conditions()));
-      if (l.servesPassthrough()) {
+      if (l.servesPassthrough() && gateway.infrastructureParametersRef() == null) {
         routes.sort(Comparator.comparing(HostRoute::hostname, Hostnames.MOST_SPECIFIC_FIRST)); // stable: age kept
         tables.add(new ListenerTable(l.name(), l.spec().port(), l.hostname(), routes));
       }
     }
 
-    long valid = listeners.stream().filter(ListenerResult::accepted).count();
+    long accepted = listeners.stream().filter(ListenerResult::accepted).count();
+    long valid = listeners.stream().filter(ListenerResult::valid).count();
+    boolean programmed = listeners.stream().anyMatch(ListenerResult::programmed);
     List<Condition> conditions = new ArrayList<>();
-    if (valid == listeners.size() && valid > 0) {
-      conditions.add(Condition.isTrue("Accepted", "Accepted", "", gen));
-      conditions.add(Condition.isTrue("Programmed", "Programmed", "", gen));
-    } else if (valid > 0) {
-      conditions.add(Condition.isTrue("Accepted", "ListenersNotValid", "some listeners are not valid", gen));
-      conditions.add(Condition.isTrue("Programmed", "Programmed", "", gen));
-    } else {
+    if (gateway.infrastructureParametersRef() != null) {
+      String why = "Passage takes no infrastructure parameters (parametersRef " + gateway.infrastructureParametersRef() + ")";
+      conditions.add(Condition.isFalse("Accepted", "InvalidParameters", why, gen));
+      conditions.add(Condition.isFalse("Programmed", "Invalid", why, gen));
+    } else if (accepted == 0) {
       conditions.add(Condition.isFalse("Accepted", "ListenersNotValid", "no listener is valid", gen));
       conditions.add(Condition.isFalse("Programmed", "Invalid", "no listener is valid", gen));
+    } else {
+      conditions.add(valid == listeners.size()
+          ? Condition.isTrue("Accepted", "Accepted", "", gen)
+          : Condition.isTrue("Accepted", "ListenersNotValid", "some listeners are not valid", gen));
+      conditions.add(programmed
+          ? Condition.isTrue("Programmed", "Programmed", "", gen)
+          : Condition.isFalse("Programmed", "Invalid", "no listener could be programmed", gen));
     }
     List<String> addresses = addresses(gateway, settings);
     List<GatewayStatus.Address> statusAddresses = addresses.stream()

@@ -21,4 +21,17 @@ public record ListenerResult(GatewayView.Listener spec, boolean accepted, boolea
   public boolean supports(GroupKind kind) {
     return supportedKinds.contains(kind);
   }
+
+  public boolean programmed() {
+    return holds("Programmed");
+  }
+
+  /** Accepted and every reference resolved: a listener the Gateway counts as valid. */
+  public boolean valid() {
+    return accepted && holds("ResolvedRefs");
+  }
+
+  private boolean holds(String type) {
+    return conditions.stream().anyMatch(c -> c.type().equals(type) && c.holds());
+  }
 }

@@ -3,11 +3,13 @@ package dev.passage.rules;
 import dev.passage.resources.GatewayView;
 import dev.passage.resources.GatewayView.Listener;
 import dev.passage.resources.GroupKind;
+import dev.passage.resources.ResourceIndex;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /** Validation of a Gateway's listeners: protocol, TLS mode, route kinds, conflicts. */
 public final class ListenerRules {
@@ -15,18 +17,19 @@ public final class ListenerRules {
 
   private ListenerRules() {}
 
-  public static List<ListenerResult> evaluate(GatewayView gateway) {
+  public static List<ListenerResult> evaluate(GatewayView gateway, ResourceIndex index) {
     long gen = gateway.meta().generation();
     Map<Integer, String> conflicts = conflictsByIndex(gateway.listeners());
     List<ListenerResult> results = new ArrayList<>();
     List<Listener> listeners = gateway.listeners();
     for (int i = 0; i < listeners.size(); i++) {
-      results.add(evaluate(listeners.get(i), conflicts.get(i), gen));
+      results.add(evaluate(gateway, listeners.get(i), conflicts.get(i), index, gen));
     }
     return results;
   }
 
-  private static ListenerResult evaluate(Listener l, String conflictReason, long gen) {
+  private static ListenerResult evaluate(GatewayView gateway, Listener l, String conflictReason, ResourceIndex index,
+                                         long gen) {
     String protocol = l.protocol() == null ? "" : l.protocol();
     List<GroupKind> protocolKinds;
     boolean passthrough = false;
@@ -68,11 +71,26 @@ public final class ListenerRules {
         }
       }
     }
+    // a terminating listener needs usable certificates; Passthrough ignores certificateRefs
+    Optional<CertificateRules.Failure> certificate = Optional.empty();
+    if ("HTTPS".equals(protocol) || ("TLS".equals(protocol) && "Terminate".equals(l.tlsMode()))) {
+      if (l.certificateRefs().isEmpty()) {
+        certificate = Optional.of(new CertificateRules.Failure("InvalidCertificateRef", "a terminating listener needs tls.certificateRefs"));
+      }
+      for (var ref : l.certificateRefs()) {
+        certificate = CertificateRules.check(gateway, ref, index);
+        if (certificate.isPresent()) break;
+      }
+    }
     List<Condition> cs = new ArrayList<>();
     cs.add(Condition.isTrue("Accepted", "Accepted", "", gen));
-    cs.add(Condition.isTrue("Programmed", "Programmed", "", gen));
+    cs.add(certificate.isEmpty()
+        ? Condition.isTrue("Programmed", "Programmed", "", gen)
+        : Condition.isFalse("Programmed", "Invalid", "the listener's certificate cannot be used", gen));
     cs.add(Condition.isFalse("Conflicted", "NoConflicts", "", gen));
-    if (invalid.isEmpty()) {
+    if (certificate.isPresent()) {
+      cs.add(Condition.isFalse("ResolvedRefs", certificate.get().reason(), certificate.get().message(), gen));
+    } else if (invalid.isEmpty()) {
       cs.add(Condition.isTrue("ResolvedRefs", "ResolvedRefs", "", gen));
     } else {
       cs.add(Condition.isFalse("ResolvedRefs", "InvalidRouteKinds",

@@ -5,7 +5,7 @@ import dev.passage.resources.GatewayView;
 import dev.passage.resources.NamespacedName;
 import dev.passage.resources.ObjectKey;
 import dev.passage.resources.ResourceIndex;
-import dev.passage.resources.TlsRouteView;
+import dev.passage.resources.RouteView;
 import dev.passage.table.GatewayTable;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -29,7 +29,7 @@ public final class Reconciler {
       }
     }
     Map<NamespacedName, List<RouteAttachment>> byGateway = new HashMap<>();
-    for (TlsRouteView route : index.tlsRoutes()) {
+    for (RouteView route : index.routes()) {
       RouteEvaluation e = RouteRules.evaluate(route, index, settings);
       if (!e.status().parents().isEmpty()) statuses.put(route.key(), e.status());
       e.attachments().forEach((gw, a) -> byGateway.computeIfAbsent(gw, k -> new ArrayList<>()).add(a));
@@ -37,7 +37,7 @@ public final class Reconciler {
     Map<NamespacedName, GatewayTable> tables = new TreeMap<>();
     for (GatewayView gateway : index.gateways()) {
       if (!GatewayRules.isServedBy(gateway, index, settings)) continue;
-      GatewayEvaluation e = GatewayRules.evaluate(gateway, settings,
+      GatewayEvaluation e = GatewayRules.evaluate(gateway, index, settings,
           byGateway.getOrDefault(gateway.meta().ref(), List.of()));
       statuses.put(gateway.key(), e.status());
       tables.put(gateway.meta().ref(), e.table());

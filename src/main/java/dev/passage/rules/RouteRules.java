@@ -4,7 +4,7 @@ import dev.passage.resources.GatewayView;
 import dev.passage.resources.GroupKind;
 import dev.passage.resources.NamespacedName;
 import dev.passage.resources.ResourceIndex;
-import dev.passage.resources.TlsRouteView;
+import dev.passage.resources.RouteView;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -13,23 +13,21 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
-/** Attachment of a TLSRoute to its parent Gateways, and its status. */
+/** Attachment of a route (TLSRoute or HTTPRoute) to its parent Gateways, and its status. */
 public final class RouteRules {
-  static final String KIND = "TLSRoute";
-
   private RouteRules() {}
 
-  public static RouteEvaluation evaluate(TlsRouteView route, ResourceIndex index, RulesSettings settings) {
+  public static RouteEvaluation evaluate(RouteView route, ResourceIndex index, RulesSettings settings) {
     long gen = route.meta().generation();
     String routeNs = route.meta().namespace();
     List<ResolvedBackend> backends = route.backendRefs().stream()
-        .map(b -> BackendRules.resolve(index, KIND, routeNs, b)).toList();
+        .map(b -> BackendRules.resolve(index, route.kind().kindName(), routeNs, b)).toList();
     Condition resolvedRefs = resolvedRefs(backends, gen);
 
     List<RouteStatus.Parent> parents = new ArrayList<>();
     Map<NamespacedName, Map<String, Set<String>>> attached = new LinkedHashMap<>();
     Set<NamespacedName> parentGateways = new LinkedHashSet<>();
-    for (TlsRouteView.ParentRef ref : route.parentRefs()) {
+    for (RouteView.ParentRef ref : route.parentRefs()) {
       if (!GroupKind.GATEWAY_GROUP.equals(ref.group()) || !"Gateway".equals(ref.kind())) continue;
       String gwNs = ref.namespace() == null ? routeNs : ref.namespace();
       Optional<GatewayView> gateway = index.gateway(gwNs, ref.name())
@@ -56,9 +54,9 @@ public final class RouteRules {
   }
 
   /** Fills byListener with the hostnames the route serves on each listener it attaches to. */
-  private static Condition attach(TlsRouteView route, TlsRouteView.ParentRef ref, GatewayView gateway,
+  private static Condition attach(RouteView route, RouteView.ParentRef ref, GatewayView gateway,
                                   ResourceIndex index, Map<String, Set<String>> byListener, long gen) {
-    List<ListenerResult> candidates = ListenerRules.evaluate(gateway).stream()
+    List<ListenerResult> candidates = ListenerRules.evaluate(gateway, index).stream()
         .filter(l -> ref.sectionName() == null || ref.sectionName().equals(l.name()))
         .filter(l -> ref.port() == null || ref.port() == l.spec().port())
         .toList();
@@ -69,12 +67,12 @@ public final class RouteRules {
               + (ref.port() == null ? "" : " port " + ref.port()), gen);
     }
     List<ListenerResult> allowed = candidates.stream()
-        .filter(l -> l.accepted() && l.supports(GroupKind.TLS_ROUTE))
+        .filter(l -> l.accepted() && l.supports(route.groupKind()))
         .filter(l -> namespaceAllowed(l.spec().allowedRoutes(), gateway.meta().namespace(), route.meta().namespace(), index))
         .toList();
     if (allowed.isEmpty()) {
       return Condition.isFalse("Accepted", "NotAllowedByListeners",
-          "no listener of Gateway " + gateway.meta().ref() + " allows this TLSRoute", gen);
+          "no listener of Gateway " + gateway.meta().ref() + " allows this " + route.kind().kindName(), gen);
     }
     List<String> routeHosts = route.hostnames().isEmpty() ? List.of(Hostnames.ANY) : route.hostnames();
     for (ListenerResult l : allowed) {

@@ -32,11 +32,11 @@ class YamlDocumentsTest {
     for (String version : List.of("v1alpha2", "v1alpha3", "v1")) {
       YamlDocuments.Result r = parser.parse("routes.yaml", doc.formatted(version));
       assertEquals(List.of(), r.errors());
-      TlsRouteView route = assertInstanceOf(TlsRouteView.class, r.resources().get(0));
+      RouteView route = assertInstanceOf(RouteView.class, r.resources().get(0));
       assertEquals(List.of("a.example.com"), route.hostnames());
-      assertEquals(new TlsRouteView.ParentRef("gateway.networking.k8s.io", "Gateway", null, "gw", "tls", null),
+      assertEquals(new RouteView.ParentRef("gateway.networking.k8s.io", "Gateway", null, "gw", "tls", null),
           route.parentRefs().get(0));
-      assertEquals(new TlsRouteView.BackendRef("", "Service", null, "svc", 8443, 3), route.backendRefs().get(0));
+      assertEquals(new RouteView.BackendRef("", "Service", null, "svc", 8443, 3), route.backendRefs().get(0));
     }
   }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.passage.ops.Documents;
 import dev.passage.ops.Json;
+import dev.passage.resources.ResourceIndex;
 import dev.passage.testkit.Folders;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,7 +22,7 @@ import tools.jackson.databind.JsonNode;
 /**
  * Golden files: each folder under src/test/resources/rules holds input objects (*.yaml) and
  * expected.yaml, the statuses and route table the rules must compute from them, compared as
- * YAML trees. The "tutorial" case reads the bundled example in config/resources instead.
+ * YAML trees. Every case also loads _shared/ (the conformance suite's Services and Secrets). The "tutorial" case reads the bundled example in config/resources instead.
  * After an intended change, rewrite the expected files with -Dgolden.update=true and read the diff.
  */
 class GoldenRulesTest {
@@ -31,14 +32,17 @@ class GoldenRulesTest {
   @TestFactory
   Stream<DynamicTest> everyCase() throws IOException {
     try (Stream<Path> dirs = Files.list(CASES)) {
-      List<Path> cases = dirs.filter(Files::isDirectory).sorted().toList();
+      List<Path> cases = dirs.filter(Files::isDirectory)
+          .filter(d -> !d.getFileName().toString().startsWith("_")).sorted().toList();
       assertTrue(cases.size() >= 5, "golden cases found: " + cases);
       return cases.stream().map(dir -> DynamicTest.dynamicTest(dir.getFileName().toString(), () -> check(dir)));
     }
   }
 
-  static Path inputsOf(Path dir) {
-    return dir.getFileName().toString().equals("tutorial") ? Path.of("config/resources") : dir;
+  /** A case's own YAML plus the shared fixtures (Services, Secrets); the tutorial is the bundled example. */
+  static ResourceIndex inputsOf(Path dir) throws IOException {
+    if (dir.getFileName().toString().equals("tutorial")) return Folders.load(Path.of("config/resources"));
+    return Folders.load(CASES.resolve("_shared"), dir);
   }
 
   public static Map<String, Object> document(Reconciliation r) {
@@ -49,7 +53,7 @@ class GoldenRulesTest {
   }
 
   private static void check(Path dir) throws IOException {
-    Reconciliation r = Reconciler.reconcile(Folders.load(inputsOf(dir)), SETTINGS);
+    Reconciliation r = Reconciler.reconcile(inputsOf(dir), SETTINGS);
     String actual = Json.YAML.writeValueAsString(document(r));
     Path expectedFile = dir.resolve("expected.yaml");
     if (Boolean.getBoolean("golden.update") || !Files.exists(expectedFile)) {

@@ -17,14 +17,16 @@ import java.util.stream.Stream;
 public final class Folders {
   private Folders() {}
 
-  public static ResourceIndex load(Path folder) throws IOException {
+  public static ResourceIndex load(Path... folders) throws IOException {
     YamlDocuments parser = new YamlDocuments();
     List<ResourceEvent> events = new ArrayList<>();
-    try (Stream<Path> files = Files.list(folder)) {
+    for (Path folder : folders) {
+      try (Stream<Path> files = Files.list(folder)) {
       for (Path f : files.filter(p -> p.toString().endsWith(".yaml") && !p.endsWith("expected.yaml")).sorted().toList()) {
         YamlDocuments.Result r = parser.parse(f.getFileName().toString(), Files.readString(f, StandardCharsets.UTF_8));
         assertEquals(List.of(), r.errors(), "input of " + folder);
         r.resources().forEach(x -> events.add(new ResourceEvent.Upserted(x)));
+      }
       }
     }
     return ResourceIndex.EMPTY.apply(events);

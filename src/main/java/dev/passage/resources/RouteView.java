@@ -3,21 +3,22 @@ package dev.passage.resources;
 import java.util.List;
 
 /**
- * A TLSRoute of any served version. The backendRefs of every rule are kept in one list:
- * TLSRoute rules carry no match, so v1alpha2's several rules act as one weighted set
- * (v1alpha3 and v1 allow exactly one rule).
+ * A route of any served version: a TLSRoute (kind TLS_ROUTE) or an HTTPRoute (kind HTTP_ROUTE).
+ * The backendRefs of every rule are kept in one list: TLSRoute rules carry no match, so
+ * v1alpha2's several rules act as one weighted set (v1alpha3 and v1 allow exactly one rule).
+ * HTTPRoutes are read for attachment and status only; Passage serves no HTTP traffic yet.
  */
-public record TlsRouteView(Meta meta, String apiVersion, List<ParentRef> parentRefs,
-                           List<String> hostnames, List<BackendRef> backendRefs) implements Resource {
-  public TlsRouteView {
+public record RouteView(Kind kind, Meta meta, String apiVersion, List<ParentRef> parentRefs,
+                        List<String> hostnames, List<BackendRef> backendRefs) implements Resource {
+  public RouteView {
+    if (kind != Kind.TLS_ROUTE && kind != Kind.HTTP_ROUTE) throw new IllegalArgumentException("not a route: " + kind);
     parentRefs = List.copyOf(parentRefs);
     hostnames = List.copyOf(hostnames);
     backendRefs = List.copyOf(backendRefs);
   }
 
-  @Override
-  public Kind kind() {
-    return Kind.TLS_ROUTE;
+  public GroupKind groupKind() {
+    return new GroupKind(GroupKind.GATEWAY_GROUP, kind.kindName());
   }
 
   /** namespace null means the route's own; sectionName and port null mean unset. */
