@@ -33,15 +33,20 @@ public final class TlsClient implements AutoCloseable {
   }
 
   public static TlsClient connect(int port, String sni) throws IOException {
-    return connect(port, sni, WireSocket.Shape.AS_IS, List.of());
+    return connect("127.0.0.1", port, sni, WireSocket.Shape.AS_IS, List.of());
+  }
+
+  public static TlsClient connect(int port, String sni, WireSocket.Shape shape, List<String> alpn) throws IOException {
+    return connect("127.0.0.1", port, sni, shape, alpn);
   }
 
   /** Connects, completes the handshake and reads the backend's greeting line. */
-  public static TlsClient connect(int port, String sni, WireSocket.Shape shape, List<String> alpn) throws IOException {
+  public static TlsClient connect(String host, int port, String sni, WireSocket.Shape shape, List<String> alpn)
+      throws IOException {
     WireSocket wire = new WireSocket(shape);
     wire.setTcpNoDelay(true);
     wire.setSoTimeout(20_000);
-    wire.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+    wire.connect(new InetSocketAddress(host, port), 5_000);
     SSLSocket tls = (SSLSocket) CONTEXT.getSocketFactory().createSocket(wire, sni, port, true);
     SSLParameters p = tls.getSSLParameters();
     p.setServerNames(List.of(new SNIHostName(sni)));
@@ -114,9 +119,13 @@ public final class TlsClient implements AutoCloseable {
    * nothing sent back, false when a backend answered (a ServerHello).
    */
   public static boolean refused(int port, String sni) throws Exception {
+    return refused("127.0.0.1", port, sni);
+  }
+
+  public static boolean refused(String host, int port, String sni) throws Exception {
     try (Socket s = new Socket()) {
       s.setSoTimeout(30_000);
-      s.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+      s.connect(new InetSocketAddress(host, port), 5_000);
       s.getOutputStream().write(clientHello(sni));
       s.getOutputStream().flush();
       return s.getInputStream().read() < 0;
