@@ -27,6 +27,6 @@ public record PassageSettings(String controllerName, String bindAddress, Duratio
   }
 
   public RulesSettings rules() {
-    return new RulesSettings(controllerName, bindAddress);
+    return RulesSettings.standalone(controllerName, bindAddress);
   }
 }

@@ -3,10 +3,18 @@ package dev.passage.resources;
 import java.time.Instant;
 import java.util.Map;
 
-/** The metadata the rules use. creationTimestamp orders routes and listeners of equal specificity. */
+/**
+ * The metadata the rules use. creationTimestamp orders routes and listeners of equal specificity;
+ * uid (empty in standalone mode) lets Passage own objects it creates for a Gateway.
+ */
 public record Meta(String namespace, String name, long generation, Instant creationTimestamp,
-                   Map<String, String> labels) {
+                   Map<String, String> labels, String uid) {
+  public Meta(String namespace, String name, long generation, Instant creationTimestamp, Map<String, String> labels) {
+    this(namespace, name, generation, creationTimestamp, labels, "");
+  }
+
   public Meta {
+    uid = uid == null ? "" : uid;
     namespace = namespace == null ? "" : namespace;
     labels = labels == null ? Map.of() : Map.copyOf(labels);
     creationTimestamp = creationTimestamp == null ? Instant.EPOCH : creationTimestamp;

@@ -23,6 +23,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
@@ -91,7 +92,7 @@ public final class ModelAdapter {
     }
     String ns = m.getNamespace() == null || m.getNamespace().isBlank() ? defaultNamespace : m.getNamespace();
     long generation = m.getGeneration() == null ? 1L : m.getGeneration();
-    return new Meta(ns, m.getName(), generation, timestamp(m.getCreationTimestamp()), m.getLabels());
+    return new Meta(ns, m.getName(), generation, timestamp(m.getCreationTimestamp()), m.getLabels(), m.getUid());
   }
 
   private static Instant timestamp(String t) {
@@ -226,7 +227,17 @@ public final class ModelAdapter {
             targetNumber, targetName));
       }
     }
-    return new ServiceView(meta, type, ports);
+    String clusterIp = spec == null || "None".equals(spec.getClusterIP()) ? null : spec.getClusterIP();
+    List<String> ingress = new ArrayList<>();
+    if (s.getStatus() != null && s.getStatus().getLoadBalancer() != null) {
+      for (var i : nullSafe(s.getStatus().getLoadBalancer().getIngress())) {
+        if (i.getIp() != null && !i.getIp().isBlank()) ingress.add(i.getIp());
+        else if (i.getHostname() != null && !i.getHostname().isBlank()) ingress.add(i.getHostname());
+      }
+    }
+    Map<String, String> selector = spec == null || spec.getSelector() == null ? Map.of() : spec.getSelector();
+    List<String> externalIps = spec == null ? List.of() : nullSafe(spec.getExternalIPs());
+    return new ServiceView(meta, type, ports, selector, clusterIp, externalIps, ingress);
   }
 
   private static EndpointSliceView endpointSlice(Meta meta, EndpointSlice es) {

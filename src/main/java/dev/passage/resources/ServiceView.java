@@ -1,10 +1,23 @@
 package dev.passage.resources;
 
 import java.util.List;
+import java.util.Map;
 
-public record ServiceView(Meta meta, String type, List<Port> ports) implements Resource {
+/**
+ * A Service: its ports, and what Kubernetes mode needs of the Services Passage creates for
+ * Gateways (selector, clusterIP, externalIPs, load-balancer ingress addresses).
+ */
+public record ServiceView(Meta meta, String type, List<Port> ports, Map<String, String> selector, String clusterIp,
+                          List<String> externalIps, List<String> loadBalancerIngress) implements Resource {
+  public ServiceView(Meta meta, String type, List<Port> ports) {
+    this(meta, type, ports, Map.of(), null, List.of(), List.of());
+  }
+
   public ServiceView {
     ports = List.copyOf(ports);
+    selector = Map.copyOf(selector);
+    externalIps = List.copyOf(externalIps);
+    loadBalancerIngress = List.copyOf(loadBalancerIngress);
   }
 
   @Override

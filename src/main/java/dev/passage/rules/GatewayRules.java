@@ -14,12 +14,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Pattern;
 
 /** A Gateway's status and table, from its listeners and the routes attached to it. */
 public final class GatewayRules {
-  private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
-
   /** The features that really work; sorted, as the spec asks. */
   public static final List<String> SUPPORTED_FEATURES = List.of("Gateway", "ReferenceGrant", "TLSRoute");
 
@@ -61,14 +58,11 @@ public final class GatewayRules {
     return out;
   }
 
-  public static List<String> addresses(GatewayView gateway, RulesSettings settings) {
-    return gateway.addresses().isEmpty() ? List.of(settings.defaultAddress()) : gateway.addresses();
-  }
-
   public static GatewayEvaluation evaluate(GatewayView gateway, ResourceIndex index, RulesSettings settings,
                                            Collection<RouteAttachment> attachments) {
     long gen = gateway.meta().generation();
     List<ListenerResult> listeners = ListenerRules.evaluate(gateway, index);
+    Placement placement = settings.placement().place(gateway, index);
     // oldest route first, then by name: the first route to claim a hostname keeps it
     List<RouteAttachment> ordered = new ArrayList<>(attachments);
     ordered.sort(Comparator.comparing(RouteAttachment::created).thenComparing(RouteAttachment::route));
@@ -87,7 +81,7 @@ public final class GatewayRules {
       listenerStatus.add(new GatewayStatus.Listener(l.name(), l.supportedKinds(), attached, l.conditions()));
       if (l.servesPassthrough() && gateway.infrastructureParametersRef() == null) {
         routes.sort(Comparator.comparing(HostRoute::hostname, Hostnames.MOST_SPECIFIC_FIRST)); // stable: age kept
-        tables.add(new ListenerTable(l.name(), l.spec().port(), l.hostname(), routes));
+        tables.add(new ListenerTable(l.name(), l.spec().port(), placement.bindPort(l.spec().port()), l.hostname(), routes));
       }
     }
 
@@ -106,16 +100,18 @@ public final class GatewayRules {
       conditions.add(valid == listeners.size()
           ? Condition.isTrue("Accepted", "Accepted", "", gen)
           : Condition.isTrue("Accepted", "ListenersNotValid", "some listeners are not valid", gen));
-      conditions.add(programmed
-          ? Condition.isTrue("Programmed", "Programmed", "", gen)
-          : Condition.isFalse("Programmed", "Invalid", "no listener could be programmed", gen));
+      if (!programmed) {
+        conditions.add(Condition.isFalse("Programmed", "Invalid", "no listener could be programmed", gen));
+      } else if (placement.addresses().isEmpty()) {
+        conditions.add(Condition.isFalse("Programmed", "AddressNotAssigned",
+            "waiting for the Gateway's Service to get an address", gen));
+      } else {
+        conditions.add(Condition.isTrue("Programmed", "Programmed", "", gen));
+      }
     }
-    List<String> addresses = addresses(gateway, settings);
-    List<GatewayStatus.Address> statusAddresses = addresses.stream()
-        .map(a -> new GatewayStatus.Address(IPV4.matcher(a).matches() || a.contains(":") ? "IPAddress" : "Hostname", a))
-        .toList();
-    GatewayStatus status = new GatewayStatus(statusAddresses, conditions, listenerStatus);
-    GatewayTable table = new GatewayTable(gateway.meta().ref(), gateway.meta().creationTimestamp(), addresses, tables);
+    GatewayStatus status = new GatewayStatus(placement.addresses(), conditions, listenerStatus);
+    GatewayTable table = new GatewayTable(gateway.meta().ref(), gateway.meta().creationTimestamp(),
+        placement.bindHosts(), tables);
     return new GatewayEvaluation(status, table);
   }
 }

@@ -25,7 +25,7 @@ public final class RouteTable {
     for (GatewayTable g : this.gateways.values()) {
       for (String address : g.addresses()) {
         for (ListenerTable l : g.listeners()) {
-          entries.computeIfAbsent(new BindAddress(address, l.port()), k -> new ArrayList<>())
+          entries.computeIfAbsent(new BindAddress(address, l.bindPort()), k -> new ArrayList<>())
               .add(new PortTable.Entry(g, l));
         }
       }

@@ -330,7 +330,7 @@ class StandaloneProxyTest {
   void theActorsComputeWhatThePureReconcilerComputes() throws Exception {
     Await.until(Duration.ofSeconds(10), "actor statuses equal the Reconciler's on the same folder", () -> {
       var expected = dev.passage.rules.Reconciler.reconcile(dev.passage.testkit.Folders.load(folder),
-          new dev.passage.rules.RulesSettings(dev.passage.rules.RulesSettings.DEFAULT_CONTROLLER_NAME, "127.0.0.1"));
+          dev.passage.rules.RulesSettings.standalone(dev.passage.rules.RulesSettings.DEFAULT_CONTROLLER_NAME, "127.0.0.1"));
       String want = dev.passage.ops.Json.JSON.writeValueAsString(dev.passage.ops.Documents.statuses(expected.statuses()));
       String got = dev.passage.ops.Json.JSON.writeValueAsString(dev.passage.ops.Documents.statuses(passage.node.state().statuses()));
       return want.equals(got) && expected.table().gateways().equals(passage.node.state().table().gateways());

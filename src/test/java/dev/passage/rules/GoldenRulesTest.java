@@ -27,7 +27,7 @@ import tools.jackson.databind.JsonNode;
  */
 class GoldenRulesTest {
   static final Path CASES = Path.of("src/test/resources/rules");
-  static final RulesSettings SETTINGS = new RulesSettings(RulesSettings.DEFAULT_CONTROLLER_NAME, "127.0.0.1");
+  static final RulesSettings SETTINGS = RulesSettings.standalone(RulesSettings.DEFAULT_CONTROLLER_NAME, "127.0.0.1");
 
   @TestFactory
   Stream<DynamicTest> everyCase() throws IOException {
