@@ -3,11 +3,14 @@ package dev.passage;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.nio.file.Files;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.nio.file.Path;
 
 /**
  * Entry point. {@code java -jar passage.jar --resources DIR [--config FILE]} runs standalone on a
- * folder of Gateway API YAML. Settings come from reference.conf, then an optional --config file,
+ * folder of Gateway API YAML; without --resources Passage runs against the Kubernetes API server
+ * that kubectl would use. Settings come from reference.conf, then an optional --config file,
  * then -D system properties.
  */
 public final class Passage {
@@ -31,13 +34,7 @@ public final class Passage {
         }
       }
     }
-    if (resources == null) {
-      System.err.println("--resources DIR is required: Passage runs standalone on a folder of Gateway API YAML.\n"
-          + "(Kubernetes mode, watching the API server, is not built yet.)");
-      usage();
-      System.exit(2);
-    }
-    if (!Files.isDirectory(resources)) {
+    if (resources != null && !Files.isDirectory(resources)) {
       System.err.println("resources folder not found: " + resources.toAbsolutePath());
       System.exit(2);
     }
@@ -47,7 +44,15 @@ public final class Passage {
           .withFallback(ConfigFactory.parseFile(configFile.toFile()))
           .withFallback(ConfigFactory.load()).resolve();
     }
-    PassageNode node = PassageNode.standalone(config, resources);
+    PassageNode node;
+    if (resources != null) {
+      node = PassageNode.standalone(config, resources);
+    } else {
+      // connects the way kubectl does: in-cluster service account, else KUBECONFIG or ~/.kube/config
+      KubernetesClient client = new KubernetesClientBuilder().build();
+      System.err.println("Kubernetes mode: API server " + client.getMasterUrl());
+      node = PassageNode.kubernetes(config, client);
+    }
     Runtime.getRuntime().addShutdownHook(new Thread(node::close, "passage-shutdown"));
   }
 
@@ -60,6 +65,9 @@ public final class Passage {
   }
 
   private static void usage() {
-    System.err.println("usage: java -jar target/passage.jar --resources DIR [--config FILE]");
+    System.err.println("usage: java -jar target/passage.jar [--resources DIR] [--config FILE]\n"
+        + "  --resources DIR  standalone: serve the Gateway API YAML in DIR\n"
+        + "  (none)           Kubernetes: watch the API server kubectl would use, write statuses back\n"
+        + "  --config FILE    HOCON settings over the defaults (see reference.conf)");
   }
 }

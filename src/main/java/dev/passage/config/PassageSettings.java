@@ -6,7 +6,12 @@ import java.time.Duration;
 
 /** The typed view of the passage { } block of the configuration; reference.conf documents each. */
 public record PassageSettings(String controllerName, String bindAddress, Duration pollInterval,
-                              Proxy proxy) {
+                              Proxy proxy, Kubernetes kubernetes) {
+  /** Kubernetes mode: placement of the Gateways, the watchers, the status writer. */
+  public record Kubernetes(RulesSettings.Kubernetes placement, Duration resync, Duration batchWindow,
+                           Duration missingKindRetry, Duration statusWriteInterval, int statusWritesPerInterval,
+                           boolean events) {}
+
   public record Proxy(int clientHelloMaxBytes, Duration clientHelloTimeout, Duration connectTimeout,
                       int connectAttempts, Duration idleTimeout, int backlog, boolean accessLog) {}
 
@@ -22,11 +27,24 @@ public record PassageSettings(String controllerName, String bindAddress, Duratio
         p.getInt("backlog"),
         p.getBoolean("access-log"));
     if (proxy.connectAttempts() < 1) throw new IllegalArgumentException("passage.proxy.connect-attempts must be >= 1");
+    Config k = c.getConfig("kubernetes");
+    java.util.Map<String, String> selector = new java.util.TreeMap<>();
+    k.getConfig("pod-selector").entrySet().forEach(e -> selector.put(e.getKey().replace("\"", ""),
+        String.valueOf(e.getValue().unwrapped())));
+    Kubernetes kubernetes = new Kubernetes(
+        new RulesSettings.Kubernetes(k.getString("bind-address"), k.getInt("port-range-start"),
+            k.getInt("port-range-end"), k.getString("service-type"), selector),
+        k.getDuration("resync"), k.getDuration("batch-window"), k.getDuration("missing-kind-retry"),
+        k.getDuration("status-write-interval"), k.getInt("status-writes-per-interval"), k.getBoolean("events"));
     return new PassageSettings(c.getString("controller-name"), c.getString("standalone.bind-address"),
-        c.getDuration("standalone.poll-interval"), proxy);
+        c.getDuration("standalone.poll-interval"), proxy, kubernetes);
   }
 
-  public RulesSettings rules() {
+  public RulesSettings standaloneRules() {
     return RulesSettings.standalone(controllerName, bindAddress);
+  }
+
+  public RulesSettings kubernetesRules() {
+    return RulesSettings.kubernetes(controllerName, kubernetes.placement());
   }
 }

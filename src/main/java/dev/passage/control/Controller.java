@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -35,23 +36,26 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
   private final RulesSettings settings;
   private final PassageState state;
   private final ActorRef<TablePublisher.Command> publisher;
+  private final Consumer<ResourceIndex> onIndex;
   private final Map<ObjectKey, ActorRef<GatewayActor.Command>> gateways = new TreeMap<>();
   private final Map<ObjectKey, ActorRef<RouteActor.Command>> routes = new TreeMap<>();
   private ResourceIndex index = ResourceIndex.EMPTY;
   private boolean synced;
   private long spawned;
 
+  /** onIndex: told every new snapshot (Kubernetes mode keeps the Gateways' Services from it). */
   public static Behavior<Command> create(RulesSettings settings, PassageState state,
-                                         ActorRef<TablePublisher.Command> publisher) {
-    return Behaviors.setup(ctx -> new Controller(ctx, settings, state, publisher));
+                                         ActorRef<TablePublisher.Command> publisher, Consumer<ResourceIndex> onIndex) {
+    return Behaviors.setup(ctx -> new Controller(ctx, settings, state, publisher, onIndex));
   }
 
   private Controller(ActorContext<Command> ctx, RulesSettings settings, PassageState state,
-                     ActorRef<TablePublisher.Command> publisher) {
+                     ActorRef<TablePublisher.Command> publisher, Consumer<ResourceIndex> onIndex) {
     super(ctx);
     this.settings = settings;
     this.state = state;
     this.publisher = publisher;
+    this.onIndex = onIndex;
   }
 
   @Override
@@ -84,6 +88,7 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
     if (firstSync) {
       publisher.tell(new TablePublisher.AwaitFirst(gatewayRefs.keySet(), index.version()));
     }
+    onIndex.accept(index);
     return this;
   }
 

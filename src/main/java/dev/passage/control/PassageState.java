@@ -8,6 +8,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
@@ -22,6 +23,7 @@ public final class PassageState implements Extension {
   private final Map<ObjectKey, Object> statuses = new ConcurrentSkipListMap<>();
   private final Map<BindAddress, String> bindings = new ConcurrentHashMap<>();
   private volatile boolean tableReady;
+  private volatile Consumer<ObjectKey> statusListener = key -> {};
 
   public static final class Id extends ExtensionId<PassageState> {
     @Override
@@ -44,12 +46,22 @@ public final class PassageState implements Extension {
     table.set(next);
   }
 
+  /** Told the key of every status that really changed (Kubernetes mode writes them back). */
+  public void onStatusChange(Consumer<ObjectKey> listener) {
+    this.statusListener = listener;
+  }
+
   public void putStatus(ObjectKey key, Object status) {
-    statuses.put(key, status);
+    Object before = statuses.put(key, status);
+    if (!status.equals(before)) statusListener.accept(key);
   }
 
   public void removeStatus(ObjectKey key) {
-    statuses.remove(key);
+    if (statuses.remove(key) != null) statusListener.accept(key);
+  }
+
+  public Object status(ObjectKey key) {
+    return statuses.get(key);
   }
 
   public Map<ObjectKey, Object> statuses() {

@@ -3,6 +3,7 @@ package dev.passage.testkit;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.passage.PassageNode;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -10,18 +11,30 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 
-/** A standalone Passage on a test folder, with its management server on a free port. */
+/** A Passage (standalone on a test folder, or against a mock API server), management on a free port. */
 public final class RunningPassage implements AutoCloseable {
   public final PassageNode node;
   private final HttpClient http = HttpClient.newHttpClient();
 
   public RunningPassage(Path resources, String extraConfig) throws Exception {
-    Config config = ConfigFactory.parseString("""
+    this(PassageNode.standalone(config(extraConfig), resources));
+  }
+
+  private RunningPassage(PassageNode node) throws Exception {
+    this.node = node;
+    Await.until(Duration.ofSeconds(30), "Passage ready", () -> get("/ready").statusCode() == 200);
+  }
+
+  /** Kubernetes mode against this client (a mock API server). */
+  public static RunningPassage kubernetes(KubernetesClient client, String extraConfig) throws Exception {
+    return new RunningPassage(PassageNode.kubernetes(config(extraConfig), client));
+  }
+
+  private static Config config(String extra) {
+    return ConfigFactory.parseString("""
         pekko.management.http.port = 0
         passage.standalone.poll-interval = 100ms
-        """ + extraConfig).withFallback(ConfigFactory.load()).resolve();
-    node = PassageNode.standalone(config, resources);
-    Await.until(Duration.ofSeconds(30), "Passage ready", () -> get("/ready").statusCode() == 200);
+        """ + extra).withFallback(ConfigFactory.load()).resolve();
   }
 
   public HttpResponse<String> get(String path) throws Exception {

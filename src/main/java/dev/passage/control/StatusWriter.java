@@ -1,0 +1,101 @@
+package dev.passage.control;
+
+import dev.passage.resources.Kind;
+import dev.passage.resources.ObjectKey;
+import dev.passage.resources.StatusPatcher;
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+
+/**
+ * Writes computed statuses back to Kubernetes. Changes are coalesced per object (only the newest
+ * status of an object is written) and written at a bounded rate: at most writesPerTick objects
+ * every tick, one write per object at a time. A failed write is tried again on a later tick.
+ */
+public final class StatusWriter extends AbstractBehavior<StatusWriter.Command> {
+  public sealed interface Command {}
+
+  public record Dirty(ObjectKey key) implements Command {}
+
+  private record Tick() implements Command {}
+
+  private record Done(ObjectKey key, StatusPatcher.Outcome outcome, Throwable failure) implements Command {}
+
+  private final PassageState state;
+  private final StatusPatcher patcher;
+  private final Function<Kind, Optional<String>> apiVersions;
+  private final int writesPerTick;
+  private final Executor blocking;
+  private final Set<ObjectKey> pending = new LinkedHashSet<>();
+  private final Set<ObjectKey> inFlight = new LinkedHashSet<>();
+
+  public static Behavior<Command> create(PassageState state, StatusPatcher patcher,
+                                         Function<Kind, Optional<String>> apiVersions, Duration tick, int writesPerTick,
+                                         Executor blocking) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+      timers.startTimerWithFixedDelay(new Tick(), tick);
+      return new StatusWriter(ctx, state, patcher, apiVersions, writesPerTick, blocking);
+    }));
+  }
+
+  private StatusWriter(ActorContext<Command> ctx, PassageState state, StatusPatcher patcher,
+                       Function<Kind, Optional<String>> apiVersions, int writesPerTick, Executor blocking) {
+    super(ctx);
+    this.state = state;
+    this.patcher = patcher;
+    this.apiVersions = apiVersions;
+    this.writesPerTick = writesPerTick;
+    this.blocking = blocking;
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Dirty.class, d -> {
+          pending.add(d.key());
+          return this;
+        })
+        .onMessage(Tick.class, t -> tick())
+        .onMessage(Done.class, this::done)
+        .build();
+  }
+
+  private Behavior<Command> tick() {
+    var it = pending.iterator();
+    int started = 0;
+    while (it.hasNext() && started < writesPerTick) {
+      ObjectKey key = it.next();
+      if (inFlight.contains(key)) continue; // written again once the running write ends
+      it.remove();
+      Optional<String> apiVersion = apiVersions.apply(key.kind());
+      if (apiVersion.isEmpty()) continue; // a kind the cluster does not serve: nowhere to write
+      Object desired = state.status(key); // the newest, read now: coalesces every change since
+      inFlight.add(key);
+      started++;
+      getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> patcher.write(key, apiVersion.get(), desired), blocking),
+          (outcome, err) -> new Done(key, outcome, err));
+    }
+    return this;
+  }
+
+  private Behavior<Command> done(Done d) {
+    inFlight.remove(d.key());
+    if (d.failure() != null) {
+      getContext().getLog().warn("cannot write the status of {} (will try again): {}", d.key(), d.failure().toString());
+      pending.add(d.key());
+    } else if (d.outcome() == StatusPatcher.Outcome.WRITTEN) {
+      getContext().getLog().debug("wrote the status of {}", d.key());
+    }
+    return this;
+  }
+}

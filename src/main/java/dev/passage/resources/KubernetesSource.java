@@ -1,0 +1,228 @@
+package dev.passage.resources;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Kubernetes mode's source: fabric8 informers on every kind Passage reads, emitting the same
+ * ResourceEvents as the folder source. For a kind served in several versions (TLSRoute v1,
+ * v1alpha3, v1alpha2; one stored object) the newest served version is watched. A kind whose CRD
+ * is missing is logged once and looked for again until it appears. Informers reconnect and
+ * relist by themselves (410 Gone included); events are batched briefly so that a relist of many
+ * objects makes one snapshot, not thousands.
+ */
+public final class KubernetesSource implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(KubernetesSource.class);
+
+  /** One watched kind and its versions, newest first. */
+  private record Watched(Kind kind, List<Class<? extends HasMetadata>> versions) {}
+
+  private static final List<Watched> WATCHED = List.of(
+      new Watched(Kind.GATEWAY_CLASS, List.of(io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClass.class,
+          io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.GatewayClass.class)),
+      new Watched(Kind.GATEWAY, List.of(io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway.class,
+          io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.Gateway.class)),
+      new Watched(Kind.TLS_ROUTE, List.of(io.fabric8.kubernetes.api.model.gatewayapi.v1.TLSRoute.class,
+          io.fabric8.kubernetes.api.model.gatewayapi.v1alpha3.TLSRoute.class,
+          io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.TLSRoute.class)),
+      new Watched(Kind.HTTP_ROUTE, List.of(io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute.class,
+          io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute.class)),
+      new Watched(Kind.REFERENCE_GRANT, List.of(io.fabric8.kubernetes.api.model.gatewayapi.v1.ReferenceGrant.class,
+          io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.ReferenceGrant.class)),
+      new Watched(Kind.SERVICE, List.of(io.fabric8.kubernetes.api.model.Service.class)),
+      new Watched(Kind.ENDPOINT_SLICE, List.of(io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice.class)),
+      new Watched(Kind.NAMESPACE, List.of(io.fabric8.kubernetes.api.model.Namespace.class)),
+      new Watched(Kind.SECRET, List.of(io.fabric8.kubernetes.api.model.Secret.class)));
+
+  private final KubernetesClient client;
+  private final Duration resync;
+  private final Duration batchWindow;
+  private final Duration missingRetry;
+  private final Consumer<List<ResourceEvent>> sink;
+  private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "passage-kubernetes-source");
+    t.setDaemon(true);
+    return t;
+  });
+  private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+  private final Map<Kind, String> servedVersions = new ConcurrentHashMap<>();
+  private final List<ResourceEvent> pending = new ArrayList<>();
+
+  public KubernetesSource(KubernetesClient client, Duration resync, Duration batchWindow, Duration missingRetry,
+                          Consumer<List<ResourceEvent>> sink) {
+    this.client = client;
+    this.resync = resync;
+    this.batchWindow = batchWindow;
+    this.missingRetry = missingRetry;
+    this.sink = sink;
+  }
+
+  /** The apiVersion watched for a kind ("gateway.networking.k8s.io/v1"), once its informer runs. */
+  public Optional<String> servedVersion(Kind kind) {
+    return Optional.ofNullable(servedVersions.get(kind));
+  }
+
+  public KubernetesClient client() {
+    return client;
+  }
+
+  /**
+   * Starts every informer; once each has listed its objects (or its CRD was found missing), the
+   * collected objects are emitted followed by Synced. Runs in the background.
+   */
+  public void start() {
+    thread.scheduleWithFixedDelay(this::flush, batchWindow.toMillis(), batchWindow.toMillis(), TimeUnit.MILLISECONDS);
+    Thread starter = new Thread(() -> {
+      CountDownLatch all = new CountDownLatch(WATCHED.size());
+      for (Watched w : WATCHED) startFirstServed(w, all, true);
+      try {
+        all.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      thread.execute(() -> {
+        pending.add(new ResourceEvent.Synced());
+        flush();
+      });
+      log.info("informers synced: {}", servedVersions);
+    }, "passage-informer-start");
+    starter.setDaemon(true);
+    starter.start();
+  }
+
+  private void startFirstServed(Watched w, CountDownLatch synced, boolean first) {
+    for (Class<? extends HasMetadata> version : w.versions()) {
+      if (!served(version, w.kind())) continue;
+      SharedIndexInformer<? extends HasMetadata> informer = informer(version, w.kind());
+      try {
+        informer.start().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        synchronized (informers) {
+          informers.add(informer);
+        }
+        servedVersions.put(w.kind(), HasMetadata.getApiVersion(version));
+        if (!first) log.info("{} is served now ({}): watching it", w.kind().kindName(), HasMetadata.getApiVersion(version));
+        synced.countDown();
+        return;
+      } catch (Exception e) {
+        informer.close();
+        if (!notServed(e)) {
+          log.warn("cannot watch {} ({}): {}", w.kind().kindName(), HasMetadata.getApiVersion(version), rootMessage(e));
+        }
+      }
+    }
+    if (first) {
+      log.warn("{} is not served by this cluster (is its CRD installed?); looking again every {} s",
+          w.kind().kindName(), missingRetry.toSeconds());
+      synced.countDown(); // a missing kind does not hold the first table back
+    }
+    thread.schedule(() -> new Thread(() -> startFirstServed(w, new CountDownLatch(1), false)).start(),
+        missingRetry.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Asks for one object of this version: a 404 means the cluster does not serve it. */
+  private boolean served(Class<? extends HasMetadata> type, Kind kind) {
+    var options = new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withLimit(1L).build();
+    try {
+      if (kind.namespaced()) client.resources(type).inAnyNamespace().list(options);
+      else client.resources(type).list(options);
+      return true;
+    } catch (KubernetesClientException e) {
+      if (notServed(e)) return false;
+      return true; // another failure: let the informer try, and report what it finds
+    }
+  }
+
+  private <T extends HasMetadata> SharedIndexInformer<T> informer(Class<T> type, Kind kind) {
+    var resources = client.resources(type);
+    SharedIndexInformer<T> informer;
+    if (kind == Kind.SECRET) {
+      // only TLS Secrets (what certificateRefs name): Passage does not cache every Secret
+      informer = resources.inAnyNamespace().withField("type", "kubernetes.io/tls").runnableInformer(resync.toMillis());
+    } else if (kind.namespaced()) {
+      informer = resources.inAnyNamespace().runnableInformer(resync.toMillis());
+    } else {
+      informer = resources.runnableInformer(resync.toMillis());
+    }
+    informer.addEventHandler(new ResourceEventHandler<T>() {
+      @Override
+      public void onAdd(T obj) {
+        upsert(obj);
+      }
+
+      @Override
+      public void onUpdate(T oldObj, T newObj) {
+        upsert(newObj);
+      }
+
+      @Override
+      public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+        String ns = kind.namespaced() ? obj.getMetadata().getNamespace() : "";
+        add(new ResourceEvent.Deleted(ObjectKey.of(kind, ns, obj.getMetadata().getName())));
+      }
+    });
+    // once running, keep retrying whatever the error: the API server may be away for a while
+    informer.exceptionHandler((started, t) -> {
+      if (started) log.debug("watch of {} failed, retrying: {}", kind.kindName(), t.toString());
+      return started;
+    });
+    return informer;
+  }
+
+  private void upsert(HasMetadata obj) {
+    try {
+      ModelAdapter.toView(obj, "default").ifPresent(v -> add(new ResourceEvent.Upserted(v)));
+    } catch (RuntimeException e) {
+      log.warn("cannot read {} {}/{}: {}", obj.getKind(), obj.getMetadata().getNamespace(), obj.getMetadata().getName(),
+          e.getMessage());
+    }
+  }
+
+  private void add(ResourceEvent e) {
+    thread.execute(() -> pending.add(e));
+  }
+
+  private void flush() {
+    if (pending.isEmpty()) return;
+    List<ResourceEvent> batch = new ArrayList<>(pending);
+    pending.clear();
+    sink.accept(batch);
+  }
+
+  private static boolean notServed(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof KubernetesClientException k && (k.getCode() == 404 || k.getCode() == 405)) return true;
+    }
+    return false;
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null) t = t.getCause();
+    return String.valueOf(t.getMessage());
+  }
+
+  @Override
+  public void close() {
+    synchronized (informers) {
+      informers.forEach(SharedIndexInformer::close);
+    }
+    thread.shutdownNow();
+  }
+}

@@ -1,0 +1,98 @@
+package dev.passage.testkit;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+
+/**
+ * fabric8's Kubernetes mock API server in CRUD mode (it stores, lists and watches over real
+ * HTTPS), with a client for the test and one for Passage that can go through a relay.
+ */
+public final class MockApiServer implements AutoCloseable {
+  private final KubernetesMockServer server;
+  public final KubernetesClient client;
+  private final KubernetesSerialization serialization = new KubernetesSerialization();
+
+  /** Paths (regular expressions) the server answers with 404, as a cluster without that CRD does. */
+  private final Set<Pattern> notServed = ConcurrentHashMap.newKeySet();
+
+  public MockApiServer() {
+    KubernetesCrudDispatcher dispatcher = new KubernetesCrudDispatcher() {
+      @Override
+      public MockResponse dispatch(RecordedRequest request) {
+        String path = request.getPath();
+        if (notServed.stream().anyMatch(p -> p.matcher(path).find())) return new MockResponse().setResponseCode(404);
+        return super.dispatch(request);
+      }
+    };
+    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, true);
+    server.init();
+    client = server.createClient();
+  }
+
+  /** From now on, answer 404 for this group/version/plural ("gateway.networking.k8s.io/v1/tlsroutes"). */
+  public void stopServing(String groupVersionPlural) {
+    notServed.add(pattern(groupVersionPlural));
+  }
+
+  public void startServing(String groupVersionPlural) {
+    notServed.removeIf(p -> p.pattern().equals(pattern(groupVersionPlural).pattern()));
+  }
+
+  private static Pattern pattern(String gvp) {
+    String[] parts = gvp.split("/");
+    return Pattern.compile("^/apis/" + Pattern.quote(parts[0] + "/" + parts[1]) + "/(namespaces/[^/]+/)?"
+        + Pattern.quote(parts[2]) + "([/?]|$)");
+  }
+
+  public int port() {
+    return server.getPort();
+  }
+
+  /** A client for Passage that reaches the server on another port (a relay), retrying quickly. */
+  public KubernetesClient clientVia(int port) {
+    Config config = new ConfigBuilder(client.getConfiguration())
+        .withMasterUrl("https://127.0.0.1:" + port + "/")
+        .withTrustCerts(true)
+        .withWatchReconnectInterval(200)
+        .withWatchReconnectLimit(-1)
+        .withRequestRetryBackoffInterval(100)
+        .withRequestRetryBackoffLimit(3)
+        .withConnectionTimeout(2_000)
+        .withRequestTimeout(5_000)
+        .build();
+    return new KubernetesClientBuilder().withConfig(config).build();
+  }
+
+  /** Creates every object of a YAML text (several documents allowed), as kubectl create would. */
+  public List<HasMetadata> create(String yaml) {
+    List<HasMetadata> created = new ArrayList<>();
+    for (String doc : yaml.split("(?m)^---\\s*$")) {
+      if (doc.isBlank()) continue;
+      HasMetadata obj = serialization.unmarshal(doc);
+      created.add(client.resource(obj).create());
+    }
+    return created;
+  }
+
+  @Override
+  public void close() {
+    client.close();
+    server.destroy();
+  }
+}
