@@ -6,7 +6,7 @@ import java.time.Duration;
 
 /** The typed view of the passage { } block of the configuration; reference.conf documents each. */
 public record PassageSettings(String controllerName, String bindAddress, Duration pollInterval,
-                              Proxy proxy, Kubernetes kubernetes) {
+                              Proxy proxy, Kubernetes kubernetes, String clusterJoin) {
   /** Kubernetes mode: placement of the Gateways, the watchers, the status writer. */
   public record Kubernetes(RulesSettings.Kubernetes placement, Duration resync, Duration batchWindow,
                            Duration missingKindRetry, Duration statusWriteInterval, int statusWritesPerInterval,
@@ -36,8 +36,12 @@ public record PassageSettings(String controllerName, String bindAddress, Duratio
             k.getInt("port-range-end"), k.getString("service-type"), selector),
         k.getDuration("resync"), k.getDuration("batch-window"), k.getDuration("missing-kind-retry"),
         k.getDuration("status-write-interval"), k.getInt("status-writes-per-interval"), k.getBoolean("events"));
+    String join = c.getString("cluster.join");
+    if (!java.util.Set.of("self", "seed-nodes", "bootstrap").contains(join)) {
+      throw new IllegalArgumentException("passage.cluster.join must be self, seed-nodes or bootstrap, not " + join);
+    }
     return new PassageSettings(c.getString("controller-name"), c.getString("standalone.bind-address"),
-        c.getDuration("standalone.poll-interval"), proxy, kubernetes);
+        c.getDuration("standalone.poll-interval"), proxy, kubernetes, join);
   }
 
   public RulesSettings standaloneRules() {

@@ -74,6 +74,9 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
     Set<ObjectKey> served = index.gateways().stream()
         .filter(g -> GatewayRules.isServedBy(g, index, settings))
         .map(GatewayView::key).collect(Collectors.toSet());
+    for (ObjectKey gone : gateways.keySet()) {
+      if (!served.contains(gone)) publisher.tell(new TablePublisher.Withdrawn(gone.ref()));
+    }
     reconcileChildren(gateways, served, key -> GatewayActor.create(key, settings, state, publisher), "gateway-");
     Set<ObjectKey> routeKeys = index.routes().stream().map(r -> r.key()).collect(Collectors.toSet());
     reconcileChildren(routes, routeKeys, key -> RouteActor.create(key, settings, state), "route-");

@@ -60,8 +60,9 @@ public final class GatewayActor {
             return publishIfComplete(index, expected, next);
           })
           .onSignal(PostStop.class, s -> {
+            // not Withdrawn here: the actor also stops when the controller moves to another node,
+            // and the tables must stay. The Controller withdraws a Gateway that is gone.
             state.removeStatus(key);
-            publisher.tell(new TablePublisher.Withdrawn(key.ref()));
             return Behaviors.same();
           })
           .build();

@@ -42,7 +42,7 @@ public final class PassageState implements Extension {
     return table.get();
   }
 
-  void publish(RouteTable next) {
+  public void publish(RouteTable next) {
     table.set(next);
   }
 
@@ -60,6 +60,10 @@ public final class PassageState implements Extension {
     if (statuses.remove(key) != null) statusListener.accept(key);
   }
 
+  public void clearStatuses() {
+    statuses.clear();
+  }
+
   public Object status(ObjectKey key) {
     return statuses.get(key);
   }
@@ -73,6 +77,11 @@ public final class PassageState implements Extension {
     bindings.put(address, state);
   }
 
+  /** Called before the listeners learn of a table: its new addresses count as being bound. */
+  public void expectBinding(BindAddress address) {
+    bindings.putIfAbsent(address, "binding");
+  }
+
   public void bindingRemoved(BindAddress address) {
     bindings.remove(address);
   }
@@ -81,7 +90,7 @@ public final class PassageState implements Extension {
     return new TreeMap<>(bindings);
   }
 
-  void markTableReady() {
+  public void markTableReady() {
     tableReady = true;
   }
 

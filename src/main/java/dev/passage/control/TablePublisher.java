@@ -2,18 +2,24 @@ package dev.passage.control;
 
 import dev.passage.resources.NamespacedName;
 import dev.passage.table.GatewayTable;
-import dev.passage.table.RouteTable;
+import dev.passage.table.TableKeys;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.ddata.Flag;
+import org.apache.pekko.cluster.ddata.LWWMap;
+import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
+import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
+import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
+import org.apache.pekko.actor.typed.ActorRef;
 
 /**
- * Merges the Gateways' tables into the one RouteTable the data plane reads, swaps it in, and
- * tells the listeners. The first table counts as built once every Gateway known at the first
- * sync has published a table for that snapshot or a later one.
+ * The controller's side of the route tables: writes each Gateway's table into its Distributed
+ * Data bucket (one small update per Gateway, written locally and gossiped), removes withdrawn
+ * ones, and once every Gateway known at the first sync has published, raises the "synced" flag
+ * and sweeps out the tables of Gateways that no longer exist (left by an earlier controller).
  */
 public final class TablePublisher {
   public sealed interface Command {}
@@ -25,40 +31,71 @@ public final class TablePublisher {
   /** From the controller at the first sync: these Gateways must publish at least this version. */
   public record AwaitFirst(Set<NamespacedName> gateways, long version) implements Command {}
 
+  private record Written(Replicator.UpdateResponse<?> response) implements Command {}
+
   private TablePublisher() {}
 
-  public static Behavior<Command> create(PassageState state, Consumer<RouteTable> onChange) {
-    return Behaviors.setup(ctx -> new Publisher(state, onChange).running(RouteTable.EMPTY, Map.of(), null));
+  public static Behavior<Command> create() {
+    return Behaviors.setup(ctx -> {
+      // one adapter for every update reply (typed allows one message adapter per class)
+      @SuppressWarnings({"unchecked", "rawtypes"})
+      ActorRef<Replicator.UpdateResponse<?>> replies = (ActorRef) ctx.messageAdapter(Replicator.UpdateResponse.class,
+          r -> new Written(r));
+      return new Publisher(DistributedData.get(ctx.getSystem()).replicator(), replies,
+          DistributedData.get(ctx.getSystem()).selfUniqueAddress()).running(Map.of(), null, false);
+    });
   }
 
-  private record Publisher(PassageState state, Consumer<RouteTable> onChange) {
+  private record Publisher(ActorRef<Replicator.Command> replicator, ActorRef<Replicator.UpdateResponse<?>> replies,
+                           SelfUniqueAddress self) {
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private <T extends org.apache.pekko.cluster.ddata.ReplicatedData> void update(
+        org.apache.pekko.cluster.ddata.Key<T> key, T initial, java.util.function.Function<T, T> modify) {
+      replicator.tell(new Replicator.Update<>(key, initial, Replicator.writeLocal(), (ActorRef) replies, modify));
+    }
+
     /** versions: the snapshot each Gateway last published; awaiting: null until the first sync. */
-    Behavior<Command> running(RouteTable table, Map<NamespacedName, Long> versions, AwaitFirst awaiting) {
+    Behavior<Command> running(Map<NamespacedName, Long> versions, AwaitFirst awaiting, boolean synced) {
       return Behaviors.receive(Command.class)
           .onMessage(Published.class, p -> {
-            RouteTable next = table.with(p.table());
+            String id = p.table().gateway().toString();
+            update(TableKeys.bucketOf(id), LWWMap.<String, GatewayTable>empty(), m -> m.put(self, id, p.table()));
             Map<NamespacedName, Long> v = new HashMap<>(versions);
             v.put(p.table().gateway(), p.version());
-            return swap(next, v, awaiting);
+            return check(v, awaiting, synced);
           })
           .onMessage(Withdrawn.class, w -> {
+            String id = w.gateway().toString();
+            update(TableKeys.bucketOf(id), LWWMap.<String, GatewayTable>empty(), m -> m.remove(self, id));
             Map<NamespacedName, Long> v = new HashMap<>(versions);
             v.remove(w.gateway());
-            return swap(table.without(w.gateway()), v, awaiting);
+            return check(v, awaiting, synced);
           })
-          .onMessage(AwaitFirst.class, a -> swap(table, versions, a))
+          .onMessage(AwaitFirst.class, a -> check(versions, a, synced))
+          .onMessage(Written.class, w -> {
+            if (!(w.response() instanceof Replicator.UpdateSuccess<?>)) {
+              org.slf4j.LoggerFactory.getLogger(TablePublisher.class).warn("route table update failed: {}", w.response());
+            }
+            return Behaviors.same();
+          })
           .build();
     }
 
-    private Behavior<Command> swap(RouteTable next, Map<NamespacedName, Long> versions, AwaitFirst awaiting) {
-      state.publish(next);
-      if (awaiting != null && !state.tableReady()) {
-        boolean all = awaiting.gateways().stream()
-            .allMatch(g -> versions.getOrDefault(g, -1L) >= awaiting.version());
-        if (all) state.markTableReady();
+    private Behavior<Command> check(Map<NamespacedName, Long> versions, AwaitFirst awaiting, boolean synced) {
+      if (synced || awaiting == null) return running(versions, awaiting, synced);
+      boolean all = awaiting.gateways().stream().allMatch(g -> versions.getOrDefault(g, -1L) >= awaiting.version());
+      if (!all) return running(versions, awaiting, false);
+      Set<String> live = new java.util.HashSet<>();
+      versions.keySet().forEach(g -> live.add(g.toString()));
+      for (var key : TableKeys.all()) {
+        update(key, LWWMap.<String, GatewayTable>empty(), m -> {
+          LWWMap<String, GatewayTable> out = m;
+          for (String id : m.getEntries().keySet()) if (!live.contains(id)) out = out.remove(self, id);
+          return out;
+        });
       }
-      onChange.accept(next);
-      return running(next, versions, awaiting);
+      update(TableKeys.SYNCED, Flag.create(), Flag::switchOn);
+      return running(versions, awaiting, true);
     }
   }
 }

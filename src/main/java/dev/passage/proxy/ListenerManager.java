@@ -2,6 +2,7 @@ package dev.passage.proxy;
 
 import dev.passage.control.PassageState;
 import dev.passage.table.BindAddress;
+import dev.passage.table.GatewayTable;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -30,19 +31,24 @@ public final class ListenerManager extends AbstractBehavior<ListenerManager.Comm
   private final ConnectionHandler handler;
   private final PassageState state;
   private final int backlog;
+  private final String anyNodeAddress;
   private final Map<BindAddress, Tcp.ServerBinding> bound = new HashMap<>();
   private final Map<BindAddress, Boolean> pending = new HashMap<>();
   private Set<BindAddress> wanted = Set.of();
 
-  public static Behavior<Command> create(ConnectionHandler handler, PassageState state, int backlog) {
-    return Behaviors.setup(ctx -> new ListenerManager(ctx, handler, state, backlog));
+  /** anyNodeAddress: what this node binds for the table's "*" address (Kubernetes mode). */
+  public static Behavior<Command> create(ConnectionHandler handler, PassageState state, int backlog,
+                                         String anyNodeAddress) {
+    return Behaviors.setup(ctx -> new ListenerManager(ctx, handler, state, backlog, anyNodeAddress));
   }
 
-  private ListenerManager(ActorContext<Command> ctx, ConnectionHandler handler, PassageState state, int backlog) {
+  private ListenerManager(ActorContext<Command> ctx, ConnectionHandler handler, PassageState state, int backlog,
+                          String anyNodeAddress) {
     super(ctx);
     this.handler = handler;
     this.state = state;
     this.backlog = backlog;
+    this.anyNodeAddress = anyNodeAddress;
   }
 
   @Override
@@ -77,7 +83,8 @@ public final class ListenerManager extends AbstractBehavior<ListenerManager.Comm
     state.bindingState(address, "binding");
     var system = getContext().getSystem();
     var binding = Tcp.get(system)
-        .bind(address.host(), address.port(), backlog, java.util.List.of(), true, java.util.Optional.empty())
+        .bind(address.host().equals(GatewayTable.ANY_NODE) ? anyNodeAddress : address.host(), address.port(), backlog,
+            java.util.List.of(), true, java.util.Optional.empty())
         .to(Sink.foreach(conn -> conn.handleWith(handler.flow(address, conn.remoteAddress()), system)))
         .run(system);
     getContext().pipeToSelf(binding, (b, err) -> err == null ? new Bound(address, b) : new BindFailed(address, err));

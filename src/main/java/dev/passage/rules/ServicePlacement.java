@@ -66,7 +66,7 @@ public final class ServicePlacement implements Placement.Policy {
     } else if (service.isPresent() && service.get().clusterIp() != null && !service.get().clusterIp().isBlank()) {
       addresses.add(Placement.address(service.get().clusterIp()));
     }
-    return new Placement(List.of(settings.bindAddress()), ports, addresses);
+    return new Placement(List.of(dev.passage.table.GatewayTable.ANY_NODE), ports, addresses);
   }
 
   /** The targetPort of every (Gateway, listener port) of every served Gateway. */

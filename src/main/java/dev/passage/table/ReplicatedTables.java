@@ -1,0 +1,106 @@
+package dev.passage.table;
+
+import dev.passage.control.PassageState;
+import dev.passage.resources.NamespacedName;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.ddata.Flag;
+import org.apache.pekko.cluster.ddata.Key;
+import org.apache.pekko.cluster.ddata.LWWMap;
+import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
+import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/**
+ * On every node: holds the replicated Gateway tables, swaps the node's RouteTable whenever one
+ * changes, and tells the listeners. The node counts as holding the tables once it has read every
+ * bucket from a majority of the cluster and seen the controller's "first table complete" flag; a
+ * node that joins late is therefore ready only with the current tables. When the controller is
+ * away (moving, or the API server gone) the node keeps the tables it holds.
+ */
+public final class ReplicatedTables {
+  public sealed interface Command {}
+
+  private record BucketChanged(Key<LWWMap<String, GatewayTable>> key, LWWMap<String, GatewayTable> data)
+      implements Command {}
+
+  private record BucketRead(Key<LWWMap<String, GatewayTable>> key, LWWMap<String, GatewayTable> data)
+      implements Command {}
+
+  private record SyncedFlag(boolean value) implements Command {}
+
+  private ReplicatedTables() {}
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  public static Behavior<Command> create(PassageState state, Consumer<RouteTable> onChange) {
+    return Behaviors.setup(ctx -> {
+      // typed allows one message adapter per class: one for all subscriptions, one for all reads
+      ActorRef<Replicator.SubscribeResponse> changes = ctx.messageAdapter(Replicator.SubscribeResponse.class,
+          ReplicatedTables::changed);
+      ActorRef<Replicator.GetResponse> reads = ctx.messageAdapter(Replicator.GetResponse.class, ReplicatedTables::read);
+      ActorRef<Replicator.Command> replicator = DistributedData.get(ctx.getSystem()).replicator();
+      for (Key<LWWMap<String, GatewayTable>> key : TableKeys.all()) {
+        replicator.tell(new Replicator.Subscribe(key, (ActorRef) changes));
+        replicator.tell(new Replicator.Get(key, new Replicator.ReadMajority(Duration.ofSeconds(5)), (ActorRef) reads));
+      }
+      replicator.tell(new Replicator.Subscribe(TableKeys.SYNCED, (ActorRef) changes));
+      return new Holder(state, onChange).running(new HashMap<>(), new HashSet<>(TableKeys.all()), false);
+    });
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Command changed(Replicator.SubscribeResponse<?> rsp) {
+    if (rsp.key().equals(TableKeys.SYNCED)) {
+      return new SyncedFlag(rsp instanceof Replicator.Changed<?> c && ((Flag) c.get(TableKeys.SYNCED)).enabled());
+    }
+    var key = (Key<LWWMap<String, GatewayTable>>) rsp.key();
+    return new BucketChanged(key, rsp instanceof Replicator.Changed<?> c ? (LWWMap<String, GatewayTable>) c.get(key)
+        : LWWMap.create());
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Command read(Replicator.GetResponse<?> rsp) {
+    var key = (Key<LWWMap<String, GatewayTable>>) rsp.key();
+    return new BucketRead(key, rsp instanceof Replicator.GetSuccess<?> ok ? (LWWMap<String, GatewayTable>) ok.get(key)
+        : null);
+  }
+
+  private record Holder(PassageState state, Consumer<RouteTable> onChange) {
+    Behavior<Command> running(Map<Key<LWWMap<String, GatewayTable>>, LWWMap<String, GatewayTable>> data,
+                              Set<Key<LWWMap<String, GatewayTable>>> unread, boolean synced) {
+      return Behaviors.receive(Command.class)
+          .onMessage(BucketChanged.class, c -> {
+            data.put(c.key(), c.data());
+            return swap(data, unread, synced);
+          })
+          .onMessage(BucketRead.class, r -> {
+            // what a majority holds, merged with what arrived meanwhile (both are CRDT states)
+            if (r.data() != null) data.merge(r.key(), r.data(), LWWMap::merge);
+            unread.remove(r.key());
+            return swap(data, unread, synced);
+          })
+          .onMessage(SyncedFlag.class, f -> swap(data, unread, synced || f.value()))
+          .build();
+    }
+
+    private Behavior<Command> swap(Map<Key<LWWMap<String, GatewayTable>>, LWWMap<String, GatewayTable>> data,
+                                   Set<Key<LWWMap<String, GatewayTable>>> unread, boolean synced) {
+      Map<NamespacedName, GatewayTable> gateways = new HashMap<>();
+      for (LWWMap<String, GatewayTable> bucket : data.values()) {
+        bucket.getEntries().values().forEach(t -> gateways.put(t.gateway(), t));
+      }
+      RouteTable table = RouteTable.of(gateways);
+      state.publish(table);
+      table.bindAddresses().forEach(state::expectBinding); // ready waits for the listeners to catch up
+      if (synced && unread.isEmpty() && !state.tableReady()) state.markTableReady();
+      onChange.accept(table);
+      return running(data, unread, synced);
+    }
+  }
+}
