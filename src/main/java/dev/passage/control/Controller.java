@@ -67,9 +67,17 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
     index = index.apply(batch.events());
     boolean firstSync = !synced && batch.events().stream().anyMatch(e -> e instanceof ResourceEvent.Synced);
     synced |= firstSync;
+    // Nothing is judged before the source has delivered everything it held: a partial snapshot
+    // (a route seen before its Service) would publish wrong tables and statuses. A controller
+    // that has just moved here therefore changes nothing until it has caught up.
+    if (!synced) return this;
 
-    for (ResourceEvent e : batch.events()) {
-      if (e.key() != null && e.key().kind() == Kind.GATEWAY_CLASS) updateClassStatus(e.key());
+    if (firstSync) {
+      index.gatewayClasses().forEach(gc -> updateClassStatus(gc.key()));
+    } else {
+      for (ResourceEvent e : batch.events()) {
+        if (e.key() != null && e.key().kind() == Kind.GATEWAY_CLASS) updateClassStatus(e.key());
+      }
     }
     Set<ObjectKey> served = index.gateways().stream()
         .filter(g -> GatewayRules.isServedBy(g, index, settings))

@@ -20,14 +20,24 @@ public final class RunningPassage implements AutoCloseable {
     this(PassageNode.standalone(config(extraConfig), resources));
   }
 
-  private RunningPassage(PassageNode node) throws Exception {
+  private RunningPassage(PassageNode node, boolean awaitReady) throws Exception {
     this.node = node;
-    Await.until(Duration.ofSeconds(30), "Passage ready", () -> get("/ready").statusCode() == 200);
+    if (awaitReady) Await.until(Duration.ofSeconds(30), "Passage ready", () -> get("/ready").statusCode() == 200);
+  }
+
+  private RunningPassage(PassageNode node) throws Exception {
+    this(node, true);
   }
 
   /** Kubernetes mode against this client (a mock API server). */
   public static RunningPassage kubernetes(KubernetesClient client, String extraConfig) throws Exception {
-    return new RunningPassage(PassageNode.kubernetes(config(extraConfig), client));
+    return kubernetes(client, extraConfig, true);
+  }
+
+  /** awaitReady false: return at once (a cluster node is ready only once the cluster has formed). */
+  public static RunningPassage kubernetes(KubernetesClient client, String extraConfig, boolean awaitReady)
+      throws Exception {
+    return new RunningPassage(PassageNode.kubernetes(config(extraConfig), client), awaitReady);
   }
 
   private static Config config(String extra) {

@@ -1,0 +1,136 @@
+package dev.passage.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.passage.testkit.Await;
+import dev.passage.testkit.Fixtures;
+import dev.passage.testkit.MockApiServer;
+import dev.passage.testkit.RunningPassage;
+import dev.passage.testkit.TlsBackend;
+import dev.passage.testkit.TlsClient;
+import dev.passage.testkit.WireSocket;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.TLSRoute;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Three Passage nodes (three ActorSystems on 127.0.0.1, each serving on its own address
+ * 127.0.0.2-4) form one cluster in Kubernetes mode against the mock API server. A route applied
+ * once is served by every node; stopping the node that holds the controller leaves the other two
+ * routing every connection while the singleton moves, and a change made after the move reaches
+ * both.
+ */
+class ClusterTest {
+  static MockApiServer api;
+  static TlsBackend first, second;
+  static final List<RunningPassage> nodes = new ArrayList<>();
+  static int portBase;
+
+  @BeforeAll
+  static void start() throws Exception {
+    api = new MockApiServer();
+    first = new TlsBackend("first", "app.example.com");
+    second = new TlsBackend("second", "app.example.com");
+    portBase = Fixtures.freePort();
+    int[] remoting = {Fixtures.freePort(), Fixtures.freePort(), Fixtures.freePort()};
+    for (int i = 0; i < 3; i++) {
+      nodes.add(RunningPassage.kubernetes(api.clientVia(api.port()), """
+          passage.cluster.join = seed-nodes
+          pekko.cluster.seed-nodes = ["pekko://passage@127.0.0.1:%d"]
+          pekko.remote.artery.canonical.port = %d
+          passage.kubernetes.bind-address = "127.0.0.%d"
+          passage.kubernetes.port-range-start = %d
+          passage.kubernetes.port-range-end = %d
+          passage.kubernetes.status-write-interval = 50ms
+          passage.kubernetes.batch-window = 20ms
+          """.formatted(remoting[0], remoting[i], i + 2, portBase, portBase + 20), false));
+    }
+    Await.until(Duration.ofSeconds(30), "three members Up", () -> {
+      var members = Cluster.get(nodes.get(2).node.system()).state().getMembers();
+      int up = 0;
+      for (var m : members) if (m.status() == MemberStatus.up()) up++;
+      return up == 3;
+    });
+    api.create(Fixtures.join(Fixtures.GATEWAY_CLASS, Fixtures.passthroughGateway("gw", 443),
+        Fixtures.service("default", "first", first.port()), Fixtures.service("default", "second", second.port()),
+        Fixtures.route("app", "gw", List.of("app.example.com"), List.of(new Fixtures.Backend("first")))));
+  }
+
+  @AfterAll
+  static void stop() throws IOException {
+    for (RunningPassage n : nodes) n.close();
+    if (api != null) api.close();
+    if (first != null) first.close();
+    if (second != null) second.close();
+  }
+
+  static int gatewayPort() {
+    Service svc = api.client.services().inNamespace("default").withName("passage-gw").get();
+    return svc == null ? -1 : svc.getSpec().getPorts().get(0).getTargetPort().getIntVal();
+  }
+
+  static String reach(String address, String sni) throws IOException {
+    try (TlsClient c = TlsClient.connect(address, gatewayPort(), sni, WireSocket.Shape.AS_IS, List.of())) {
+      return c.greeting.split(" ")[2];
+    }
+  }
+
+  @Test
+  void everyNodeServesTheRouteAndKeepsServingWhileTheControllerMoves() throws Exception {
+    Await.until(Duration.ofSeconds(30), "the Gateway's Service", () -> gatewayPort() > 0);
+    for (String address : List.of("127.0.0.2", "127.0.0.3", "127.0.0.4")) {
+      Await.until(Duration.ofSeconds(30), "served on " + address, () -> reach(address, "app.example.com").equals("first"));
+    }
+    // the oldest node holds the singleton: the first one started
+    RunningPassage controllerNode = nodes.get(0);
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicInteger served = new AtomicInteger();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    Thread traffic = new Thread(() -> {
+      while (!stop.get()) {
+        for (String address : List.of("127.0.0.3", "127.0.0.4")) {
+          try {
+            String who = reach(address, "app.example.com");
+            if (!who.equals("first") && !who.equals("second")) throw new AssertionError("reached " + who);
+            served.incrementAndGet();
+          } catch (Throwable t) {
+            failure.compareAndSet(null, new AssertionError("connection to " + address + " failed", t));
+          }
+        }
+      }
+    }, "traffic");
+    traffic.start();
+    try {
+      controllerNode.close();
+      nodes.remove(0);
+      Await.until(Duration.ofSeconds(30), "the controller runs again on a remaining node",
+          () -> nodes.stream().anyMatch(n -> !n.node.state().statuses().isEmpty()));
+      api.client.resources(TLSRoute.class).inNamespace("default").withName("app").edit(r -> {
+        r.getSpec().getRules().get(0).getBackendRefs().get(0).setName("second");
+        return r;
+      });
+      for (String address : List.of("127.0.0.3", "127.0.0.4")) {
+        Await.until(Duration.ofSeconds(30), "the change reaches " + address,
+            () -> reach(address, "app.example.com").equals("second"));
+      }
+    } finally {
+      stop.set(true);
+      traffic.join();
+    }
+    if (failure.get() != null) throw new AssertionError(failure.get());
+    assertTrue(served.get() > 20, "connections served while the controller moved: " + served.get());
+    assertEquals(2, nodes.size());
+  }
+}
