@@ -40,6 +40,9 @@ import org.slf4j.LoggerFactory;
 public final class GatewayServices extends AbstractBehavior<GatewayServices.Command> {
   private static final Logger log = LoggerFactory.getLogger(GatewayServices.class);
 
+  /** The verbs on services this actor uses (edit is a get and a patch): RBAC must allow them. */
+  public static final List<String> SERVICE_VERBS = List.of("get", "create", "patch", "delete");
+
   public sealed interface Command {}
 
   public record IndexChanged(ResourceIndex index) implements Command {}

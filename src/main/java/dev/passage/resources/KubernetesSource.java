@@ -50,6 +50,18 @@ public final class KubernetesSource implements AutoCloseable {
       new Watched(Kind.NAMESPACE, List.of(io.fabric8.kubernetes.api.model.Namespace.class)),
       new Watched(Kind.SECRET, List.of(io.fabric8.kubernetes.api.model.Secret.class)));
 
+  /** Every resource Passage watches, as "group/plural" ("" for the core group): RBAC must allow list and watch. */
+  public static List<String> watchedResources() {
+    List<String> out = new ArrayList<>();
+    for (Watched w : WATCHED) {
+      for (Class<? extends HasMetadata> v : w.versions()) {
+        String r = HasMetadata.getGroup(v) + "/" + HasMetadata.getPlural(v);
+        if (!out.contains(r)) out.add(r);
+      }
+    }
+    return out;
+  }
+
   private final KubernetesClient client;
   private final Duration resync;
   private final Duration batchWindow;

@@ -30,6 +30,14 @@ public final class StatusPatcher {
 
   public enum Outcome { WRITTEN, UNCHANGED, STALE, GONE }
 
+  /** The kinds whose status Passage writes (RBAC: get and update on KIND/status). */
+  public static final List<Kind> STATUS_KINDS = List.of(Kind.GATEWAY_CLASS, Kind.GATEWAY, Kind.TLS_ROUTE, Kind.HTTP_ROUTE);
+
+  /** The resource name of a kind, as RBAC and the API paths spell it. */
+  public static String plural(Kind kind) {
+    return kind.kindName().toLowerCase(java.util.Locale.ROOT) + (kind.kindName().endsWith("s") ? "es" : "s");
+  }
+
   private final KubernetesClient client;
   private final String controllerName;
   private final boolean events;
@@ -71,7 +79,7 @@ public final class StatusPatcher {
     String group = apiVersion.contains("/") ? apiVersion.substring(0, apiVersion.indexOf('/')) : "";
     String version = apiVersion.substring(apiVersion.indexOf('/') + 1);
     return new ResourceDefinitionContext.Builder().withGroup(group).withVersion(version).withKind(kind.kindName())
-        .withPlural(kind.kindName().toLowerCase(java.util.Locale.ROOT) + (kind.kindName().endsWith("s") ? "es" : "s"))
+        .withPlural(plural(kind))
         .withNamespaced(kind.namespaced()).build();
   }
 
