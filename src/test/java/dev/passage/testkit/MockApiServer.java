@@ -32,16 +32,28 @@ public final class MockApiServer implements AutoCloseable {
   private final Set<Pattern> notServed = ConcurrentHashMap.newKeySet();
 
   public MockApiServer() {
+    this(0);
+  }
+
+  /** port 0: any free port. */
+  public MockApiServer(int port) {
     KubernetesCrudDispatcher dispatcher = new KubernetesCrudDispatcher() {
       @Override
       public MockResponse dispatch(RecordedRequest request) {
         String path = request.getPath();
         if (notServed.stream().anyMatch(p -> p.matcher(path).find())) return new MockResponse().setResponseCode(404);
-        return super.dispatch(request);
+        MockResponse response = super.dispatch(request);
+        // the mock leaves lists without a Content-Type, which Pekko's Kubernetes discovery refuses
+        if (response.header("Content-Type") == null) response.setHeader("Content-Type", "application/json");
+        return response;
       }
     };
     server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, true);
-    server.init();
+    try {
+      server.init(java.net.InetAddress.getByName("127.0.0.1"), port);
+    } catch (java.net.UnknownHostException e) {
+      throw new IllegalStateException(e);
+    }
     client = server.createClient();
   }
 
@@ -58,6 +70,17 @@ public final class MockApiServer implements AutoCloseable {
     String[] parts = gvp.split("/");
     return Pattern.compile("^/apis/" + Pattern.quote(parts[0] + "/" + parts[1]) + "/(namespaces/[^/]+/)?"
         + Pattern.quote(parts[2]) + "([/?]|$)");
+  }
+
+  /** The server's TLS certificate as PEM, for clients that verify it (Pekko's discovery). */
+  public String certificatePem() throws Exception {
+    javax.net.ssl.SSLContext trustAll = Certificates.trustingClient();
+    try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) trustAll.getSocketFactory().createSocket("127.0.0.1", port())) {
+      s.startHandshake();
+      byte[] der = s.getSession().getPeerCertificates()[0].getEncoded();
+      return "-----BEGIN CERTIFICATE-----\n" + java.util.Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(der)
+          + "\n-----END CERTIFICATE-----\n";
+    }
   }
 
   public int port() {
