@@ -3,7 +3,9 @@ package dev.passage.control;
 import dev.passage.resources.NamespacedName;
 import dev.passage.table.GatewayTable;
 import dev.passage.table.TableKeys;
+import dev.passage.table.TableParts;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.pekko.actor.typed.Behavior;
@@ -16,10 +18,11 @@ import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
- * The controller's side of the route tables: writes each Gateway's table into its Distributed
- * Data bucket (one small update per Gateway, written locally and gossiped), removes withdrawn
- * ones, and once every Gateway known at the first sync has published, raises the "synced" flag
- * and sweeps out the tables of Gateways that no longer exist (left by an earlier controller).
+ * The controller's side of the route tables: cuts each Gateway's table into parts and writes the
+ * parts that changed into their Distributed Data buckets (small updates, written locally and
+ * gossiped), removes withdrawn ones, and once every Gateway known at the first sync has
+ * published, raises the "synced" flag and sweeps out entries no current part owns (left by an
+ * earlier controller).
  */
 public final class TablePublisher {
   public sealed interface Command {}
@@ -42,12 +45,13 @@ public final class TablePublisher {
       ActorRef<Replicator.UpdateResponse<?>> replies = (ActorRef) ctx.messageAdapter(Replicator.UpdateResponse.class,
           r -> new Written(r));
       return new Publisher(DistributedData.get(ctx.getSystem()).replicator(), replies,
-          DistributedData.get(ctx.getSystem()).selfUniqueAddress()).running(Map.of(), null, false);
+          DistributedData.get(ctx.getSystem()).selfUniqueAddress(), new HashMap<>()).running(Map.of(), null, false);
     });
   }
 
+  /** written: the parts last written for each Gateway (the actor's own state, touched only by it). */
   private record Publisher(ActorRef<Replicator.Command> replicator, ActorRef<Replicator.UpdateResponse<?>> replies,
-                           SelfUniqueAddress self) {
+                           SelfUniqueAddress self, Map<String, List<GatewayTable>> written) {
     @SuppressWarnings({"unchecked", "rawtypes"})
     private <T extends org.apache.pekko.cluster.ddata.ReplicatedData> void update(
         org.apache.pekko.cluster.ddata.Key<T> key, T initial, java.util.function.Function<T, T> modify) {
@@ -59,14 +63,24 @@ public final class TablePublisher {
       return Behaviors.receive(Command.class)
           .onMessage(Published.class, p -> {
             String id = p.table().gateway().toString();
-            update(TableKeys.bucketOf(id), LWWMap.<String, GatewayTable>empty(), m -> m.put(self, id, p.table()));
+            List<GatewayTable> parts = TableParts.split(p.table(), TableKeys.ROUTES_PER_PART);
+            List<GatewayTable> before = written.getOrDefault(id, List.of());
+            for (int i = 0; i < parts.size(); i++) {
+              if (i < before.size() && before.get(i).equals(parts.get(i))) continue; // unchanged part
+              String entry = TableKeys.entry(id, i);
+              GatewayTable part = parts.get(i);
+              update(TableKeys.bucketOf(entry), LWWMap.<String, GatewayTable>empty(), m -> m.put(self, entry, part));
+            }
+            for (int i = parts.size(); i < before.size(); i++) removeEntry(TableKeys.entry(id, i));
+            written.put(id, parts);
             Map<NamespacedName, Long> v = new HashMap<>(versions);
             v.put(p.table().gateway(), p.version());
             return check(v, awaiting, synced);
           })
           .onMessage(Withdrawn.class, w -> {
             String id = w.gateway().toString();
-            update(TableKeys.bucketOf(id), LWWMap.<String, GatewayTable>empty(), m -> m.remove(self, id));
+            for (int i = 0; i < written.getOrDefault(id, List.of()).size(); i++) removeEntry(TableKeys.entry(id, i));
+            written.remove(id);
             Map<NamespacedName, Long> v = new HashMap<>(versions);
             v.remove(w.gateway());
             return check(v, awaiting, synced);
@@ -81,12 +95,18 @@ public final class TablePublisher {
           .build();
     }
 
+    private void removeEntry(String entry) {
+      update(TableKeys.bucketOf(entry), LWWMap.<String, GatewayTable>empty(), m -> m.remove(self, entry));
+    }
+
     private Behavior<Command> check(Map<NamespacedName, Long> versions, AwaitFirst awaiting, boolean synced) {
       if (synced || awaiting == null) return running(versions, awaiting, synced);
       boolean all = awaiting.gateways().stream().allMatch(g -> versions.getOrDefault(g, -1L) >= awaiting.version());
       if (!all) return running(versions, awaiting, false);
       Set<String> live = new java.util.HashSet<>();
-      versions.keySet().forEach(g -> live.add(g.toString()));
+      written.forEach((id, parts) -> {
+        for (int i = 0; i < parts.size(); i++) live.add(TableKeys.entry(id, i));
+      });
       for (var key : TableKeys.all()) {
         update(key, LWWMap.<String, GatewayTable>empty(), m -> {
           LWWMap<String, GatewayTable> out = m;

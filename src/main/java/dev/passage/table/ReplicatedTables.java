@@ -91,10 +91,14 @@ public final class ReplicatedTables {
 
     private Behavior<Command> swap(Map<Key<LWWMap<String, GatewayTable>>, LWWMap<String, GatewayTable>> data,
                                    Set<Key<LWWMap<String, GatewayTable>>> unread, boolean synced) {
-      Map<NamespacedName, GatewayTable> gateways = new HashMap<>();
+      // parts of each Gateway, in part order
+      Map<NamespacedName, java.util.TreeMap<Integer, GatewayTable>> parts = new HashMap<>();
       for (LWWMap<String, GatewayTable> bucket : data.values()) {
-        bucket.getEntries().values().forEach(t -> gateways.put(t.gateway(), t));
+        bucket.getEntries().forEach((entry, part) ->
+            parts.computeIfAbsent(part.gateway(), g -> new java.util.TreeMap<>()).put(TableKeys.partOf(entry), part));
       }
+      Map<NamespacedName, GatewayTable> gateways = new HashMap<>();
+      parts.forEach((g, p) -> gateways.put(g, TableParts.merge(new java.util.ArrayList<>(p.values()))));
       RouteTable table = RouteTable.of(gateways);
       state.publish(table);
       table.bindAddresses().forEach(state::expectBinding); // ready waits for the listeners to catch up
