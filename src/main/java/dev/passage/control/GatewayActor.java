@@ -8,6 +8,7 @@ import dev.passage.rules.GatewayEvaluation;
 import dev.passage.rules.GatewayRules;
 import dev.passage.rules.RouteAttachment;
 import dev.passage.rules.RulesSettings;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,14 +17,19 @@ import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
  * One per Gateway that Passage serves. It collects the attachment reports of the routes that
  * name it and, once every one of them has reported on the current snapshot, computes its status
  * and table and publishes them: a Gateway never publishes a table mixing two snapshots.
+ * (Its report map is mutable, held by the actor alone: with thousands of routes, copying it on
+ * every report would cost the square of their number.)
  */
-public final class GatewayActor {
+public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
   public sealed interface Command {}
 
   public record IndexChanged(ResourceIndex index) implements Command {}
@@ -31,56 +37,79 @@ public final class GatewayActor {
   public record RouteReport(NamespacedName route, long version, Optional<RouteAttachment> attachment)
       implements Command {}
 
-  private GatewayActor() {}
+  private final ObjectKey key;
+  private final RulesSettings settings;
+  private final PassageState state;
+  private final ActorRef<TablePublisher.Command> publisher;
+  private ResourceIndex index = ResourceIndex.EMPTY;
+  private Set<NamespacedName> expected = Set.of();
+  private final Map<NamespacedName, RouteReport> reports = new HashMap<>();
+  /** How many expected routes have not yet reported on the current snapshot. */
+  private int missing;
+  /** Whether this snapshot's status and table are out. */
+  private boolean published;
 
   public static Behavior<Command> create(ObjectKey key, RulesSettings settings, PassageState state,
                                          ActorRef<TablePublisher.Command> publisher) {
-    return Behaviors.setup(ctx -> new Waiting(key, settings, state, publisher).behavior(ResourceIndex.EMPTY,
-        Set.of(), Map.of()));
+    return Behaviors.setup(ctx -> new GatewayActor(ctx, key, settings, state, publisher));
   }
 
-  private record Waiting(ObjectKey key, RulesSettings settings, PassageState state,
-                         ActorRef<TablePublisher.Command> publisher) {
+  private GatewayActor(ActorContext<Command> ctx, ObjectKey key, RulesSettings settings, PassageState state,
+                       ActorRef<TablePublisher.Command> publisher) {
+    super(ctx);
+    this.key = key;
+    this.settings = settings;
+    this.state = state;
+    this.publisher = publisher;
+  }
 
-    /** reports: the latest report of each route that names this Gateway. */
-    Behavior<Command> behavior(ResourceIndex index, Set<NamespacedName> expected, Map<NamespacedName, RouteReport> reports) {
-      return Behaviors.receive(Command.class)
-          .onMessage(IndexChanged.class, m -> {
-            Optional<GatewayView> gw = m.index().get(key).map(GatewayView.class::cast);
-            if (gw.isEmpty()) return Behaviors.same(); // the controller stops us
-            Set<NamespacedName> naming = GatewayRules.routesNaming(gw.get(), m.index());
-            Map<NamespacedName, RouteReport> kept = new HashMap<>(reports);
-            kept.keySet().retainAll(naming);
-            return publishIfComplete(m.index(), naming, kept);
-          })
-          .onMessage(RouteReport.class, r -> {
-            if (!expected.contains(r.route())) return Behaviors.same();
-            Map<NamespacedName, RouteReport> next = new HashMap<>(reports);
-            next.put(r.route(), r);
-            return publishIfComplete(index, expected, next);
-          })
-          .onSignal(PostStop.class, s -> {
-            // not Withdrawn here: the actor also stops when the controller moves to another node,
-            // and the tables must stay. The Controller withdraws a Gateway that is gone.
-            state.removeStatus(key);
-            return Behaviors.same();
-          })
-          .build();
-    }
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(IndexChanged.class, this::onIndex)
+        .onMessage(RouteReport.class, this::onReport)
+        .onSignal(PostStop.class, s -> {
+          // not Withdrawn here: the actor also stops when the controller moves to another node,
+          // and the tables must stay. The Controller withdraws a Gateway that is gone.
+          state.removeStatus(key);
+          return this;
+        })
+        .build();
+  }
 
-    private Behavior<Command> publishIfComplete(ResourceIndex index, Set<NamespacedName> expected,
-                                                Map<NamespacedName, RouteReport> reports) {
-      boolean complete = expected.stream()
-          .allMatch(r -> reports.containsKey(r) && reports.get(r).version() == index.version());
-      if (complete) {
-        GatewayView gw = (GatewayView) index.get(key).orElseThrow();
-        List<RouteAttachment> attachments = reports.values().stream()
-            .flatMap(r -> r.attachment().stream()).toList();
-        GatewayEvaluation e = GatewayRules.evaluate(gw, index, settings, attachments);
-        state.putStatus(key, e.status());
-        publisher.tell(new TablePublisher.Published(e.table(), index.version()));
-      }
-      return behavior(index, expected, reports);
+  private Behavior<Command> onIndex(IndexChanged m) {
+    if (m.index().get(key).isEmpty()) return this; // the controller stops us
+    index = m.index();
+    expected = GatewayRules.routesNaming((GatewayView) index.get(key).get(), index);
+    reports.keySet().retainAll(expected);
+    missing = 0;
+    published = false;
+    for (NamespacedName r : expected) {
+      RouteReport known = reports.get(r);
+      if (known == null || known.version() != index.version()) missing++;
     }
+    return publishIfComplete();
+  }
+
+  private Behavior<Command> onReport(RouteReport r) {
+    if (!expected.contains(r.route())) return this;
+    RouteReport before = reports.put(r.route(), r);
+    boolean wasCurrent = before != null && before.version() == index.version();
+    boolean isCurrent = r.version() == index.version();
+    if (isCurrent && !wasCurrent) missing--;
+    if (!isCurrent && wasCurrent) missing++;
+    return isCurrent ? publishIfComplete() : this;
+  }
+
+  private Behavior<Command> publishIfComplete() {
+    if (missing > 0 || published || index.get(key).isEmpty()) return this;
+    GatewayView gw = (GatewayView) index.get(key).get();
+    List<RouteAttachment> attachments = new ArrayList<>();
+    for (RouteReport r : reports.values()) r.attachment().ifPresent(attachments::add);
+    GatewayEvaluation e = GatewayRules.evaluate(gw, index, settings, attachments);
+    state.putStatus(key, e.status());
+    publisher.tell(new TablePublisher.Published(e.table(), index.version()));
+    published = true; // nothing more until the next snapshot
+    return this;
   }
 }
