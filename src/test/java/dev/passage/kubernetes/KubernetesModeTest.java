@@ -102,23 +102,10 @@ class KubernetesModeTest {
     for (TlsBackend b : new TlsBackend[] {apiBackend, altBackend, crossBackend}) if (b != null) b.close();
   }
 
+  /** The tutorial's route shape, in v1alpha2 (the version this cluster serves). */
   static String route(String name, String hostname, String service, String serviceNamespace) {
-    return """
-        apiVersion: gateway.networking.k8s.io/v1alpha2
-        kind: TLSRoute
-        metadata:
-          name: %s
-          namespace: default
-        spec:
-          parentRefs:
-          - name: tls-passthrough-gateway
-          hostnames:
-          - "%s"
-          rules:
-          - backendRefs:
-            - name: %s
-              port: 8443
-        %s""".formatted(name, hostname, service, serviceNamespace == null ? "" : "      namespace: " + serviceNamespace + "\n");
+    return Fixtures.route("v1alpha2", name, "tls-passthrough-gateway", List.of(hostname),
+        List.of(new Fixtures.Backend(service, serviceNamespace, 1)));
   }
 
   static TLSRoute getRoute(String name) {
@@ -205,9 +192,9 @@ class KubernetesModeTest {
     });
     Await.until(Duration.ofSeconds(20), "traffic moves to alt", () -> reach("api.example.com").equals("alt"));
 
-    // same content, new generation: the status must follow (observedGeneration)
+    // same meaning, new generation (kind Service is the default): the status must follow (observedGeneration)
     api.client.resources(TLSRoute.class).inNamespace("default").withName("api-tls-route").edit(r -> {
-      r.getSpec().getRules().get(0).getBackendRefs().get(0).setWeight(1);
+      r.getSpec().getRules().get(0).getBackendRefs().get(0).setKind("Service");
       return r;
     });
     long gen = getRoute("api-tls-route").getMetadata().getGeneration();
@@ -219,21 +206,8 @@ class KubernetesModeTest {
   @Test
   @Order(3)
   void deletingAReferenceGrantRevokesStatusAndTraffic() throws Exception {
-    api.create(Fixtures.join(route("backend-tls", "backend.example.com", "backend-service", "backend-namespace"), """
-        apiVersion: gateway.networking.k8s.io/v1beta1
-        kind: ReferenceGrant
-        metadata:
-          name: allow-default-to-backend
-          namespace: backend-namespace
-        spec:
-          from:
-          - group: gateway.networking.k8s.io
-            kind: TLSRoute
-            namespace: default
-          to:
-          - group: ""
-            kind: Service
-        """));
+    api.create(Fixtures.join(route("backend-tls", "backend.example.com", "backend-service", "backend-namespace"),
+        Fixtures.serviceGrant("allow-default-to-backend", "backend-namespace", "default")));
     Await.until(Duration.ofSeconds(20), "cross-namespace route routed", () -> reach("backend.example.com").equals("cross"));
     api.client.resources(io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.ReferenceGrant.class)
         .inNamespace("backend-namespace").withName("allow-default-to-backend").delete();

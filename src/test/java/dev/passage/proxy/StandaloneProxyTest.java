@@ -102,21 +102,8 @@ class StandaloneProxyTest {
             List.of(new Backend("zero-service", null, 0), new Backend("one-service", null, 1))),
         route("retry", "gw", List.of("retry.example.com"), List.of(new Backend("retry-service"))),
         route("missing", "gw", List.of("missing.example.com"), List.of(new Backend("no-such-service")))));
-    Files.writeString(folder.resolve("grant.yaml"), """
-        apiVersion: gateway.networking.k8s.io/v1beta1
-        kind: ReferenceGrant
-        metadata:
-          name: allow-default-routes
-          namespace: backend-namespace
-        spec:
-          from:
-          - group: gateway.networking.k8s.io
-            kind: TLSRoute
-            namespace: default
-          to:
-          - group: ""
-            kind: Service
-        """);
+    Files.writeString(folder.resolve("grant.yaml"),
+        Fixtures.serviceGrant("allow-default-routes", "backend-namespace", "default"));
     Files.writeString(folder.resolve("edit-route.yaml"),
         route("edit", "gw", List.of("edit.example.com"), List.of(new Backend("edit-a"))));
     passage = new RunningPassage(folder, "passage.proxy.client-hello-timeout = 1500ms\n");

@@ -82,7 +82,31 @@ public final class Fixtures {
     }
   }
 
+  /** A ReferenceGrant in namespace that lets TLSRoutes of fromNamespace reach its Services. */
+  public static String serviceGrant(String name, String namespace, String fromNamespace) {
+    return """
+        apiVersion: gateway.networking.k8s.io/v1beta1
+        kind: ReferenceGrant
+        metadata:
+          name: %s
+          namespace: %s
+        spec:
+          from:
+          - group: gateway.networking.k8s.io
+            kind: TLSRoute
+            namespace: %s
+          to:
+          - group: ""
+            kind: Service
+        """.formatted(name, namespace, fromNamespace);
+  }
+
   public static String route(String name, String gateway, List<String> hostnames, List<Backend> backends) {
+    return route("v1", name, gateway, hostnames, backends);
+  }
+
+  /** A TLSRoute in default of this version (v1, v1alpha3, v1alpha2). */
+  public static String route(String version, String name, String gateway, List<String> hostnames, List<Backend> backends) {
     StringBuilder b = new StringBuilder();
     for (Backend backend : backends) {
       b.append("    - name: ").append(backend.name()).append("\n      port: 8443\n      weight: ").append(backend.weight())
@@ -92,7 +116,7 @@ public final class Fixtures {
     StringBuilder h = new StringBuilder();
     for (String host : hostnames) h.append("  - \"").append(host).append("\"\n");
     return """
-        apiVersion: gateway.networking.k8s.io/v1
+        apiVersion: gateway.networking.k8s.io/%s
         kind: TLSRoute
         metadata:
           name: %s
@@ -103,7 +127,7 @@ public final class Fixtures {
           hostnames:
         %s  rules:
           - backendRefs:
-        %s""".formatted(name, gateway, h, b);
+        %s""".formatted(version, name, gateway, h, b);
   }
 
   public static String join(String... documents) {
