@@ -1,6 +1,7 @@
 package dev.passage.proxy;
 
 import dev.passage.config.PassageSettings;
+import dev.passage.rules.Placement;
 import dev.passage.rules.ResolvedBackend;
 import dev.passage.table.BindAddress;
 import dev.passage.table.Decision;
@@ -161,8 +162,7 @@ public final class ConnectionHandler {
   /** An IP literal (what EndpointSlices hold) needs no lookup; a name is resolved by Pekko's DNS. */
   static InetSocketAddress socketAddress(ResolvedBackend.Endpoint endpoint) {
     String host = endpoint.host();
-    boolean literal = host.contains(":") || host.chars().allMatch(c -> c == '.' || Character.isDigit(c));
-    return literal ? new InetSocketAddress(host, endpoint.port())
+    return Placement.isIpLiteral(host) ? new InetSocketAddress(host, endpoint.port())
         : InetSocketAddress.createUnresolved(host, endpoint.port());
   }
 

@@ -28,8 +28,12 @@ public record Placement(List<String> bindHosts, Map<Integer, Integer> bindPorts,
   }
 
   static GatewayStatus.Address address(String value) {
-    boolean ip = value.contains(":") || value.chars().allMatch(c -> c == '.' || Character.isDigit(c));
-    return new GatewayStatus.Address(ip ? "IPAddress" : "Hostname", value);
+    return new GatewayStatus.Address(isIpLiteral(value) ? "IPAddress" : "Hostname", value);
+  }
+
+  /** Whether an address is an IPv4 or IPv6 literal rather than a name. */
+  public static boolean isIpLiteral(String address) {
+    return address.contains(":") || address.chars().allMatch(c -> c == '.' || Character.isDigit(c));
   }
 
   /** Standalone: spec.addresses, else the configured bind address, on the listeners' own ports. */

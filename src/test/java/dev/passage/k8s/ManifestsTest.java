@@ -121,9 +121,8 @@ class ManifestsTest {
     headless.getSpec().getPorts().forEach(p -> port(p.getTargetPort().getStrVal()));
     assertTrue(selects(one(PodDisruptionBudget.class).getSpec().getSelector().getMatchLabels(), podLabels), "PDB");
     // the Services Passage creates for Gateways select the pods with passage.kubernetes.pod-selector
-    Map<String, String> gatewayServiceSelector = new java.util.HashMap<>();
-    config.getConfig("passage.kubernetes.pod-selector").entrySet()
-        .forEach(e -> gatewayServiceSelector.put(e.getKey().replace("\"", ""), e.getValue().unwrapped().toString()));
+    Map<String, String> gatewayServiceSelector =
+        dev.passage.config.PassageSettings.from(config).kubernetes().placement().podSelector();
     assertTrue(selects(gatewayServiceSelector, podLabels), "passage.kubernetes.pod-selector " + gatewayServiceSelector);
     // Cluster Bootstrap's discovery: pod-label-selector with %s = service-name
     String selector = config.getString("pekko.discovery.kubernetes-api.pod-label-selector")

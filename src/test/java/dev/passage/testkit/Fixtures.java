@@ -41,7 +41,6 @@ public final class Fixtures {
 
   /** A Service on port 8443 whose EndpointSlice puts its endpoints on 127.0.0.1 at these ports. */
   public static String service(String namespace, String name, int... targetPorts) {
-    StringBuilder endpoints = new StringBuilder();
     StringBuilder slices = new StringBuilder();
     for (int i = 0; i < targetPorts.length; i++) {
       slices.append("""
@@ -73,7 +72,7 @@ public final class Fixtures {
           - name: https
             protocol: TCP
             port: 8443
-        """.formatted(name, namespace) + endpoints + slices;
+        """.formatted(name, namespace) + slices;
   }
 
   public record Backend(String name, String namespace, int weight) {
