@@ -102,7 +102,12 @@ public final class KubernetesSource implements AutoCloseable {
     thread.scheduleWithFixedDelay(this::flush, batchWindow.toMillis(), batchWindow.toMillis(), TimeUnit.MILLISECONDS);
     Thread starter = new Thread(() -> {
       CountDownLatch all = new CountDownLatch(WATCHED.size());
-      for (Watched w : WATCHED) startFirstServed(w, all, true);
+      // every kind starts at once: an unreachable API server costs one timeout, not one per kind
+      for (Watched w : WATCHED) {
+        Thread t = new Thread(() -> startFirstServed(w, all, true), "passage-informer-" + w.kind().kindName());
+        t.setDaemon(true);
+        t.start();
+      }
       try {
         all.await();
       } catch (InterruptedException e) {
@@ -120,6 +125,7 @@ public final class KubernetesSource implements AutoCloseable {
   }
 
   private void startFirstServed(Watched w, CountDownLatch synced, boolean first) {
+    boolean unreachable = false;
     for (Class<? extends HasMetadata> version : w.versions()) {
       if (!served(version, w.kind())) continue;
       SharedIndexInformer<? extends HasMetadata> informer = informer(version, w.kind());
@@ -135,13 +141,18 @@ public final class KubernetesSource implements AutoCloseable {
       } catch (Exception e) {
         informer.close();
         if (!notServed(e)) {
+          unreachable = true;
           log.warn("cannot watch {} ({}): {}", w.kind().kindName(), HasMetadata.getApiVersion(version), rootMessage(e));
         }
       }
     }
     if (first) {
-      log.warn("{} is not served by this cluster (is its CRD installed?); looking again every {} s",
-          w.kind().kindName(), missingRetry.toSeconds());
+      if (unreachable) {
+        log.warn("cannot watch {} yet; trying again every {} s", w.kind().kindName(), missingRetry.toSeconds());
+      } else {
+        log.warn("{} is not served by this cluster (is its CRD installed?); looking again every {} s",
+            w.kind().kindName(), missingRetry.toSeconds());
+      }
       synced.countDown(); // a missing kind does not hold the first table back
     }
     thread.schedule(() -> new Thread(() -> startFirstServed(w, new CountDownLatch(1), false)).start(),
