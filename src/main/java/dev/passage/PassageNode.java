@@ -83,7 +83,7 @@ public final class PassageNode implements AutoCloseable {
                                    Behavior<ControllerRoot.Command> controlPlane, List<AutoCloseable> afterStop)
       throws Exception {
     PassageState state = PassageState.get(system);
-    ConnectionHandler handler = new ConnectionHandler(system, state::table, settings.proxy());
+    ConnectionHandler handler = new ConnectionHandler(system, state::table, settings.proxy(), state.activeConnections());
     ActorRef<ListenerManager.Command> listeners = system.systemActorOf(ListenerManager.create(handler, state,
         settings.proxy().backlog(), settings.kubernetes().placement().bindAddress()), "listeners", Props.empty());
     system.systemActorOf(ReplicatedTables.create(state,

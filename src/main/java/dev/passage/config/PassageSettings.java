@@ -13,7 +13,7 @@ public record PassageSettings(String controllerName, String bindAddress, Duratio
                            boolean events) {}
 
   public record Proxy(int clientHelloMaxBytes, Duration clientHelloTimeout, Duration connectTimeout,
-                      int connectAttempts, Duration idleTimeout, int backlog, boolean accessLog) {}
+                      int connectAttempts, Duration idleTimeout, int backlog, boolean accessLog, int maxConnections) {}
 
   public static PassageSettings from(Config root) {
     Config c = root.getConfig("passage");
@@ -25,7 +25,8 @@ public record PassageSettings(String controllerName, String bindAddress, Duratio
         p.getInt("connect-attempts"),
         p.getDuration("idle-timeout"),
         p.getInt("backlog"),
-        p.getBoolean("access-log"));
+        p.getBoolean("access-log"),
+        p.getInt("max-connections"));
     if (proxy.connectAttempts() < 1) throw new IllegalArgumentException("passage.proxy.connect-attempts must be >= 1");
     Config k = c.getConfig("kubernetes");
     java.util.Map<String, String> selector = new java.util.TreeMap<>();

@@ -23,6 +23,7 @@ public final class PassageState implements Extension {
   private final Map<ObjectKey, Object> statuses = new ConcurrentSkipListMap<>();
   private final Map<BindAddress, String> bindings = new ConcurrentHashMap<>();
   private volatile boolean tableReady;
+  private final java.util.concurrent.atomic.AtomicInteger activeConnections = new java.util.concurrent.atomic.AtomicInteger();
   private volatile Consumer<ObjectKey> statusListener = key -> {};
 
   public static final class Id extends ExtensionId<PassageState> {
@@ -96,6 +97,11 @@ public final class PassageState implements Extension {
 
   public boolean tableReady() {
     return tableReady;
+  }
+
+  /** Client connections this node holds open now (the data plane counts them in and out). */
+  public java.util.concurrent.atomic.AtomicInteger activeConnections() {
+    return activeConnections;
   }
 
   /** Ready: the first table is built and no listener is still being bound. */

@@ -16,7 +16,8 @@ public final class Documents {
   /** One object's status, in the shape Kubernetes would store it under .status. */
   public record ObjectStatus(String kind, String namespace, String name, Object status) {}
 
-  public record Routes(boolean ready, Map<String, String> listeners, List<GatewayTable> gateways) {}
+  public record Routes(boolean ready, int activeConnections, Map<String, String> listeners,
+                       List<GatewayTable> gateways) {}
 
   public static List<ObjectStatus> statuses(Map<ObjectKey, Object> statuses) {
     List<ObjectStatus> out = new ArrayList<>();
@@ -25,9 +26,9 @@ public final class Documents {
     return out;
   }
 
-  public static Routes routes(boolean ready, RouteTable table, Map<BindAddress, String> bindings) {
+  public static Routes routes(boolean ready, int activeConnections, RouteTable table, Map<BindAddress, String> bindings) {
     Map<String, String> listeners = new LinkedHashMap<>();
     bindings.forEach((k, v) -> listeners.put(k.toString(), v));
-    return new Routes(ready, listeners, new ArrayList<>(table.gateways().values()));
+    return new Routes(ready, activeConnections, listeners, new ArrayList<>(table.gateways().values()));
   }
 }

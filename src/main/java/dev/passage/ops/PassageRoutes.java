@@ -25,7 +25,8 @@ public final class PassageRoutes extends AllDirectives implements ManagementRout
   @Override
   public Route routes(ManagementRouteProviderSettings settings) {
     return pathPrefix("passage", () -> get(() -> concat(
-        path("routes", () -> complete(json(Documents.routes(state.ready(), state.table(), state.bindings())))),
+        path("routes", () -> complete(json(Documents.routes(state.ready(), state.activeConnections().get(), state.table(),
+            state.bindings())))),
         path("status", () -> complete(json(Documents.statuses(state.statuses())))))));
   }
 

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -42,14 +43,42 @@ public final class ConnectionHandler {
   private final ActorSystem<?> system;
   private final Supplier<RouteTable> table;
   private final PassageSettings.Proxy settings;
+  private final AtomicInteger active;
 
-  public ConnectionHandler(ActorSystem<?> system, Supplier<RouteTable> table, PassageSettings.Proxy settings) {
+  /** active: the node's count of open client connections, kept here, read by the management routes. */
+  public ConnectionHandler(ActorSystem<?> system, Supplier<RouteTable> table, PassageSettings.Proxy settings,
+                           AtomicInteger active) {
     this.system = system;
     this.table = table;
     this.settings = settings;
+    this.active = active;
   }
 
   public Flow<ByteString, ByteString, NotUsed> flow(BindAddress bind, InetSocketAddress client) {
+    if (active.incrementAndGet() > settings.maxConnections()) {
+      active.decrementAndGet();
+      log.warn("closed {} on {}: {} connections open, the limit (passage.proxy.max-connections)", client, bind,
+          settings.maxConnections());
+      return Flow.fromSinkAndSource(Sink.cancelled(), Source.empty());
+    }
+    // the connection counts as open until both directions have ended
+    AtomicInteger directionsOpen = new AtomicInteger(2);
+    Runnable directionEnded = () -> {
+      if (directionsOpen.decrementAndGet() == 0) active.decrementAndGet();
+    };
+    return Flow.<ByteString>create()
+        .watchTermination((m, done) -> {
+          done.whenComplete((d, e) -> directionEnded.run());
+          return m;
+        })
+        .via(proxy(bind, client))
+        .watchTermination((m, done) -> {
+          done.whenComplete((d, e) -> directionEnded.run());
+          return NotUsed.getInstance();
+        });
+  }
+
+  private Flow<ByteString, ByteString, NotUsed> proxy(BindAddress bind, InetSocketAddress client) {
     // the client's later bytes wait unread (the tail) while the backend is being connected
     Duration tailWait = settings.connectTimeout().multipliedBy(settings.connectAttempts()).plusSeconds(5);
     return Flow.<ByteString>create()

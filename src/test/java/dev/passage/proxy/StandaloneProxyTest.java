@@ -323,4 +323,21 @@ class StandaloneProxyTest {
       return want.equals(got) && expected.table().gateways().equals(passage.node.state().table().gateways());
     });
   }
+
+  @Test
+  void everyKindOfEndLetsTheConnectionGo() throws Exception {
+    reach("api.example.com"); // routed, closed by the client
+    assertClosedWithoutAlert(TlsClient.clientHello("unknown.example.org")); // refused
+    assertClosedWithoutAlert("not tls".getBytes(StandardCharsets.US_ASCII)); // garbage
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) { // reset by the client mid-hello
+      s.getOutputStream().write(Arrays.copyOf(TlsClient.clientHello("api.example.com"), 20));
+      s.setSoLinger(true, 0);
+    }
+    try (TlsClient c = TlsClient.connect(port, "admin.example.com")) { // reset by the client mid-stream
+      c.send("ECHO\n");
+      c.wire.setSoLinger(true, 0);
+    }
+    Await.until(Duration.ofSeconds(10), "no connection left open",
+        () -> passage.node.state().activeConnections().get() == 0);
+  }
 }
