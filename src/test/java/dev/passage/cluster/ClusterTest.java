@@ -28,15 +28,16 @@ import org.junit.jupiter.api.Test;
 /**
  * Three Passage nodes (three ActorSystems on 127.0.0.1, each serving on its own address
  * 127.0.0.2-4) form one cluster in Kubernetes mode against the mock API server. A route applied
- * once is served by every node; stopping the node that holds the controller leaves the other two
- * routing every connection while the singleton moves, and a change made after the move reaches
- * both.
+ * once is served by every node; a node that joins late serves it as soon as it reports ready;
+ * stopping the node that holds the controller leaves the others routing every connection while the
+ * singleton moves, and a change made after the move reaches them.
  */
 class ClusterTest {
   static MockApiServer api;
   static TlsBackend first, second;
   static final List<RunningPassage> nodes = new ArrayList<>();
   static int portBase;
+  static int[] remoting;
 
   @BeforeAll
   static void start() throws Exception {
@@ -44,19 +45,8 @@ class ClusterTest {
     first = new TlsBackend("first", "app.example.com");
     second = new TlsBackend("second", "app.example.com");
     portBase = Fixtures.freePort();
-    int[] remoting = {Fixtures.freePort(), Fixtures.freePort(), Fixtures.freePort()};
-    for (int i = 0; i < 3; i++) {
-      nodes.add(RunningPassage.kubernetes(api.clientVia(api.port()), """
-          passage.cluster.join = seed-nodes
-          pekko.cluster.seed-nodes = ["pekko://passage@127.0.0.1:%d"]
-          pekko.remote.artery.canonical.port = %d
-          passage.kubernetes.bind-address = "127.0.0.%d"
-          passage.kubernetes.port-range-start = %d
-          passage.kubernetes.port-range-end = %d
-          passage.kubernetes.status-write-interval = 50ms
-          passage.kubernetes.batch-window = 20ms
-          """.formatted(remoting[0], remoting[i], i + 2, portBase, portBase + 20), false));
-    }
+    remoting = new int[] {Fixtures.freePort(), Fixtures.freePort(), Fixtures.freePort(), Fixtures.freePort()};
+    for (int i = 0; i < 3; i++) nodes.add(node(i, false));
     Await.until(Duration.ofSeconds(30), "three members Up", () -> {
       var members = Cluster.get(nodes.get(2).node.system()).state().getMembers();
       int up = 0;
@@ -66,6 +56,20 @@ class ClusterTest {
     api.create(Fixtures.join(Fixtures.GATEWAY_CLASS, Fixtures.passthroughGateway("gw", 443),
         Fixtures.service("default", "first", first.port()), Fixtures.service("default", "second", second.port()),
         Fixtures.route("app", "gw", List.of("app.example.com"), List.of(new Fixtures.Backend("first")))));
+  }
+
+  /** Node i serves on 127.0.0.(i+2); node 0 is the seed. */
+  static RunningPassage node(int i, boolean awaitReady) throws Exception {
+    return RunningPassage.kubernetes(api.clientVia(api.port()), """
+        passage.cluster.join = seed-nodes
+        pekko.cluster.seed-nodes = ["pekko://passage@127.0.0.1:%d"]
+        pekko.remote.artery.canonical.port = %d
+        passage.kubernetes.bind-address = "127.0.0.%d"
+        passage.kubernetes.port-range-start = %d
+        passage.kubernetes.port-range-end = %d
+        passage.kubernetes.status-write-interval = 50ms
+        passage.kubernetes.batch-window = 20ms
+        """.formatted(remoting[0], remoting[i], i + 2, portBase, portBase + 20), awaitReady);
   }
 
   @AfterAll
@@ -93,6 +97,11 @@ class ClusterTest {
     for (String address : List.of("127.0.0.2", "127.0.0.3", "127.0.0.4")) {
       Await.until(Duration.ofSeconds(30), "served on " + address, () -> reach(address, "app.example.com").equals("first"));
     }
+    // a node that joins late is ready only once it holds the current tables: it serves at once
+    RunningPassage late = node(3, true);
+    nodes.add(late);
+    assertEquals("first", reach("127.0.0.5", "app.example.com"), "served by the late node as soon as it is ready");
+
     // the oldest node holds the singleton: the first one started
     RunningPassage controllerNode = nodes.get(0);
     AtomicBoolean stop = new AtomicBoolean();
@@ -131,6 +140,6 @@ class ClusterTest {
     }
     if (failure.get() != null) throw new AssertionError(failure.get());
     assertTrue(served.get() > 20, "connections served while the controller moved: " + served.get());
-    assertEquals(2, nodes.size());
+    assertEquals(3, nodes.size());
   }
 }
