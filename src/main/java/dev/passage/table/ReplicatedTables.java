@@ -16,6 +16,8 @@ import org.apache.pekko.cluster.ddata.LWWMap;
 import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
 import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Subscribe;
 
 /**
  * On every node: holds the replicated Gateway tables, swaps the node's RouteTable whenever one
@@ -35,6 +37,12 @@ public final class ReplicatedTables {
 
   private record SyncedFlag(boolean value) implements Command {}
 
+  /** A majority did not answer in time: ask again. */
+  private record BucketReadFailed(Key<LWWMap<String, GatewayTable>> key) implements Command {}
+
+  /** This node is Up: only now does "a majority" mean the cluster's, not this node alone. */
+  private record SelfUp() implements Command {}
+
   private ReplicatedTables() {}
 
   @SuppressWarnings({"unchecked", "rawtypes"})
@@ -47,10 +55,15 @@ public final class ReplicatedTables {
       ActorRef<Replicator.Command> replicator = DistributedData.get(ctx.getSystem()).replicator();
       for (Key<LWWMap<String, GatewayTable>> key : TableKeys.all()) {
         replicator.tell(new Replicator.Subscribe(key, (ActorRef) changes));
-        replicator.tell(new Replicator.Get(key, new Replicator.ReadMajority(Duration.ofSeconds(5)), (ActorRef) reads));
       }
       replicator.tell(new Replicator.Subscribe(TableKeys.SYNCED, (ActorRef) changes));
-      return new Holder(state, onChange).running(new HashMap<>(), new HashSet<>(TableKeys.all()), false);
+      Cluster.get(ctx.getSystem()).subscriptions().tell(Subscribe.create(
+          ctx.messageAdapter(org.apache.pekko.cluster.typed.SelfUp.class, up -> new SelfUp()),
+          org.apache.pekko.cluster.typed.SelfUp.class));
+      ActorRef<Replicator.GetResponse> readsRef = reads;
+      Consumer<Key<LWWMap<String, GatewayTable>>> read = key ->
+          replicator.tell(new Replicator.Get(key, new Replicator.ReadMajority(Duration.ofSeconds(5)), (ActorRef) readsRef));
+      return new Holder(state, onChange, read).running(new HashMap<>(), new HashSet<>(TableKeys.all()), false);
     });
   }
 
@@ -67,11 +80,14 @@ public final class ReplicatedTables {
   @SuppressWarnings("unchecked")
   private static Command read(Replicator.GetResponse<?> rsp) {
     var key = (Key<LWWMap<String, GatewayTable>>) rsp.key();
-    return new BucketRead(key, rsp instanceof Replicator.GetSuccess<?> ok ? (LWWMap<String, GatewayTable>) ok.get(key)
-        : null);
+    if (rsp instanceof Replicator.GetSuccess<?> ok) return new BucketRead(key, (LWWMap<String, GatewayTable>) ok.get(key));
+    if (rsp instanceof Replicator.NotFound<?>) return new BucketRead(key, null); // nobody wrote it: empty
+    return new BucketReadFailed(key);
   }
 
-  private record Holder(PassageState state, Consumer<RouteTable> onChange) {
+  /** read: asks a majority of the cluster for one bucket (once this node is Up). */
+  private record Holder(PassageState state, Consumer<RouteTable> onChange,
+                        Consumer<Key<LWWMap<String, GatewayTable>>> read) {
     Behavior<Command> running(Map<Key<LWWMap<String, GatewayTable>>, LWWMap<String, GatewayTable>> data,
                               Set<Key<LWWMap<String, GatewayTable>>> unread, boolean synced) {
       return Behaviors.receive(Command.class)
@@ -86,6 +102,14 @@ public final class ReplicatedTables {
             return swap(data, unread, synced);
           })
           .onMessage(SyncedFlag.class, f -> swap(data, unread, synced || f.value()))
+          .onMessage(SelfUp.class, up -> {
+            TableKeys.all().forEach(read);
+            return Behaviors.same();
+          })
+          .onMessage(BucketReadFailed.class, f -> {
+            read.accept(f.key());
+            return Behaviors.same();
+          })
           .build();
     }
 
