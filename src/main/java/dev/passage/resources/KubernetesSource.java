@@ -114,6 +114,14 @@ public final class KubernetesSource implements AutoCloseable {
         Thread.currentThread().interrupt();
         return;
       }
+      // An informer counts as synced once its store is filled, while its handlers may still be
+      // catching up: emit every store's content before Synced, so that the first snapshot the
+      // controller judges is complete (the handlers' own events repeat objects, harmlessly).
+      synchronized (informers) {
+        for (SharedIndexInformer<?> informer : informers) {
+          for (Object obj : informer.getStore().list()) upsert((HasMetadata) obj);
+        }
+      }
       thread.execute(() -> {
         pending.add(new ResourceEvent.Synced());
         flush();
