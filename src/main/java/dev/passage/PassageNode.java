@@ -83,7 +83,8 @@ public final class PassageNode implements AutoCloseable {
                                    Behavior<ControllerRoot.Command> controlPlane, List<AutoCloseable> afterStop)
       throws Exception {
     PassageState state = PassageState.get(system);
-    ConnectionHandler handler = new ConnectionHandler(system, state::table, settings.proxy(), state.activeConnections());
+    ConnectionHandler handler = new ConnectionHandler(system, state::table, settings.proxy(), state.activeConnections(),
+        state.proxyMetrics());
     ActorRef<ListenerManager.Command> listeners = system.systemActorOf(ListenerManager.create(handler, state,
         settings.proxy().backlog(), settings.kubernetes().placement().bindAddress()), "listeners", Props.empty());
     system.systemActorOf(ReplicatedTables.create(state,

@@ -99,6 +99,13 @@ public final class PassageState implements Extension {
     return tableReady;
   }
 
+  private final dev.passage.proxy.ProxyMetrics proxyMetrics = new dev.passage.proxy.ProxyMetrics();
+
+  /** What this node's data plane counts (connections, refusals, bytes, ClientHello sizes). */
+  public dev.passage.proxy.ProxyMetrics proxyMetrics() {
+    return proxyMetrics;
+  }
+
   /** Client connections this node holds open now (the data plane counts them in and out). */
   public java.util.concurrent.atomic.AtomicInteger activeConnections() {
     return activeConnections;

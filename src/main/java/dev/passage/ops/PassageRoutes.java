@@ -12,7 +12,8 @@ import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
 
 /**
  * Passage's own read-only management routes: GET /passage/routes (the current route table and
- * the listeners' bindings) and GET /passage/status (every computed status), both JSON.
+ * the listeners' bindings) and GET /passage/status (every computed status), both JSON; and
+ * GET /metrics, the data plane's counters in Prometheus text format.
  * Registered under pekko.management.http.routes in reference.conf.
  */
 public final class PassageRoutes extends AllDirectives implements ManagementRouteProvider {
@@ -24,10 +25,14 @@ public final class PassageRoutes extends AllDirectives implements ManagementRout
 
   @Override
   public Route routes(ManagementRouteProviderSettings settings) {
-    return pathPrefix("passage", () -> get(() -> concat(
-        path("routes", () -> complete(json(Documents.routes(state.ready(), state.activeConnections().get(), state.table(),
-            state.bindings())))),
-        path("status", () -> complete(json(Documents.statuses(state.statuses())))))));
+    return concat(
+        pathPrefix("passage", () -> get(() -> concat(
+            path("routes", () -> complete(json(Documents.routes(state.ready(), state.activeConnections().get(),
+                state.table(), state.bindings())))),
+            path("status", () -> complete(json(Documents.statuses(state.statuses()))))))),
+        path("metrics", () -> get(() -> complete(org.apache.pekko.http.javadsl.model.HttpResponse.create().withEntity(
+            HttpEntities.create(ContentTypes.TEXT_PLAIN_UTF8,
+                state.proxyMetrics().render(state.activeConnections().get(), state.ready())))))));
   }
 
   private static org.apache.pekko.http.javadsl.model.HttpResponse json(Object document) {

@@ -55,12 +55,12 @@ public final class ClientHelloPeek extends GraphStage<FlowShape<ByteString, Inbo
             if (r instanceof ClientHello.Parsed p) {
               decided = true;
               cancelTimer("deadline");
-              emit(out, new Inbound.Hello(buffer, p.sni()));
+              emit(out, new Inbound.Hello(buffer, p.sni(), p.handshakeBytes()));
               buffer = null;
             } else if (r instanceof ClientHello.Invalid i) {
-              refuse(i.reason());
+              refuse(ProxyMetrics.Refusal.NOT_A_CLIENT_HELLO, i.reason());
             } else if (buffer.size() > 2 * maxHandshakeBytes + 1024) {
-              refuse("more than " + buffer.size() + " bytes without a complete ClientHello");
+              refuse(ProxyMetrics.Refusal.NOT_A_CLIENT_HELLO, "more than " + buffer.size() + " bytes without a complete ClientHello");
             } else {
               pull(in);
             }
@@ -69,7 +69,7 @@ public final class ClientHelloPeek extends GraphStage<FlowShape<ByteString, Inbo
           @Override
           public void onUpstreamFinish() {
             if (decided) completeStage();
-            else refuse("client closed before its ClientHello was complete");
+            else refuse(ProxyMetrics.Refusal.CLOSED_EARLY, "client closed before its ClientHello was complete");
           }
         });
         setHandler(out, new AbstractOutHandler() {
@@ -88,16 +88,16 @@ public final class ClientHelloPeek extends GraphStage<FlowShape<ByteString, Inbo
 
       @Override
       public void onTimer(Object key) {
-        if (!decided) refuse("no complete ClientHello within " + deadline.toMillis() + " ms");
+        if (!decided) refuse(ProxyMetrics.Refusal.TIMEOUT, "no complete ClientHello within " + deadline.toMillis() + " ms");
       }
 
-      private void refuse(String reason) {
+      private void refuse(ProxyMetrics.Refusal kind, String reason) {
         int received = buffer.size();
         decided = true;
         buffer = null;
         cancelTimer("deadline");
         cancel(in);
-        emit(out, new Inbound.Refused(reason, received), this::completeStage);
+        emit(out, new Inbound.Refused(kind, reason, received), this::completeStage);
       }
     };
   }

@@ -44,19 +44,23 @@ public final class ConnectionHandler {
   private final Supplier<RouteTable> table;
   private final PassageSettings.Proxy settings;
   private final AtomicInteger active;
+  private final ProxyMetrics metrics;
 
-  /** active: the node's count of open client connections, kept here, read by the management routes. */
+  /** active and metrics: this node's counts, kept here, read by the management routes. */
   public ConnectionHandler(ActorSystem<?> system, Supplier<RouteTable> table, PassageSettings.Proxy settings,
-                           AtomicInteger active) {
+                           AtomicInteger active, ProxyMetrics metrics) {
     this.system = system;
     this.table = table;
     this.settings = settings;
     this.active = active;
+    this.metrics = metrics;
   }
 
   public Flow<ByteString, ByteString, NotUsed> flow(BindAddress bind, InetSocketAddress client) {
+    metrics.accepted.increment();
     if (active.incrementAndGet() > settings.maxConnections()) {
       active.decrementAndGet();
+      metrics.refused(ProxyMetrics.Refusal.LIMIT);
       log.warn("closed {} on {}: {} connections open, the limit (passage.proxy.max-connections)", client, bind,
           settings.maxConnections());
       return Flow.fromSinkAndSource(Sink.cancelled(), Source.empty());
@@ -72,6 +76,10 @@ public final class ConnectionHandler {
           return m;
         })
         .via(proxy(bind, client))
+        .map(b -> {
+          metrics.bytesToClient.add(b.size());
+          return b;
+        })
         .watchTermination((m, done) -> {
           done.whenComplete((d, e) -> directionEnded.run());
           return NotUsed.getInstance();
@@ -85,7 +93,11 @@ public final class ConnectionHandler {
         .via(new ClientHelloPeek(settings.clientHelloMaxBytes(), settings.clientHelloTimeout()))
         .prefixAndTail(1)
         .flatMapConcat(pair -> {
-          Source<ByteString, NotUsed> tail = pair.second().map(i -> ((Inbound.Chunk) i).bytes());
+          Source<ByteString, NotUsed> tail = pair.second().map(i -> {
+            ByteString bytes = ((Inbound.Chunk) i).bytes();
+            metrics.bytesToBackend.add(bytes.size());
+            return bytes;
+          });
           return route(bind, client, pair.first().get(0), tail);
         })
         .addAttributes(ActorAttributes.streamSubscriptionTimeout(tailWait,
@@ -95,25 +107,31 @@ public final class ConnectionHandler {
   private Source<ByteString, NotUsed> route(BindAddress bind, InetSocketAddress client, Inbound first,
                                             Source<ByteString, NotUsed> tail) {
     if (first instanceof Inbound.Refused r) {
-      return close(tail, client, bind, null, r.reason());
+      return close(tail, client, bind, null, r.kind(), r.reason());
     }
     Inbound.Hello hello = (Inbound.Hello) first;
-    if (hello.sni() == null) return close(tail, client, bind, null, "ClientHello has no SNI");
+    metrics.hello(hello.handshakeBytes());
+    if (hello.sni() == null) return close(tail, client, bind, null, ProxyMetrics.Refusal.NO_SNI, "ClientHello has no SNI");
     Decision decision = table.get().lookup(bind, hello.sni());
-    if (decision instanceof Decision.Reject r) return close(tail, client, bind, hello.sni(), r.reason());
+    if (decision instanceof Decision.Reject r) {
+      return close(tail, client, bind, hello.sni(), ProxyMetrics.Refusal.NO_ROUTE, r.reason());
+    }
     Decision.Forward forward = (Decision.Forward) decision;
     BackendChoice.Outcome outcome = BackendChoice.choose(forward.route().backends(), ThreadLocalRandom.current());
     if (outcome instanceof BackendChoice.Reject r) {
-      return close(tail, client, bind, hello.sni(), "route " + forward.route().route() + ": " + r.reason());
+      return close(tail, client, bind, hello.sni(), ProxyMetrics.Refusal.BACKEND,
+          "route " + forward.route().route() + ": " + r.reason());
     }
     BackendChoice.Connect connect = (BackendChoice.Connect) outcome;
     Connection c = new Connection(client, bind, hello.sni(), forward.route().route().toString(),
         connect.backend().name(), connect.endpoints());
+    metrics.bytesToBackend.add(hello.bytes().size());
     return c.attempt(0, hello.bytes(), tail);
   }
 
   private Source<ByteString, NotUsed> close(Source<ByteString, NotUsed> tail, InetSocketAddress client,
-                                            BindAddress bind, String sni, String reason) {
+                                            BindAddress bind, String sni, ProxyMetrics.Refusal kind, String reason) {
+    metrics.refused(kind);
     tail.runWith(Sink.cancelled(), system);
     if (log.isDebugEnabled()) log.debug("closed {} on {} sni={}: {}", client, bind, sni, reason);
     if (settings.accessLog()) access.info("client={} listener={} sni={} rejected=\"{}\"", client, bind, sni, reason);
@@ -159,18 +177,21 @@ public final class ConnectionHandler {
                 return;
               }
               if (log.isDebugEnabled()) log.debug("{} sni={} route={} -> {} ({})", client, sni, route, backend, endpoint);
+              metrics.routed.increment();
               connected.complete(null);
             });
             return NotUsed.getInstance();
           }));
       PFBuilder<Throwable, Graph<SourceShape<ByteString>, NotUsed>> recovery = new PFBuilder<>();
       recovery.match(StreamTcpException.class, ConnectionHandler::isConnectFailure, e -> {
+        metrics.connectFailures.increment();
         if (index + 1 < endpoints.size()) {
           log.debug("{} sni={}: connect to {} failed ({}), trying the next endpoint", client, sni, endpoint, e.getMessage());
           return attempt(index + 1, hello, tail);
         }
         log.warn("{} sni={} route={}: no endpoint of {} accepted a connection (last {}: {})",
             client, sni, route, backend, endpoint, e.getMessage());
+        metrics.refused(ProxyMetrics.Refusal.CONNECT_FAILED);
         tail.runWith(Sink.cancelled(), system);
         return Source.empty();
       });

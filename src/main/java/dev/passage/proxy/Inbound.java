@@ -8,9 +8,9 @@ import org.apache.pekko.util.ByteString;
  */
 public sealed interface Inbound {
   /** Every byte received until the ClientHello was complete, to be replayed unchanged. */
-  record Hello(ByteString bytes, String sni) implements Inbound {}
+  record Hello(ByteString bytes, String sni, int handshakeBytes) implements Inbound {}
 
-  record Refused(String reason, int bytesReceived) implements Inbound {}
+  record Refused(ProxyMetrics.Refusal kind, String reason, int bytesReceived) implements Inbound {}
 
   record Chunk(ByteString bytes) implements Inbound {}
 }

@@ -340,4 +340,30 @@ class StandaloneProxyTest {
     Await.until(Duration.ofSeconds(10), "no connection left open",
         () -> passage.node.state().activeConnections().get() == 0);
   }
+
+  static long metric(String text, String series) {
+    for (String line : text.split("\n")) {
+      if (line.startsWith(series + " ")) return Long.parseLong(line.substring(series.length() + 1).trim());
+    }
+    throw new AssertionError("no series " + series + " in:\n" + text);
+  }
+
+  @Test
+  void metricsCountWhatHappensToConnections() throws Exception {
+    String before = passage.get("/metrics").body();
+    reach("api.example.com");
+    assertClosedWithoutAlert(TlsClient.clientHello("unknown.example.org"));
+    assertClosedWithoutAlert(TlsClient.clientHello(null));
+    assertClosedWithoutAlert("not tls at all".getBytes(StandardCharsets.US_ASCII));
+    String after = passage.get("/metrics").body();
+    for (String series : List.of("passage_connections_routed_total",
+        "passage_connections_refused_total{reason=\"no_route\"}", "passage_connections_refused_total{reason=\"no_sni\"}",
+        "passage_connections_refused_total{reason=\"bad_hello\"}")) {
+      assertTrue(metric(after, series) >= metric(before, series) + 1, series);
+    }
+    assertTrue(metric(after, "passage_connections_accepted_total") >= metric(before, "passage_connections_accepted_total") + 4);
+    assertTrue(metric(after, "passage_client_hello_bytes_count") >= metric(before, "passage_client_hello_bytes_count") + 3);
+    assertTrue(metric(after, "passage_bytes_total{direction=\"backend_to_client\"}")
+        > metric(before, "passage_bytes_total{direction=\"backend_to_client\"}"));
+  }
 }
