@@ -6,7 +6,6 @@ import dev.passage.table.RouteTable;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -20,7 +19,8 @@ import org.apache.pekko.actor.typed.ExtensionId;
  */
 public final class PassageState implements Extension {
   private final AtomicReference<RouteTable> table = new AtomicReference<>(RouteTable.EMPTY);
-  private final Map<ObjectKey, Object> statuses = new ConcurrentSkipListMap<>();
+  // hashed, not sorted: thousands of routes write here on every change; readers sort a copy
+  private final Map<ObjectKey, Object> statuses = new ConcurrentHashMap<>();
   private final Map<BindAddress, String> bindings = new ConcurrentHashMap<>();
   private volatile boolean tableReady;
   private final java.util.concurrent.atomic.AtomicInteger activeConnections = new java.util.concurrent.atomic.AtomicInteger();
@@ -53,8 +53,9 @@ public final class PassageState implements Extension {
   }
 
   public void putStatus(ObjectKey key, Object status) {
-    Object before = statuses.put(key, status);
-    if (!status.equals(before)) statusListener.accept(key);
+    if (status.equals(statuses.get(key))) return; // unchanged: no write, no listener call
+    statuses.put(key, status);
+    statusListener.accept(key);
   }
 
   public void removeStatus(ObjectKey key) {
