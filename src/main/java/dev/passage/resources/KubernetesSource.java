@@ -90,10 +90,6 @@ public final class KubernetesSource implements AutoCloseable {
     return Optional.ofNullable(servedVersions.get(kind));
   }
 
-  public KubernetesClient client() {
-    return client;
-  }
-
   /**
    * Starts every informer; once each has listed its objects (or its CRD was found missing), the
    * collected objects are emitted followed by Synced. Runs in the background.

@@ -39,19 +39,6 @@ public final class RouteTable {
     return new RouteTable(gateways);
   }
 
-  public RouteTable with(GatewayTable table) {
-    Map<NamespacedName, GatewayTable> next = new TreeMap<>(gateways);
-    next.put(table.gateway(), table);
-    return new RouteTable(next);
-  }
-
-  public RouteTable without(NamespacedName gateway) {
-    if (!gateways.containsKey(gateway)) return this;
-    Map<NamespacedName, GatewayTable> next = new TreeMap<>(gateways);
-    next.remove(gateway);
-    return new RouteTable(next);
-  }
-
   public Map<NamespacedName, GatewayTable> gateways() {
     return gateways;
   }

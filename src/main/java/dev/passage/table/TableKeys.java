@@ -43,8 +43,4 @@ public final class TableKeys {
   public static int partOf(String entry) {
     return Integer.parseInt(entry.substring(entry.lastIndexOf('#') + 1));
   }
-
-  public static String gatewayOf(String entry) {
-    return entry.substring(0, entry.lastIndexOf('#'));
-  }
 }
