@@ -133,17 +133,19 @@ public final class KubernetesSource implements AutoCloseable {
     for (Class<? extends HasMetadata> version : w.versions()) {
       if (!served(version, w.kind())) continue;
       SharedIndexInformer<? extends HasMetadata> informer = informer(version, w.kind());
+      // known before the first event arrives: a status computed from it must find where to go
+      servedVersions.put(w.kind(), HasMetadata.getApiVersion(version));
       try {
         informer.start().toCompletableFuture().get(60, TimeUnit.SECONDS);
         synchronized (informers) {
           informers.add(informer);
         }
-        servedVersions.put(w.kind(), HasMetadata.getApiVersion(version));
         if (!first) log.info("{} is served now ({}): watching it", w.kind().kindName(), HasMetadata.getApiVersion(version));
         synced.countDown();
         return;
       } catch (Exception e) {
         informer.close();
+        servedVersions.remove(w.kind());
         if (!notServed(e)) {
           unreachable = true;
           log.warn("cannot watch {} ({}): {}", w.kind().kindName(), HasMetadata.getApiVersion(version), rootMessage(e));
