@@ -3,9 +3,11 @@ package dev.passage;
 import com.typesafe.config.Config;
 import dev.passage.config.PassageSettings;
 import dev.passage.control.ControllerRoot;
-import dev.passage.control.PassageState;
+import dev.passage.control.ComputedStatuses;
 import dev.passage.proxy.ConnectionHandler;
+import dev.passage.proxy.DataPlane;
 import dev.passage.proxy.ListenerManager;
+import dev.passage.table.CurrentTable;
 import dev.passage.table.ReplicatedTables;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Path;
@@ -48,8 +50,7 @@ public final class PassageNode implements AutoCloseable {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "passage", config);
     try {
       PassageSettings settings = PassageSettings.from(system.settings().config());
-      PassageState state = PassageState.get(system);
-      return start(system, settings, ControllerRoot.standalone(folder, settings, state), List.of());
+      return start(system, settings, ControllerRoot.standalone(folder, settings, ComputedStatuses.get(system)), List.of());
     } catch (Exception | Error e) {
       system.terminate();
       throw e;
@@ -69,8 +70,7 @@ public final class PassageNode implements AutoCloseable {
     });
     try {
       PassageSettings settings = PassageSettings.from(system.settings().config());
-      PassageState state = PassageState.get(system);
-      return start(system, settings, ControllerRoot.kubernetes(client, settings, state, blocking),
+      return start(system, settings, ControllerRoot.kubernetes(client, settings, ComputedStatuses.get(system), blocking),
           List.of(blocking::shutdownNow, client));
     } catch (Exception | Error e) {
       blocking.shutdownNow();
@@ -82,13 +82,15 @@ public final class PassageNode implements AutoCloseable {
   private static PassageNode start(ActorSystem<Void> system, PassageSettings settings,
                                    Behavior<ControllerRoot.Command> controlPlane, List<AutoCloseable> afterStop)
       throws Exception {
-    PassageState state = PassageState.get(system);
-    ConnectionHandler handler = new ConnectionHandler(system, state::table, settings.proxy(), state.activeConnections(),
-        state.proxyMetrics());
-    ActorRef<ListenerManager.Command> listeners = system.systemActorOf(ListenerManager.create(handler, state,
+    CurrentTable table = CurrentTable.get(system);
+    DataPlane dataPlane = DataPlane.get(system);
+    ConnectionHandler handler = new ConnectionHandler(system, table::get, settings.proxy(), dataPlane);
+    ActorRef<ListenerManager.Command> listeners = system.systemActorOf(ListenerManager.create(handler, dataPlane,
         settings.proxy().backlog(), settings.kubernetes().placement().bindAddress()), "listeners", Props.empty());
-    system.systemActorOf(ReplicatedTables.create(state,
-        t -> listeners.tell(new ListenerManager.Rebind(t.bindAddresses()))), "tables", Props.empty());
+    system.systemActorOf(ReplicatedTables.create(table, t -> {
+      dataPlane.expectBindings(t.bindAddresses()); // readiness waits for the listeners to catch up
+      listeners.tell(new ListenerManager.Rebind(t.bindAddresses()));
+    }), "tables", Props.empty());
 
     String join = settings.clusterJoin();
     if (join.equals("self")) Cluster.get(system).manager().tell(Join.create(Cluster.get(system).selfMember().address()));
@@ -104,8 +106,16 @@ public final class PassageNode implements AutoCloseable {
     return system;
   }
 
-  public PassageState state() {
-    return PassageState.get(system);
+  public ComputedStatuses statuses() {
+    return ComputedStatuses.get(system);
+  }
+
+  public CurrentTable table() {
+    return CurrentTable.get(system);
+  }
+
+  public DataPlane dataPlane() {
+    return DataPlane.get(system);
   }
 
   public Uri managementUri() {

@@ -12,7 +12,7 @@ public record PassageSettings(String controllerName, String bindAddress, Duratio
                            Duration missingKindRetry, Duration statusWriteInterval, int statusWritesPerInterval,
                            boolean events) {}
 
-  public record Proxy(int clientHelloMaxBytes, Duration clientHelloTimeout, Duration connectTimeout,
+  public record Proxy(int clientHelloMaxBytes, int clientHelloMaxRecords, Duration clientHelloTimeout, Duration connectTimeout,
                       int connectAttempts, Duration idleTimeout, int backlog, boolean accessLog, int maxConnections) {}
 
   public static PassageSettings from(Config root) {
@@ -20,6 +20,7 @@ public record PassageSettings(String controllerName, String bindAddress, Duratio
     Config p = c.getConfig("proxy");
     Proxy proxy = new Proxy(
         (int) p.getBytes("client-hello-max-bytes").longValue(),
+        p.getInt("client-hello-max-records"),
         p.getDuration("client-hello-timeout"),
         p.getDuration("connect-timeout"),
         p.getInt("connect-attempts"),

@@ -34,7 +34,7 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
   public record Events(List<ResourceEvent> events) implements Command {}
 
   private final RulesSettings settings;
-  private final PassageState state;
+  private final ComputedStatuses state;
   private final ActorRef<TablePublisher.Command> publisher;
   private final Consumer<ResourceIndex> onIndex;
   private final Map<ObjectKey, ActorRef<GatewayActor.Command>> gateways = new TreeMap<>();
@@ -44,12 +44,12 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
   private long spawned;
 
   /** onIndex: told every new snapshot (Kubernetes mode keeps the Gateways' Services from it). */
-  public static Behavior<Command> create(RulesSettings settings, PassageState state,
+  public static Behavior<Command> create(RulesSettings settings, ComputedStatuses state,
                                          ActorRef<TablePublisher.Command> publisher, Consumer<ResourceIndex> onIndex) {
     return Behaviors.setup(ctx -> new Controller(ctx, settings, state, publisher, onIndex));
   }
 
-  private Controller(ActorContext<Command> ctx, RulesSettings settings, PassageState state,
+  private Controller(ActorContext<Command> ctx, RulesSettings settings, ComputedStatuses state,
                      ActorRef<TablePublisher.Command> publisher, Consumer<ResourceIndex> onIndex) {
     super(ctx);
     this.settings = settings;

@@ -29,7 +29,7 @@ public final class ControllerRoot {
 
   private ControllerRoot() {}
 
-  public static Behavior<Command> standalone(Path folder, PassageSettings settings, PassageState state) {
+  public static Behavior<Command> standalone(Path folder, PassageSettings settings, ComputedStatuses state) {
     return Behaviors.setup(ctx -> {
       ActorRef<Controller.Command> controller = controller(ctx, settings.standaloneRules(), state, index -> {});
       DirectorySource source = new DirectorySource(folder, settings.pollInterval(),
@@ -39,7 +39,7 @@ public final class ControllerRoot {
     });
   }
 
-  public static Behavior<Command> kubernetes(KubernetesClient client, PassageSettings settings, PassageState state,
+  public static Behavior<Command> kubernetes(KubernetesClient client, PassageSettings settings, ComputedStatuses state,
                                             Executor blocking) {
     return Behaviors.setup(ctx -> {
       PassageSettings.Kubernetes k8s = settings.kubernetes();
@@ -60,12 +60,12 @@ public final class ControllerRoot {
   }
 
   private static ActorRef<Controller.Command> controller(ActorContext<Command> ctx, RulesSettings rules,
-                                                         PassageState state, Consumer<ResourceIndex> onIndex) {
+                                                         ComputedStatuses state, Consumer<ResourceIndex> onIndex) {
     ActorRef<TablePublisher.Command> publisher = ctx.spawn(TablePublisher.create(), "table-publisher");
     return ctx.spawn(Controller.create(rules, state, publisher, onIndex), "controller");
   }
 
-  private static Behavior<Command> running(AutoCloseable source, PassageState state) {
+  private static Behavior<Command> running(AutoCloseable source, ComputedStatuses state) {
     return Behaviors.receive(Command.class)
         .onSignal(PostStop.class, s -> {
           source.close();

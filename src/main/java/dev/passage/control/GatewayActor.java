@@ -39,7 +39,7 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
 
   private final ObjectKey key;
   private final RulesSettings settings;
-  private final PassageState state;
+  private final ComputedStatuses state;
   private final ActorRef<TablePublisher.Command> publisher;
   private ResourceIndex index = ResourceIndex.EMPTY;
   private Set<NamespacedName> expected = Set.of();
@@ -49,12 +49,12 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
   /** Whether this snapshot's status and table are out. */
   private boolean published;
 
-  public static Behavior<Command> create(ObjectKey key, RulesSettings settings, PassageState state,
+  public static Behavior<Command> create(ObjectKey key, RulesSettings settings, ComputedStatuses state,
                                          ActorRef<TablePublisher.Command> publisher) {
     return Behaviors.setup(ctx -> new GatewayActor(ctx, key, settings, state, publisher));
   }
 
-  private GatewayActor(ActorContext<Command> ctx, ObjectKey key, RulesSettings settings, PassageState state,
+  private GatewayActor(ActorContext<Command> ctx, ObjectKey key, RulesSettings settings, ComputedStatuses state,
                        ActorRef<TablePublisher.Command> publisher) {
     super(ctx);
     this.key = key;

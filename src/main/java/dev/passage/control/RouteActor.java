@@ -27,7 +27,7 @@ public final class RouteActor {
 
   private RouteActor() {}
 
-  public static Behavior<Command> create(ObjectKey key, RulesSettings settings, PassageState state) {
+  public static Behavior<Command> create(ObjectKey key, RulesSettings settings, ComputedStatuses state) {
     return Behaviors.receive(Command.class)
         .onMessage(Evaluate.class, e -> {
           Optional<RouteView> route = e.index().get(key).map(RouteView.class::cast);

@@ -31,7 +31,7 @@ public final class StatusWriter extends AbstractBehavior<StatusWriter.Command> {
 
   private record Done(ObjectKey key, StatusPatcher.Outcome outcome, Throwable failure) implements Command {}
 
-  private final PassageState state;
+  private final ComputedStatuses state;
   private final StatusPatcher patcher;
   private final Function<Kind, Optional<String>> apiVersions;
   private final int writesPerTick;
@@ -39,7 +39,7 @@ public final class StatusWriter extends AbstractBehavior<StatusWriter.Command> {
   private final Set<ObjectKey> pending = new LinkedHashSet<>();
   private final Set<ObjectKey> inFlight = new LinkedHashSet<>();
 
-  public static Behavior<Command> create(PassageState state, StatusPatcher patcher,
+  public static Behavior<Command> create(ComputedStatuses state, StatusPatcher patcher,
                                          Function<Kind, Optional<String>> apiVersions, Duration tick, int writesPerTick,
                                          Executor blocking) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
@@ -48,7 +48,7 @@ public final class StatusWriter extends AbstractBehavior<StatusWriter.Command> {
     }));
   }
 
-  private StatusWriter(ActorContext<Command> ctx, PassageState state, StatusPatcher patcher,
+  private StatusWriter(ActorContext<Command> ctx, ComputedStatuses state, StatusPatcher patcher,
                        Function<Kind, Optional<String>> apiVersions, int writesPerTick, Executor blocking) {
     super(ctx);
     this.state = state;

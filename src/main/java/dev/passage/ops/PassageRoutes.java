@@ -1,6 +1,5 @@
 package dev.passage.ops;
 
-import dev.passage.control.PassageState;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
@@ -17,22 +16,22 @@ import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
  * Registered under pekko.management.http.routes in reference.conf.
  */
 public final class PassageRoutes extends AllDirectives implements ManagementRouteProvider {
-  private final PassageState state;
+  private final NodeView node;
 
   public PassageRoutes(ExtendedActorSystem system) {
-    this.state = PassageState.get(Adapter.toTyped(system));
+    this.node = new NodeView(Adapter.toTyped(system));
   }
 
   @Override
   public Route routes(ManagementRouteProviderSettings settings) {
     return concat(
         pathPrefix("passage", () -> get(() -> concat(
-            path("routes", () -> complete(json(Documents.routes(state.ready(), state.activeConnections().get(),
-                state.table(), state.bindings())))),
-            path("status", () -> complete(json(Documents.statuses(state.statuses()))))))),
+            path("routes", () -> complete(json(Documents.routes(node.ready(), node.dataPlane().openConnections(),
+                node.table().get(), node.dataPlane().bindings())))),
+            path("status", () -> complete(json(Documents.statuses(node.statuses().statuses()))))))),
         path("metrics", () -> get(() -> complete(org.apache.pekko.http.javadsl.model.HttpResponse.create().withEntity(
             HttpEntities.create(ContentTypes.TEXT_PLAIN_UTF8,
-                state.proxyMetrics().render(state.activeConnections().get(), state.ready())))))));
+                node.dataPlane().metrics().render(node.dataPlane().openConnections(), node.ready())))))));
   }
 
   private static org.apache.pekko.http.javadsl.model.HttpResponse json(Object document) {

@@ -1,6 +1,5 @@
 package dev.passage.ops;
 
-import dev.passage.control.PassageState;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
@@ -9,14 +8,14 @@ import org.apache.pekko.actor.typed.javadsl.Adapter;
 
 /** /ready: the first route table is built and every listener it names has been bound. */
 public final class ReadinessCheck implements Supplier<CompletionStage<Boolean>> {
-  private final PassageState state;
+  private final NodeView node;
 
   public ReadinessCheck(ActorSystem system) {
-    this.state = PassageState.get(Adapter.toTyped(system));
+    this.node = new NodeView(Adapter.toTyped(system));
   }
 
   @Override
   public CompletionStage<Boolean> get() {
-    return CompletableFuture.completedFuture(state.ready());
+    return CompletableFuture.completedFuture(node.ready());
   }
 }

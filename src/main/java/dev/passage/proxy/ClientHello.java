@@ -6,15 +6,11 @@ import org.apache.pekko.util.ByteString;
 
 /**
  * Reads the SNI from the first bytes of a TLS connection. The ClientHello may arrive in any
- * number of TCP segments and span several TLS handshake records; {@link #parse} is called with
- * everything received so far and says whether more is needed, what the SNI is, or why the bytes
- * cannot be a ClientHello. Pure: no I/O, no state.
+ * number of TCP segments and span several TLS handshake records, which {@link ClientHelloReader}
+ * reassembles; this class reads the SNI from the complete handshake message and says whether more
+ * is needed, what the SNI is, or why the bytes cannot be a ClientHello. Pure: no I/O, no state.
  */
 public final class ClientHello {
-  private static final int RECORD_HEADER = 5;
-  private static final int HANDSHAKE = 22;
-  private static final int CLIENT_HELLO = 1;
-  private static final int MAX_RECORD = 16384 + 2048; // plaintext limit plus the allowed expansion
 
   private ClientHello() {}
 
@@ -27,43 +23,15 @@ public final class ClientHello {
 
   public record Invalid(String reason) implements Result {}
 
-  private static final NeedMore NEED_MORE = new NeedMore();
+  static final NeedMore NEED_MORE = new NeedMore();
 
+  /** Everything received so far, read at once (tests; the data plane feeds a {@link ClientHelloReader}). */
   public static Result parse(ByteString data, int maxHandshakeBytes) {
-    ByteString handshake = ByteString.emptyByteString();
-    int offset = 0;
-    int expected = -1; // the full handshake message length, header included, once known
-    while (true) {
-      if (data.size() - offset < RECORD_HEADER) return NEED_MORE;
-      int type = data.apply(offset) & 0xff;
-      int major = data.apply(offset + 1) & 0xff;
-      int length = ((data.apply(offset + 3) & 0xff) << 8) | (data.apply(offset + 4) & 0xff);
-      if (type != HANDSHAKE) {
-        return new Invalid(offset == 0 ? "not a TLS handshake record" : "TLS record of type " + type + " inside the ClientHello");
-      }
-      if (major != 3) return new Invalid("not a TLS record version");
-      if (length == 0 || length > MAX_RECORD) return new Invalid("bad TLS record length " + length);
-      // take what this record holds so far, even when it is not complete yet, so that the
-      // message length is known (and bounded) as early as possible
-      int available = Math.min(length, data.size() - offset - RECORD_HEADER);
-      handshake = handshake.concat(data.slice(offset + RECORD_HEADER, offset + RECORD_HEADER + available));
-      if (expected < 0 && handshake.size() >= 4) {
-        if ((handshake.apply(0) & 0xff) != CLIENT_HELLO) return new Invalid("first handshake message is not a ClientHello");
-        int bodyLength = ((handshake.apply(1) & 0xff) << 16) | ((handshake.apply(2) & 0xff) << 8) | (handshake.apply(3) & 0xff);
-        if (bodyLength > maxHandshakeBytes) {
-          return new Invalid("ClientHello of " + bodyLength + " bytes is over the limit of " + maxHandshakeBytes);
-        }
-        expected = 4 + bodyLength;
-      }
-      if (expected >= 0 && handshake.size() >= expected) {
-        return parseBody(handshake.slice(0, expected).toArray(), 4, expected);
-      }
-      if (available < length) return NEED_MORE;
-      offset += RECORD_HEADER + length;
-    }
+    return new ClientHelloReader(maxHandshakeBytes, Integer.MAX_VALUE).feed(data);
   }
 
-  private static Result parseBody(byte[] b, int start, int end) {
+  /** The SNI of a complete handshake message b[0..end) whose body starts at start. */
+  static Result parseBody(byte[] b, int start, int end) {
     try {
       int p = start;
       p += 2 + 32; // legacy_version, random

@@ -1,6 +1,5 @@
 package dev.passage.proxy;
 
-import dev.passage.control.PassageState;
 import dev.passage.table.BindAddress;
 import dev.passage.table.GatewayTable;
 import java.util.HashMap;
@@ -29,7 +28,7 @@ public final class ListenerManager extends AbstractBehavior<ListenerManager.Comm
   private record BindFailed(BindAddress address, Throwable cause) implements Command {}
 
   private final ConnectionHandler handler;
-  private final PassageState state;
+  private final DataPlane state;
   private final int backlog;
   private final String anyNodeAddress;
   private final Map<BindAddress, Tcp.ServerBinding> bound = new HashMap<>();
@@ -37,12 +36,12 @@ public final class ListenerManager extends AbstractBehavior<ListenerManager.Comm
   private Set<BindAddress> wanted = Set.of();
 
   /** anyNodeAddress: what this node binds for the table's "*" address (Kubernetes mode). */
-  public static Behavior<Command> create(ConnectionHandler handler, PassageState state, int backlog,
+  public static Behavior<Command> create(ConnectionHandler handler, DataPlane state, int backlog,
                                          String anyNodeAddress) {
     return Behaviors.setup(ctx -> new ListenerManager(ctx, handler, state, backlog, anyNodeAddress));
   }
 
-  private ListenerManager(ActorContext<Command> ctx, ConnectionHandler handler, PassageState state, int backlog,
+  private ListenerManager(ActorContext<Command> ctx, ConnectionHandler handler, DataPlane state, int backlog,
                           String anyNodeAddress) {
     super(ctx);
     this.handler = handler;

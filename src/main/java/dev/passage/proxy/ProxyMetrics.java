@@ -38,11 +38,17 @@ public final class ProxyMetrics {
     for (int i = 0; i < helloBuckets.length; i++) helloBuckets[i] = new LongAdder();
   }
 
-  void refused(Refusal reason) {
-    refused.get(reason).increment();
+  /** Everything a connection counts, added once when it ends (accepted is counted on accept). */
+  void record(ConnectionHandler.Ended e) {
+    if (e.refusal() == null) routed.increment();
+    else refused.get(e.refusal()).increment();
+    if (e.helloBytes() > 0) hello(e.helloBytes());
+    if (e.connectFailures() > 0) connectFailures.add(e.connectFailures());
+    if (e.bytesToBackend() > 0) bytesToBackend.add(e.bytesToBackend());
+    if (e.bytesToClient() > 0) bytesToClient.add(e.bytesToClient());
   }
 
-  void hello(int bytes) {
+  private void hello(int bytes) {
     helloSum.add(bytes);
     int i = 0;
     while (i < HELLO_BUCKETS.length && bytes > HELLO_BUCKETS[i]) i++;

@@ -1,6 +1,5 @@
 package dev.passage.table;
 
-import dev.passage.control.PassageState;
 import dev.passage.resources.NamespacedName;
 import java.time.Duration;
 import java.util.HashMap;
@@ -46,7 +45,7 @@ public final class ReplicatedTables {
   private ReplicatedTables() {}
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  public static Behavior<Command> create(PassageState state, Consumer<RouteTable> onChange) {
+  public static Behavior<Command> create(CurrentTable table, Consumer<RouteTable> onChange) {
     return Behaviors.setup(ctx -> {
       // typed allows one message adapter per class: one for all subscriptions, one for all reads
       ActorRef<Replicator.SubscribeResponse> changes = ctx.messageAdapter(Replicator.SubscribeResponse.class,
@@ -63,7 +62,7 @@ public final class ReplicatedTables {
       ActorRef<Replicator.GetResponse> readsRef = reads;
       Consumer<Key<LWWMap<String, GatewayTable>>> read = key ->
           replicator.tell(new Replicator.Get(key, new Replicator.ReadMajority(Duration.ofSeconds(5)), (ActorRef) readsRef));
-      return new Holder(state, onChange, read).running(new HashMap<>(), new HashSet<>(TableKeys.all()), false);
+      return new Holder(table, onChange, read).running(new HashMap<>(), new HashSet<>(TableKeys.all()), false);
     });
   }
 
@@ -86,7 +85,7 @@ public final class ReplicatedTables {
   }
 
   /** read: asks a majority of the cluster for one bucket (once this node is Up). */
-  private record Holder(PassageState state, Consumer<RouteTable> onChange,
+  private record Holder(CurrentTable table, Consumer<RouteTable> onChange,
                         Consumer<Key<LWWMap<String, GatewayTable>>> read) {
     Behavior<Command> running(Map<Key<LWWMap<String, GatewayTable>>, LWWMap<String, GatewayTable>> data,
                               Set<Key<LWWMap<String, GatewayTable>>> unread, boolean synced) {
@@ -123,11 +122,10 @@ public final class ReplicatedTables {
       }
       Map<NamespacedName, GatewayTable> gateways = new HashMap<>();
       parts.forEach((g, p) -> gateways.put(g, TableParts.merge(new java.util.ArrayList<>(p.values()))));
-      RouteTable table = RouteTable.of(gateways);
-      state.publish(table);
-      table.bindAddresses().forEach(state::expectBinding); // ready waits for the listeners to catch up
-      if (synced && unread.isEmpty() && !state.tableReady()) state.markTableReady();
-      onChange.accept(table);
+      RouteTable next = RouteTable.of(gateways);
+      table.publish(next);
+      onChange.accept(next); // before ready: the listeners expect the table's addresses first
+      if (synced && unread.isEmpty() && !table.ready()) table.markReady();
       return running(data, unread, synced);
     }
   }

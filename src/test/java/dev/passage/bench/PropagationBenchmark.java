@@ -45,13 +45,13 @@ public final class PropagationBenchmark {
         List<RunningPassage> nodes = startCluster(api);
         try {
           t0 = System.nanoTime();
-          for (RunningPassage n : nodes) while (routes(n.node.state().table()) < size) Thread.sleep(5);
+          for (RunningPassage n : nodes) while (routes(n.node.table().get()) < size) Thread.sleep(5);
           System.out.printf("  cluster up, every node holds %d routes (%.1f s)%n", size, (System.nanoTime() - t0) / 1e9);
           List<Double> ms = new ArrayList<>();
           for (int k = -3; k < changes; k++) { // three warm-up changes first
             int r = random.nextInt(size);
             String sni = "r" + r + ".example.com";
-            String now = backendOf(nodes.get(0).node.state().table(), sni);
+            String now = backendOf(nodes.get(0).node.table().get(), sni);
             String next = now.contains("svc-a") ? "svc-b" : "svc-a";
             long start = System.nanoTime();
             api.client.resources(TLSRoute.class).inNamespace("default").withName("r" + r).edit(route -> {
@@ -59,7 +59,7 @@ public final class PropagationBenchmark {
               return route;
             });
             for (RunningPassage n : nodes) {
-              while (!backendOf(n.node.state().table(), sni).contains(next)) Thread.sleep(1);
+              while (!backendOf(n.node.table().get(), sni).contains(next)) Thread.sleep(1);
             }
             if (k >= 0) ms.add((System.nanoTime() - start) / 1e6);
           }

@@ -30,7 +30,7 @@ class MaxConnectionsTest {
       try (RunningPassage passage = new RunningPassage(folder, "passage.proxy.max-connections = 2\n");
            TlsClient one = TlsClient.connect(port, "b.example.com");
            TlsClient two = TlsClient.connect(port, "b.example.com")) {
-        assertEquals(2, passage.node.state().activeConnections().get());
+        assertEquals(2, passage.node.dataPlane().openConnections());
         assertTrue(TlsClient.refused(port, "b.example.com"), "a third connection is closed");
         one.close();
         Await.until(Duration.ofSeconds(10), "room again", () -> !TlsClient.refused(port, "b.example.com"));

@@ -319,8 +319,8 @@ class StandaloneProxyTest {
       var expected = dev.passage.rules.Reconciler.reconcile(dev.passage.testkit.Folders.load(folder),
           dev.passage.rules.RulesSettings.standalone(dev.passage.rules.RulesSettings.DEFAULT_CONTROLLER_NAME, "127.0.0.1"));
       String want = dev.passage.ops.Json.JSON.writeValueAsString(dev.passage.ops.Documents.statuses(expected.statuses()));
-      String got = dev.passage.ops.Json.JSON.writeValueAsString(dev.passage.ops.Documents.statuses(passage.node.state().statuses()));
-      return want.equals(got) && expected.table().gateways().equals(passage.node.state().table().gateways());
+      String got = dev.passage.ops.Json.JSON.writeValueAsString(dev.passage.ops.Documents.statuses(passage.node.statuses().statuses()));
+      return want.equals(got) && expected.table().gateways().equals(passage.node.table().get().gateways());
     });
   }
 
@@ -338,7 +338,7 @@ class StandaloneProxyTest {
       c.wire.setSoLinger(true, 0);
     }
     Await.until(Duration.ofSeconds(10), "no connection left open",
-        () -> passage.node.state().activeConnections().get() == 0);
+        () -> passage.node.dataPlane().openConnections() == 0);
   }
 
   static long metric(String text, String series) {

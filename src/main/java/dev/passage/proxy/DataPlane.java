@@ -1,0 +1,71 @@
+package dev.passage.proxy;
+
+import dev.passage.table.BindAddress;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Extension;
+import org.apache.pekko.actor.typed.ExtensionId;
+
+/**
+ * What this node's data plane owns, one per ActorSystem: the state of each listener binding, the
+ * client connections open now, and the counters. Written by the listeners and the connections,
+ * read by the management routes.
+ */
+public final class DataPlane implements Extension {
+  private final Map<BindAddress, String> bindings = new ConcurrentHashMap<>();
+  private final AtomicInteger openConnections = new AtomicInteger();
+  private final ProxyMetrics metrics = new ProxyMetrics();
+
+  public static final class Id extends ExtensionId<DataPlane> {
+    @Override
+    public DataPlane createExtension(ActorSystem<?> system) {
+      return new DataPlane();
+    }
+  }
+
+  private static final Id ID = new Id();
+
+  public static DataPlane get(ActorSystem<?> system) {
+    return ID.apply(system);
+  }
+
+  /** state: "binding", "bound", or "failed: why". */
+  void bindingState(BindAddress address, String state) {
+    bindings.put(address, state);
+  }
+
+  void bindingRemoved(BindAddress address) {
+    bindings.remove(address);
+  }
+
+  /** Called before the listeners learn of a table: its new addresses count as being bound. */
+  public void expectBindings(Set<BindAddress> addresses) {
+    addresses.forEach(a -> bindings.putIfAbsent(a, "binding"));
+  }
+
+  public Map<BindAddress, String> bindings() {
+    return new TreeMap<>(bindings);
+  }
+
+  /** No listener is still being bound (a failed one does not hold readiness back). */
+  public boolean listenersSettled() {
+    return bindings.values().stream().noneMatch("binding"::equals);
+  }
+
+  /** Client connections this node holds open now (counted in on accept, out when both sides end). */
+  public int openConnections() {
+    return openConnections.get();
+  }
+
+  AtomicInteger openConnectionCount() {
+    return openConnections;
+  }
+
+  public ProxyMetrics metrics() {
+    return metrics;
+  }
+}

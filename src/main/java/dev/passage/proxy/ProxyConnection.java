@@ -1,0 +1,313 @@
+package dev.passage.proxy;
+
+import dev.passage.table.BindAddress;
+import dev.passage.table.Decision;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ThreadLocalRandom;
+import org.apache.pekko.stream.Attributes;
+import org.apache.pekko.stream.FlowShape;
+import org.apache.pekko.stream.Inlet;
+import org.apache.pekko.stream.Outlet;
+import org.apache.pekko.stream.StreamTcpException;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.stage.AbstractInHandler;
+import org.apache.pekko.stream.stage.AbstractOutHandler;
+import org.apache.pekko.stream.stage.GraphStage;
+import org.apache.pekko.stream.stage.GraphStageLogic;
+import org.apache.pekko.stream.stage.TimerGraphStageLogic;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * One accepted client connection, as one stage: the client's bytes come in, the bytes for the
+ * client go out. It moves through
+ * <pre>
+ *   PEEKING     read the ClientHello (bounded in bytes, records and time), look the SNI up
+ *     |-- refused: close (FIN), nothing else is materialised
+ *   CONNECTING  a Pekko TCP connection to an endpoint, fused into this stage's interpreter;
+ *     |          a failed connect tries the next endpoint (no byte has reached a backend yet)
+ *   RELAYING    replay the hello unchanged, then relay both ways with backpressure and half-close
+ * </pre>
+ * It counts nothing while it runs: the outcome, the bytes and the access-log line are recorded
+ * once, when the connection ends (postStop). Later modes (terminating TLS, serving HTTP) are
+ * further states after PEEKING.
+ */
+final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>> {
+  private enum Phase { PEEKING, CONNECTING, RELAYING }
+
+  private static final String HELLO_DEADLINE = "hello";
+  private static final String IDLE = "idle";
+
+  private final Inlet<ByteString> fromClient = Inlet.create("client.in");
+  private final Outlet<ByteString> toClient = Outlet.create("client.out");
+  private final FlowShape<ByteString, ByteString> shape = FlowShape.of(fromClient, toClient);
+  private final ConnectionHandler handler;
+  private final BindAddress bind;
+  private final InetSocketAddress client;
+  private final boolean overLimit;
+
+  /** overLimit: the node is at passage.proxy.max-connections; the connection is closed at once. */
+  ProxyConnection(ConnectionHandler handler, BindAddress bind, InetSocketAddress client, boolean overLimit) {
+    this.handler = handler;
+    this.bind = bind;
+    this.client = client;
+    this.overLimit = overLimit;
+  }
+
+  @Override
+  public FlowShape<ByteString, ByteString> shape() {
+    return shape;
+  }
+
+  @Override
+  public GraphStageLogic createLogic(Attributes attributes) {
+    return new Logic();
+  }
+
+  private final class Logic extends TimerGraphStageLogic {
+    private Phase phase = Phase.PEEKING;
+    private ClientHelloReader reader;
+    // every byte until the hello is complete: the first chunk as it came, later ones copied into
+    // one growing array (linear, however finely the client splits its hello)
+    private ByteString firstChunk;
+    private byte[] received;
+    private int receivedLength;
+    private String sni;
+    private String route;
+    private String backend;
+    private BackendChoice.Connect target;
+    private int attempt;
+    private SubSourceOutlet<ByteString> toBackend;
+    private SubSinkInlet<ByteString> fromBackend;
+    private boolean clientFinished; // the client sent FIN while we were connecting
+    private long lastActivity;
+    // what postStop records
+    private final long start = System.nanoTime();
+    private ProxyMetrics.Refusal refusal;
+    private String refusalReason;
+    private int helloBytes;
+    private int connectFailures;
+    private boolean routed;
+    private long bytesToBackend;
+    private long bytesToClient;
+
+    Logic() {
+      super(shape);
+      setHandler(fromClient, new AbstractInHandler() {
+        @Override
+        public void onPush() {
+          ByteString chunk = grab(fromClient);
+          if (phase == Phase.RELAYING) {
+            bytesToBackend += chunk.size();
+            lastActivity = System.nanoTime();
+            toBackend.push(chunk);
+          } else {
+            peek(chunk);
+          }
+        }
+
+        @Override
+        public void onUpstreamFinish() {
+          switch (phase) {
+            case PEEKING -> refuse(ProxyMetrics.Refusal.CLOSED_EARLY, "client closed before its ClientHello was complete");
+            case CONNECTING -> clientFinished = true;
+            case RELAYING -> toBackend.complete();
+          }
+        }
+
+        @Override
+        public void onUpstreamFailure(Throwable ex) {
+          if (phase == Phase.PEEKING) refuse(ProxyMetrics.Refusal.CLOSED_EARLY, "client connection failed: " + ex.getMessage());
+          else failStage(ex); // the backend connection is aborted too
+        }
+      });
+      setHandler(toClient, new AbstractOutHandler() {
+        @Override
+        public void onPull() {
+          if (phase == Phase.RELAYING && !fromBackend.hasBeenPulled() && !fromBackend.isClosed()) fromBackend.pull();
+        }
+
+        @Override
+        public void onDownstreamFinish(Throwable cause) {
+          completeStage(); // the client's connection is gone: so is everything else
+        }
+      });
+    }
+
+    @Override
+    public void preStart() {
+      if (overLimit) {
+        refusal(ProxyMetrics.Refusal.LIMIT, "the node holds passage.proxy.max-connections");
+        completeStage();
+        return;
+      }
+      ConnectionHandler.Limits limits = handler.limits();
+      reader = new ClientHelloReader(limits.clientHelloMaxBytes(), limits.clientHelloMaxRecords());
+      scheduleOnce(HELLO_DEADLINE, limits.clientHelloTimeout());
+      pull(fromClient);
+    }
+
+    private void peek(ByteString chunk) {
+      keep(chunk);
+      ClientHello.Result r = reader.feed(chunk);
+      if (r instanceof ClientHello.Parsed p) {
+        cancelTimer(HELLO_DEADLINE);
+        reader = null;
+        helloBytes = p.handshakeBytes();
+        route(p.sni());
+      } else if (r instanceof ClientHello.Invalid i) {
+        refuse(ProxyMetrics.Refusal.NOT_A_CLIENT_HELLO, i.reason());
+      } else {
+        pull(fromClient);
+      }
+    }
+
+    private void keep(ByteString chunk) {
+      if (firstChunk == null && received == null) {
+        firstChunk = chunk;
+        return;
+      }
+      if (received == null) {
+        received = new byte[Math.max(1024, 2 * (firstChunk.size() + chunk.size()))];
+        firstChunk.asByteBuffer().get(received, 0, firstChunk.size());
+        receivedLength = firstChunk.size();
+        firstChunk = null;
+      }
+      if (receivedLength + chunk.size() > received.length) {
+        received = java.util.Arrays.copyOf(received, Math.max(2 * received.length, receivedLength + chunk.size()));
+      }
+      chunk.asByteBuffer().get(received, receivedLength, chunk.size());
+      receivedLength += chunk.size();
+    }
+
+    private void route(String name) {
+      sni = name;
+      if (name == null) {
+        refuse(ProxyMetrics.Refusal.NO_SNI, "ClientHello has no SNI");
+        return;
+      }
+      Decision decision = handler.table().lookup(bind, name);
+      if (decision instanceof Decision.Reject r) {
+        refuse(ProxyMetrics.Refusal.NO_ROUTE, r.reason());
+        return;
+      }
+      Decision.Forward forward = (Decision.Forward) decision;
+      route = forward.route().route().toString();
+      BackendChoice.Outcome outcome = BackendChoice.choose(forward.route().backends(), ThreadLocalRandom.current());
+      if (outcome instanceof BackendChoice.Reject r) {
+        refuse(ProxyMetrics.Refusal.BACKEND, "route " + route + ": " + r.reason());
+        return;
+      }
+      target = (BackendChoice.Connect) outcome;
+      backend = target.backend().name();
+      phase = Phase.CONNECTING;
+      connect();
+    }
+
+    /** Connects to endpoint number attempt; the first pull of the backend's input means connected. */
+    private void connect() {
+      toBackend = new SubSourceOutlet<>("backend.out");
+      fromBackend = new SubSinkInlet<>("backend.in");
+      toBackend.setHandler(new AbstractOutHandler() {
+        @Override
+        public void onPull() {
+          if (phase == Phase.CONNECTING) connected();
+          else if (!hasBeenPulled(fromClient) && !isClosed(fromClient)) pull(fromClient);
+        }
+
+        @Override
+        public void onDownstreamFinish(Throwable cause) {
+          // the backend takes no more bytes; while connecting, fromBackend's failure decides
+          if (phase == Phase.RELAYING && !isClosed(fromClient)) cancel(fromClient);
+        }
+      });
+      fromBackend.setHandler(new AbstractInHandler() {
+        @Override
+        public void onPush() {
+          ByteString bytes = fromBackend.grab();
+          bytesToClient += bytes.size();
+          lastActivity = System.nanoTime();
+          push(toClient, bytes);
+        }
+
+        @Override
+        public void onUpstreamFinish() {
+          complete(toClient); // the backend sent FIN: so does the client's side (half-close)
+        }
+
+        @Override
+        public void onUpstreamFailure(Throwable ex) {
+          if (phase == Phase.CONNECTING) connectFailed(ex);
+          else failStage(ex);
+        }
+      });
+      Source.fromGraph(toBackend.source())
+          .via(handler.backendConnection(target.endpoints().get(attempt)))
+          .to(fromBackend.sink())
+          .run(subFusingMaterializer());
+    }
+
+    private void connected() {
+      phase = Phase.RELAYING;
+      routed = true;
+      lastActivity = System.nanoTime();
+      handler.logRouted(client, sni, route, backend, target.endpoints().get(attempt));
+      ByteString hello = firstChunk != null ? firstChunk : ByteString.fromArrayUnsafe(received, 0, receivedLength);
+      firstChunk = null;
+      received = null;
+      bytesToBackend = hello.size();
+      toBackend.push(hello);
+      if (clientFinished) toBackend.complete();
+      if (isAvailable(toClient)) fromBackend.pull();
+      scheduleOnce(IDLE, handler.limits().idleTimeout());
+    }
+
+    private void connectFailed(Throwable ex) {
+      connectFailures++;
+      if (ex instanceof StreamTcpException e && ConnectionHandler.isConnectFailure(e)
+          && attempt + 1 < target.endpoints().size()) {
+        handler.logConnectRetry(client, sni, target.endpoints().get(attempt), ex);
+        attempt++;
+        connect();
+        return;
+      }
+      handler.logNoEndpoint(client, sni, route, backend, target.endpoints().get(attempt), ex);
+      refuse(ProxyMetrics.Refusal.CONNECT_FAILED, "no endpoint of " + backend + " accepted a connection");
+    }
+
+    @Override
+    public void onTimer(Object key) {
+      if (HELLO_DEADLINE.equals(key)) {
+        refuse(ProxyMetrics.Refusal.TIMEOUT, "no complete ClientHello within " + handler.limits().clientHelloTimeout().toMillis() + " ms");
+      } else if (IDLE.equals(key)) {
+        long idle = handler.limits().idleTimeout().toNanos();
+        long quiet = System.nanoTime() - lastActivity;
+        // one timer per connection, moved on only when it fires: no per-chunk rescheduling
+        if (quiet >= idle) completeStage();
+        else scheduleOnce(IDLE, java.time.Duration.ofNanos(idle - quiet));
+      }
+    }
+
+    private void refusal(ProxyMetrics.Refusal kind, String reason) {
+      refusal = kind;
+      refusalReason = reason;
+    }
+
+    /** Closes the client's connection with FIN (no alert): the stage completes its output. */
+    private void refuse(ProxyMetrics.Refusal kind, String reason) {
+      refusal(kind, reason);
+      completeStage();
+    }
+
+    @Override
+    public void postStop() {
+      if (!routed && refusal == null) refusal(ProxyMetrics.Refusal.CLOSED_EARLY, "client connection ended while connecting");
+      handler.ended(new ConnectionHandler.Ended(client, bind, sni, route, backend, routed ? target.endpoints().get(attempt) : null,
+          refusal, refusalReason, helloBytes, connectFailures, bytesToBackend, bytesToClient, System.nanoTime() - start));
+    }
+
+    @Override
+    public String toString() {
+      return "connection " + client + " on " + bind;
+    }
+  }
+}
