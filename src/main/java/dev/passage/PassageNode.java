@@ -7,6 +7,9 @@ import dev.passage.control.ComputedStatuses;
 import dev.passage.proxy.ConnectionHandler;
 import dev.passage.proxy.DataPlane;
 import dev.passage.proxy.ListenerManager;
+import dev.passage.proxy.io.IoLoops;
+import dev.passage.proxy.io.IoLoopsDispatcher;
+import dev.passage.proxy.io.NioTcp;
 import dev.passage.table.CurrentTable;
 import dev.passage.table.ReplicatedTables;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -18,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -26,6 +30,7 @@ import org.apache.pekko.cluster.typed.ClusterSingleton;
 import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.cluster.typed.SingletonActor;
 import org.apache.pekko.http.javadsl.model.Uri;
+import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.management.cluster.bootstrap.ClusterBootstrap;
 import org.apache.pekko.management.javadsl.PekkoManagement;
 
@@ -35,6 +40,9 @@ import org.apache.pekko.management.javadsl.PekkoManagement;
  * main and by the tests alike. Standalone mode is a one-node cluster that joins itself.
  */
 public final class PassageNode implements AutoCloseable {
+  /** The data plane's dispatcher: I/O loops that watch the sockets and run the connections. */
+  private static final String PROXY_DISPATCHER = "passage.proxy-dispatcher";
+
   private final ActorSystem<Void> system;
   private final List<AutoCloseable> afterStop;
   private final Uri management;
@@ -84,8 +92,13 @@ public final class PassageNode implements AutoCloseable {
       throws Exception {
     CurrentTable table = CurrentTable.get(system);
     DataPlane dataPlane = DataPlane.get(system);
-    ConnectionHandler handler = new ConnectionHandler(system, table::get, settings.proxy(), dataPlane);
-    ActorRef<ListenerManager.Command> listeners = system.systemActorOf(ListenerManager.create(handler, dataPlane,
+    IoLoops loops = new IoLoops("passage-io", settings.proxy().ioThreads());
+    IoLoopsDispatcher.register(Adapter.toClassic(system), PROXY_DISPATCHER, loops);
+    NioTcp tcp = new NioTcp(Materializer.matFromSystem(system),
+        system.dispatchers().lookup(DispatcherSelector.fromConfig(PROXY_DISPATCHER)), PROXY_DISPATCHER,
+        (int) settings.proxy().readBufferBytes());
+    ConnectionHandler handler = new ConnectionHandler(tcp, table::get, settings.proxy(), dataPlane);
+    ActorRef<ListenerManager.Command> listeners = system.systemActorOf(ListenerManager.create(tcp, handler, dataPlane,
         settings.proxy().backlog(), settings.kubernetes().placement().bindAddress()), "listeners", Props.empty());
     system.systemActorOf(ReplicatedTables.create(table, t -> {
       dataPlane.expectBindings(t.bindAddresses()); // readiness waits for the listeners to catch up
@@ -99,7 +112,9 @@ public final class PassageNode implements AutoCloseable {
     Uri uri = PekkoManagement.get(Adapter.toClassic(system)).start().toCompletableFuture().get(30, TimeUnit.SECONDS);
     if (join.equals("bootstrap")) ClusterBootstrap.get(Adapter.toClassic(system)).start();
     system.log().info("Passage is up: management on {}, cluster join by {}", uri, join);
-    return new PassageNode(system, afterStop, uri);
+    List<AutoCloseable> closing = new java.util.ArrayList<>(afterStop);
+    closing.add(loops);
+    return new PassageNode(system, closing, uri);
   }
 
   public ActorSystem<Void> system() {

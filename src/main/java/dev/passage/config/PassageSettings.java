@@ -13,7 +13,8 @@ public record PassageSettings(String controllerName, String bindAddress, Duratio
                            boolean events) {}
 
   public record Proxy(int clientHelloMaxBytes, int clientHelloMaxRecords, Duration clientHelloTimeout, Duration connectTimeout,
-                      int connectAttempts, Duration idleTimeout, int backlog, boolean accessLog, int maxConnections) {}
+                      int connectAttempts, Duration idleTimeout, int backlog, boolean accessLog, int maxConnections,
+                      long readBufferBytes, int ioThreads) {}
 
   public static PassageSettings from(Config root) {
     Config c = root.getConfig("passage");
@@ -27,7 +28,10 @@ public record PassageSettings(String controllerName, String bindAddress, Duratio
         p.getDuration("idle-timeout"),
         p.getInt("backlog"),
         p.getBoolean("access-log"),
-        p.getInt("max-connections"));
+        p.getInt("max-connections"),
+        p.getBytes("read-buffer-size"),
+        c.getInt("proxy-dispatcher.io-loops.threads"));
+    if (proxy.ioThreads() < 1) throw new IllegalArgumentException("passage.proxy-dispatcher.io-loops.threads must be >= 1");
     if (proxy.connectAttempts() < 1) throw new IllegalArgumentException("passage.proxy.connect-attempts must be >= 1");
     Config k = c.getConfig("kubernetes");
     java.util.Map<String, String> selector = new java.util.TreeMap<>();

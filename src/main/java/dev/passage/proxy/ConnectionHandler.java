@@ -1,21 +1,15 @@
 package dev.passage.proxy;
 
 import dev.passage.config.PassageSettings;
-import dev.passage.rules.Placement;
+import dev.passage.proxy.io.NioTcp;
 import dev.passage.rules.ResolvedBackend;
 import dev.passage.table.BindAddress;
 import dev.passage.table.RouteTable;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
-import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.NotUsed;
-import org.apache.pekko.stream.StreamTcpException;
 import org.apache.pekko.stream.javadsl.Flow;
-import org.apache.pekko.stream.javadsl.Tcp;
 import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,16 +33,16 @@ public final class ConnectionHandler {
                ResolvedBackend.Endpoint endpoint, ProxyMetrics.Refusal refusal, String reason, int helloBytes,
                int connectFailures, long bytesToBackend, long bytesToClient, long nanos) {}
 
-  private final Tcp tcp;
+  private final NioTcp tcp;
   private final Supplier<RouteTable> table;
   private final PassageSettings.Proxy settings;
   private final Limits limits;
   private final DataPlane dataPlane;
   private final ProxyMetrics metrics;
 
-  public ConnectionHandler(ActorSystem<?> system, Supplier<RouteTable> table, PassageSettings.Proxy settings,
+  public ConnectionHandler(NioTcp tcp, Supplier<RouteTable> table, PassageSettings.Proxy settings,
                            DataPlane dataPlane) {
-    this.tcp = Tcp.get(system);
+    this.tcp = tcp;
     this.table = table;
     this.settings = settings;
     this.limits = new Limits(settings.clientHelloMaxBytes(), settings.clientHelloMaxRecords(),
@@ -77,10 +71,8 @@ public final class ConnectionHandler {
   }
 
   /** The TCP connection to one backend endpoint, half-closing, with the connect timeout. */
-  Flow<ByteString, ByteString, CompletionStage<Tcp.OutgoingConnection>> backendConnection(
-      ResolvedBackend.Endpoint endpoint) {
-    return tcp.outgoingConnection(socketAddress(endpoint), Optional.empty(), List.of(), true,
-        Optional.of(settings.connectTimeout()), Optional.empty());
+  Flow<ByteString, ByteString, NotUsed> backendConnection(ResolvedBackend.Endpoint endpoint) {
+    return tcp.outgoing(socketAddress(endpoint), settings.connectTimeout());
   }
 
   void ended(Ended e) {
@@ -117,15 +109,11 @@ public final class ConnectionHandler {
         client, sni, route, backend, endpoint, e.getMessage());
   }
 
-  /** An IP literal (what EndpointSlices hold) needs no lookup; a name is resolved by Pekko's DNS. */
+  /**
+   * An IP literal (what EndpointSlices of type IPv4/IPv6 hold) needs no lookup; a name (an FQDN
+   * EndpointSlice) is resolved here, through the JVM's resolver and its cache.
+   */
   static InetSocketAddress socketAddress(ResolvedBackend.Endpoint endpoint) {
-    String host = endpoint.host();
-    return Placement.isIpLiteral(host) ? new InetSocketAddress(host, endpoint.port())
-        : InetSocketAddress.createUnresolved(host, endpoint.port());
-  }
-
-  /** Pekko reports a refused or timed-out connect as a failed Connect command. */
-  static boolean isConnectFailure(StreamTcpException e) {
-    return e.getMessage() != null && e.getMessage().startsWith("Tcp command [Connect(");
+    return new InetSocketAddress(endpoint.host(), endpoint.port());
   }
 }

@@ -1,5 +1,6 @@
 package dev.passage.proxy;
 
+import dev.passage.proxy.io.NioTcp;
 import dev.passage.table.BindAddress;
 import dev.passage.table.GatewayTable;
 import java.util.HashMap;
@@ -10,8 +11,6 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
-import org.apache.pekko.stream.javadsl.Sink;
-import org.apache.pekko.stream.javadsl.Tcp;
 
 /**
  * Keeps one TCP binding per address and port the route table names: binds new ones, unbinds
@@ -23,27 +22,24 @@ public final class ListenerManager extends AbstractBehavior<ListenerManager.Comm
 
   public record Rebind(Set<BindAddress> wanted) implements Command {}
 
-  private record Bound(BindAddress address, Tcp.ServerBinding binding) implements Command {}
-
-  private record BindFailed(BindAddress address, Throwable cause) implements Command {}
-
+  private final NioTcp tcp;
   private final ConnectionHandler handler;
   private final DataPlane state;
   private final int backlog;
   private final String anyNodeAddress;
-  private final Map<BindAddress, Tcp.ServerBinding> bound = new HashMap<>();
-  private final Map<BindAddress, Boolean> pending = new HashMap<>();
+  private final Map<BindAddress, NioTcp.Binding> bound = new HashMap<>();
   private Set<BindAddress> wanted = Set.of();
 
   /** anyNodeAddress: what this node binds for the table's "*" address (Kubernetes mode). */
-  public static Behavior<Command> create(ConnectionHandler handler, DataPlane state, int backlog,
+  public static Behavior<Command> create(NioTcp tcp, ConnectionHandler handler, DataPlane state, int backlog,
                                          String anyNodeAddress) {
-    return Behaviors.setup(ctx -> new ListenerManager(ctx, handler, state, backlog, anyNodeAddress));
+    return Behaviors.setup(ctx -> new ListenerManager(ctx, tcp, handler, state, backlog, anyNodeAddress));
   }
 
-  private ListenerManager(ActorContext<Command> ctx, ConnectionHandler handler, DataPlane state, int backlog,
-                          String anyNodeAddress) {
+  private ListenerManager(ActorContext<Command> ctx, NioTcp tcp, ConnectionHandler handler, DataPlane state,
+                          int backlog, String anyNodeAddress) {
     super(ctx);
+    this.tcp = tcp;
     this.handler = handler;
     this.state = state;
     this.backlog = backlog;
@@ -54,16 +50,11 @@ public final class ListenerManager extends AbstractBehavior<ListenerManager.Comm
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Rebind.class, this::onRebind)
-        .onMessage(Bound.class, this::onBound)
-        .onMessage(BindFailed.class, this::onBindFailed)
         .build();
   }
 
   private Behavior<Command> onRebind(Rebind r) {
     wanted = Set.copyOf(r.wanted());
-    for (BindAddress address : wanted) {
-      if (!bound.containsKey(address) && !pending.containsKey(address)) bind(address);
-    }
     bound.entrySet().removeIf(e -> {
       if (wanted.contains(e.getKey())) return false;
       e.getValue().unbind();
@@ -71,46 +62,26 @@ public final class ListenerManager extends AbstractBehavior<ListenerManager.Comm
       getContext().getLog().info("stopped listening on {}", e.getKey());
       return true;
     });
-    state.bindings().keySet().stream()
-        .filter(a -> !wanted.contains(a) && !pending.containsKey(a))
-        .forEach(state::bindingRemoved);
+    for (BindAddress address : wanted) {
+      if (!bound.containsKey(address)) bind(address);
+    }
+    state.bindings().keySet().stream().filter(a -> !wanted.contains(a)).forEach(state::bindingRemoved);
     return this;
   }
 
+  /** Binding is immediate: the port is ours now, or the reason why not is known now. */
   private void bind(BindAddress address) {
-    pending.put(address, true);
-    state.bindingState(address, "binding");
-    var system = getContext().getSystem();
-    var binding = Tcp.get(system)
-        .bind(address.host().equals(GatewayTable.ANY_NODE) ? anyNodeAddress : address.host(), address.port(), backlog,
-            java.util.List.of(), true, java.util.Optional.empty())
-        .to(Sink.foreach(conn -> conn.handleWith(handler.flow(address, conn.remoteAddress()), system)))
-        .run(system);
-    getContext().pipeToSelf(binding, (b, err) -> err == null ? new Bound(address, b) : new BindFailed(address, err));
-  }
-
-  private Behavior<Command> onBound(Bound b) {
-    pending.remove(b.address());
-    if (!wanted.contains(b.address())) {
-      b.binding().unbind();
-      state.bindingRemoved(b.address());
-      return this;
+    String host = address.host().equals(GatewayTable.ANY_NODE) ? anyNodeAddress : address.host();
+    try {
+      NioTcp.Binding binding = tcp.bind(host, address.port(), backlog,
+          connection -> connection.handleWith(handler.flow(address, connection.remoteAddress())));
+      bound.put(address, binding);
+      state.bindingState(address, "bound");
+      getContext().getLog().info("listening on {}", binding.localAddress());
+    } catch (java.io.IOException | RuntimeException e) {
+      String why = e.getMessage() == null ? e.toString() : e.getMessage();
+      state.bindingState(address, "failed: " + why);
+      getContext().getLog().error("cannot listen on {}: {}", address, why);
     }
-    bound.put(b.address(), b.binding());
-    state.bindingState(b.address(), "bound");
-    getContext().getLog().info("listening on {}", b.binding().localAddress());
-    return this;
-  }
-
-  private Behavior<Command> onBindFailed(BindFailed f) {
-    pending.remove(f.address());
-    if (!wanted.contains(f.address())) {
-      state.bindingRemoved(f.address());
-      return this;
-    }
-    String why = f.cause().getMessage();
-    state.bindingState(f.address(), "failed: " + why);
-    getContext().getLog().error("cannot listen on {}: {}", f.address(), why);
-    return this;
   }
 }

@@ -8,7 +8,6 @@ import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.FlowShape;
 import org.apache.pekko.stream.Inlet;
 import org.apache.pekko.stream.Outlet;
-import org.apache.pekko.stream.StreamTcpException;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.stage.AbstractInHandler;
 import org.apache.pekko.stream.stage.AbstractOutHandler;
@@ -203,7 +202,10 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
       connect();
     }
 
-    /** Connects to endpoint number attempt; the first pull of the backend's input means connected. */
+    /**
+     * Connects to endpoint number attempt; the first pull of the backend's input means connected,
+     * a failure before it means this endpoint did not accept (ConnectException).
+     */
     private void connect() {
       toBackend = new SubSourceOutlet<>("backend.out");
       fromBackend = new SubSinkInlet<>("backend.in");
@@ -263,8 +265,7 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
 
     private void connectFailed(Throwable ex) {
       connectFailures++;
-      if (ex instanceof StreamTcpException e && ConnectionHandler.isConnectFailure(e)
-          && attempt + 1 < target.endpoints().size()) {
+      if (attempt + 1 < target.endpoints().size()) {
         handler.logConnectRetry(client, sni, target.endpoints().get(attempt), ex);
         attempt++;
         connect();

@@ -1,0 +1,154 @@
+package dev.passage.proxy.io;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.ActorAttributes;
+import org.apache.pekko.stream.Attributes;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.util.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Passage's TCP transport for the data plane, in Pekko Streams terms: a listener hands out
+ * accepted connections, each of which is handled by joining a {@code Flow<ByteString, ByteString>}
+ * to the socket's stage; an outgoing connection is a {@code Flow<ByteString, ByteString>} too.
+ * Unlike Pekko IO (an actor per socket, and several messages per read and per write), a socket
+ * here is one stage fused into its connection's interpreter, doing its own reads and writes, and
+ * the interpreter runs on the {@link IoLoop} that watches its sockets (the dispatcher
+ * passage.proxy-dispatcher is made of them). A listener accepts on one loop and hands each
+ * connection to the next loop in turn, which materialises its handler.
+ */
+public final class NioTcp {
+  private static final Logger log = LoggerFactory.getLogger(NioTcp.class);
+  private static final int ACCEPTS_PER_READINESS = 64;
+
+  private final ReadBuffers buffers;
+  private final Materializer materializer;
+  private final Executor dispatcher;
+  private final Attributes onDispatcher;
+
+  /** dispatcher: the I/O loop dispatcher named dispatcherId, on which every connection runs. */
+  public NioTcp(Materializer materializer, Executor dispatcher, String dispatcherId, int readBufferBytes) {
+    this.buffers = new ReadBuffers(readBufferBytes);
+    this.materializer = materializer;
+    this.dispatcher = dispatcher;
+    this.onDispatcher = ActorAttributes.dispatcher(dispatcherId);
+  }
+
+  /** An accepted connection, not yet handled. */
+  public final class Incoming {
+    private final SocketChannel channel;
+    private final InetSocketAddress remote;
+
+    private Incoming(SocketChannel channel, InetSocketAddress remote) {
+      this.channel = channel;
+      this.remote = remote;
+    }
+
+    public InetSocketAddress remoteAddress() {
+      return remote;
+    }
+
+    /** Runs the handler on this connection: what it emits is written, what is read goes into it. */
+    public void handleWith(Flow<ByteString, ByteString, ?> handler) {
+      Flow.fromGraph(SocketStage.accepted(buffers, channel)).join(handler).withAttributes(onDispatcher)
+          .run(materializer);
+    }
+  }
+
+  /** A bound listener. */
+  public final class Binding {
+    private final ServerSocketChannel server;
+    private final InetSocketAddress local;
+    private volatile Registration registration;
+
+    private Binding(ServerSocketChannel server) throws IOException {
+      this.server = server;
+      this.local = (InetSocketAddress) server.getLocalAddress();
+    }
+
+    public InetSocketAddress localAddress() {
+      return local;
+    }
+
+    /** Stops accepting; connections already accepted go on. */
+    public void unbind() {
+      dispatcher.execute(() -> {
+        if (registration != null) registration.close(false);
+        else close(server);
+      });
+    }
+  }
+
+  /** Binds now (a port in use fails here, with the cause); each connection goes to onConnection. */
+  public Binding bind(String host, int port, int backlog, Consumer<Incoming> onConnection) throws IOException {
+    ServerSocketChannel server = ServerSocketChannel.open();
+    try {
+      server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+      server.bind(new InetSocketAddress(host, port), backlog);
+      server.configureBlocking(false);
+    } catch (IOException | RuntimeException e) {
+      server.close();
+      throw e;
+    }
+    Binding binding = new Binding(server);
+    dispatcher.execute(() -> {
+      IoLoop loop = IoLoop.current();
+      Registration[] self = new Registration[1];
+      self[0] = loop.register(server, ops -> accept(server, self[0], onConnection));
+      self[0].interest(SelectionKey.OP_ACCEPT);
+      binding.registration = self[0];
+    });
+    return binding;
+  }
+
+  private void accept(ServerSocketChannel server, Registration registration, Consumer<Incoming> onConnection) {
+    for (int i = 0; i < ACCEPTS_PER_READINESS; i++) {
+      SocketChannel channel;
+      try {
+        channel = server.accept();
+        if (channel == null) break;
+        channel.configureBlocking(false);
+        channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+      } catch (IOException e) {
+        if (!server.isOpen()) return;
+        log.warn("accept on {}: {}", server, e.toString()); // e.g. out of file descriptors
+        break;
+      }
+      InetSocketAddress remote;
+      try {
+        remote = (InetSocketAddress) channel.getRemoteAddress();
+      } catch (IOException e) {
+        close(channel); // gone already
+        continue;
+      }
+      Incoming incoming = new Incoming(channel, remote);
+      IoLoop.current().group().next().execute(() -> onConnection.accept(incoming));
+    }
+    if (server.isOpen()) registration.interest(SelectionKey.OP_ACCEPT);
+  }
+
+  /** A connection to remote, made when the flow is materialised; it fails with a ConnectException. */
+  public Flow<ByteString, ByteString, NotUsed> outgoing(InetSocketAddress remote, Duration connectTimeout) {
+    return Flow.fromGraph(SocketStage.outgoing(buffers, remote, connectTimeout));
+  }
+
+  private static void close(java.nio.channels.Channel channel) {
+    try {
+      channel.close();
+    } catch (IOException ignored) {
+      // nothing more to do
+    }
+  }
+
+}

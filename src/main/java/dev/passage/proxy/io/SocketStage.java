@@ -1,0 +1,283 @@
+package dev.passage.proxy.io;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import org.apache.pekko.stream.Attributes;
+import org.apache.pekko.stream.FlowShape;
+import org.apache.pekko.stream.Inlet;
+import org.apache.pekko.stream.Outlet;
+import org.apache.pekko.stream.stage.AbstractInHandler;
+import org.apache.pekko.stream.stage.AbstractOutHandler;
+import org.apache.pekko.stream.stage.AsyncCallback;
+import org.apache.pekko.stream.stage.GraphStage;
+import org.apache.pekko.stream.stage.GraphStageLogic;
+import org.apache.pekko.stream.stage.TimerGraphStageLogic;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * One TCP socket as a stage: the bytes that come in are written to the socket, the bytes read
+ * from it go out, with backpressure both ways (it reads only when pulled and pulls only when its
+ * last write is done) and half-close (input finished: FIN after the last byte; EOF: output
+ * completes, writing goes on). The stage does its own non-blocking reads and writes on the
+ * interpreter's thread, which is the {@link IoLoop} that watches the socket and reports its
+ * readiness through an async callback.
+ * An outgoing socket connects first (with a timeout) and pulls nothing before it is connected.
+ */
+final class SocketStage extends GraphStage<FlowShape<ByteString, ByteString>> {
+  private static final String CONNECT_TIMEOUT = "connect";
+
+  private final Inlet<ByteString> in = Inlet.create("socket.in");
+  private final Outlet<ByteString> out = Outlet.create("socket.out");
+  private final FlowShape<ByteString, ByteString> shape = FlowShape.of(in, out);
+  private final ReadBuffers buffers;
+  private final SocketChannel accepted; // null: connect to remote
+  private final InetSocketAddress remote;
+  private final Duration connectTimeout;
+
+  private SocketStage(ReadBuffers buffers, SocketChannel accepted, InetSocketAddress remote, Duration connectTimeout) {
+    this.buffers = buffers;
+    this.accepted = accepted;
+    this.remote = remote;
+    this.connectTimeout = connectTimeout;
+  }
+
+  static SocketStage accepted(ReadBuffers buffers, SocketChannel channel) {
+    return new SocketStage(buffers, channel, null, null);
+  }
+
+  static SocketStage outgoing(ReadBuffers buffers, InetSocketAddress remote, Duration connectTimeout) {
+    return new SocketStage(buffers, null, remote, connectTimeout);
+  }
+
+  @Override
+  public FlowShape<ByteString, ByteString> shape() {
+    return shape;
+  }
+
+  @Override
+  public GraphStageLogic createLogic(Attributes attributes) {
+    return new Logic();
+  }
+
+  private final class Logic extends TimerGraphStageLogic {
+    private SocketChannel channel;
+    private Registration registration;
+    private AsyncCallback<Integer> readiness;
+    private boolean connected;
+    private boolean readable;       // the last readiness said so, and no read since found it empty
+    private ByteBuffer[] pending;   // bytes of the last element not yet written
+    private boolean inputDone;      // upstream finished: FIN once pending is written
+    private boolean outputShut;
+    private boolean readDone;       // EOF read, or downstream cancelled
+
+    Logic() {
+      super(shape);
+      setHandler(in, new AbstractInHandler() {
+        @Override
+        public void onPush() {
+          write(new ByteBuffer[] {grab(in).asByteBuffer()}); // a view, no copy, for a compact ByteString
+        }
+
+        @Override
+        public void onUpstreamFinish() {
+          inputDone = true;
+          if (pending == null) shutOutput();
+        }
+
+        @Override
+        public void onUpstreamFailure(Throwable ex) {
+          abort(ex);
+        }
+      });
+      setHandler(out, new AbstractOutHandler() {
+        @Override
+        public void onPull() {
+          if (!connected) return;
+          if (readable) read();
+          else want();
+        }
+
+        @Override
+        public void onDownstreamFinish(Throwable cause) {
+          readDone = true;
+          if (!(cause instanceof org.apache.pekko.stream.SubscriptionWithCancelException.NonFailureCancellation)) {
+            abort(cause);
+          } else {
+            maybeClose();
+          }
+        }
+      });
+    }
+
+    @Override
+    public void preStart() {
+      setKeepGoing(true);
+      readiness = createAsyncCallback(this::ready);
+      IoLoop loop = IoLoop.current(); // the socket is watched by the loop that runs this interpreter
+      if (loop == null) {
+        if (accepted != null) close(accepted);
+        failStage(new IllegalStateException("a socket stage must run on an I/O loop dispatcher (passage.proxy-dispatcher)"));
+        return;
+      }
+      try {
+        if (accepted != null) {
+          channel = accepted;
+          registration = loop.register(channel, ops -> readiness.invoke(ops));
+          connected = true;
+          pull(in);
+          return;
+        }
+        channel = SocketChannel.open();
+        channel.configureBlocking(false);
+        channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        registration = loop.register(channel, ops -> readiness.invoke(ops));
+        if (channel.connect(remote)) {
+          connected();
+        } else {
+          registration.interest(SelectionKey.OP_CONNECT);
+          scheduleOnce(CONNECT_TIMEOUT, connectTimeout);
+        }
+      } catch (IOException | RuntimeException e) {
+        connectFailed(e);
+      }
+    }
+
+    private void ready(int ops) {
+      if (!connected) {
+        if ((ops & SelectionKey.OP_CONNECT) == 0) {
+          registration.interest(SelectionKey.OP_CONNECT); // spurious
+          return;
+        }
+        try {
+          if (!channel.finishConnect()) {
+            registration.interest(SelectionKey.OP_CONNECT);
+            return;
+          }
+          cancelTimer(CONNECT_TIMEOUT);
+          connected();
+        } catch (IOException | RuntimeException e) {
+          connectFailed(e);
+        }
+        return;
+      }
+      if ((ops & SelectionKey.OP_READ) != 0) readable = true;
+      if (pending != null && (ops & SelectionKey.OP_WRITE) != 0) write(pending);
+      if (readable && isAvailable(out) && !readDone) read();
+      else want();
+    }
+
+    private void connected() {
+      connected = true;
+      pull(in);
+      if (isAvailable(out)) want();
+    }
+
+    @Override
+    public void onTimer(Object key) {
+      if (!connected) connectFailed(new ConnectException("connect timed out after " + connectTimeout.toMillis() + " ms"));
+    }
+
+    private void connectFailed(Exception e) {
+      ConnectException failure = e instanceof ConnectException c ? c
+          : (ConnectException) new ConnectException("connect to " + remote + " failed: " + e.getMessage()).initCause(e);
+      if (registration != null) registration.close(false);
+      else close(channel);
+      failStage(failure);
+    }
+
+    /** The interest that matches what is waited for now. */
+    private void want() {
+      if (registration == null || !connected) return;
+      int ops = 0;
+      if (isAvailable(out) && !readDone && !readable) ops |= SelectionKey.OP_READ;
+      if (pending != null) ops |= SelectionKey.OP_WRITE;
+      if (ops != 0) registration.interest(ops);
+    }
+
+    private void read() {
+      ByteBuffer buffer = buffers.get();
+      buffer.clear();
+      int n;
+      try {
+        n = channel.read(buffer);
+      } catch (IOException e) {
+        abort(e);
+        return;
+      }
+      if (n > 0) {
+        buffer.flip();
+        readable = n == buffer.capacity(); // a full read: there may be more
+        push(out, ByteString.fromByteBuffer(buffer));
+      } else if (n == 0) {
+        readable = false;
+        want();
+      } else {
+        readable = false;
+        readDone = true;
+        complete(out); // the peer sent FIN
+        maybeClose();
+      }
+    }
+
+    private void write(ByteBuffer[] data) {
+      try {
+        channel.write(data);
+      } catch (IOException e) {
+        abort(e);
+        return;
+      }
+      for (ByteBuffer b : data) {
+        if (b.hasRemaining()) {
+          pending = data;
+          want();
+          return;
+        }
+      }
+      pending = null;
+      if (inputDone) shutOutput();
+      else if (!hasBeenPulled(in) && !isClosed(in)) pull(in);
+    }
+
+    private void shutOutput() {
+      if (outputShut) return;
+      outputShut = true;
+      try {
+        if (connected) channel.shutdownOutput();
+      } catch (IOException ignored) {
+        // the peer is gone: reading will tell
+      }
+      maybeClose();
+    }
+
+    private void maybeClose() {
+      if (readDone && outputShut) completeStage();
+      else if (readDone && isClosed(in) && pending == null) shutOutput();
+    }
+
+    private void abort(Throwable cause) {
+      if (registration != null) registration.close(true);
+      failStage(cause);
+    }
+
+    @Override
+    public void postStop() {
+      if (registration != null) registration.close(false);
+      else close(channel);
+    }
+  }
+
+  private static void close(SocketChannel channel) {
+    if (channel == null) return;
+    try {
+      channel.close();
+    } catch (IOException ignored) {
+      // nothing more to do
+    }
+  }
+}
