@@ -65,7 +65,7 @@ public final class Passage {
   }
 
   private static void usage() {
-    System.err.println("usage: java -jar target/passage.jar [--resources DIR] [--config FILE]\n"
+    System.err.println("usage: java @config/jvm.options -jar target/passage.jar [--resources DIR] [--config FILE]\n"
         + "  --resources DIR  standalone: serve the Gateway API YAML in DIR\n"
         + "  (none)           Kubernetes: watch the API server kubectl would use, write statuses back\n"
         + "  --config FILE    HOCON settings over the defaults (see reference.conf)");

@@ -173,4 +173,25 @@ class ManifestsTest {
     assertFalse(gateways.isEmpty(), "the examples hold a Gateway");
     gateways.forEach(g -> assertEquals(gc.getMetadata().getName(), g.getSpec().getGatewayClassName()));
   }
+
+  /** The JVM settings Passage is measured with are the ones every documented start uses. */
+  @Test
+  void everyStartUsesTheMeasuredJvmOptions() throws Exception {
+    java.nio.file.Path options = java.nio.file.Path.of("config/jvm.options");
+    assertTrue(java.nio.file.Files.exists(options), "config/jvm.options");
+    String dockerfile = java.nio.file.Files.readString(java.nio.file.Path.of("k8s/Dockerfile"));
+    assertTrue(dockerfile.contains("COPY config/jvm.options /opt/passage/jvm.options"), "the image holds the file");
+    assertTrue(dockerfile.contains("\"java\", \"@/opt/passage/jvm.options\""), "the image starts java with it");
+    assertTrue(container.getEnv().stream().map(EnvVar::getName)
+            .noneMatch(n -> n.equals("JAVA_TOOL_OPTIONS") || n.equals("JAVA_OPTS") || n.equals("JDK_JAVA_OPTIONS")),
+        "the StatefulSet does not override them");
+    String readme = java.nio.file.Files.readString(java.nio.file.Path.of("README.md"));
+    assertTrue(readme.contains("java @config/jvm.options -jar target/passage.jar --resources config/resources"),
+        "the README's run command uses them");
+    // and this Java accepts them
+    Process p = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "@" + options, "-version").redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertEquals(0, p.waitFor(), out);
+  }
 }

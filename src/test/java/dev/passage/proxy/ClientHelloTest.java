@@ -41,9 +41,13 @@ class ClientHelloTest {
 
   @Test
   void reassemblesAHelloSplitAcrossRecords() throws Exception {
-    byte[] hello = TlsClient.clientHello("split.example.com");
+    byte[] framed = oneRecordPerByte(TlsClient.clientHello("split.example.com"));
+    assertEquals("split.example.com", assertInstanceOf(ClientHello.Parsed.class, parse(framed)).sni());
+  }
+
+  /** One record per byte of handshake: the most fragmented legal form. */
+  static byte[] oneRecordPerByte(byte[] hello) {
     int payload = hello.length - 5;
-    // one record per byte of handshake: the most fragmented legal form
     byte[] framed = new byte[payload * 6];
     for (int i = 0; i < payload; i++) {
       framed[i * 6] = 22;
@@ -53,7 +57,27 @@ class ClientHelloTest {
       framed[i * 6 + 4] = 1;
       framed[i * 6 + 5] = hello[5 + i];
     }
-    assertEquals("split.example.com", assertInstanceOf(ClientHello.Parsed.class, parse(framed)).sni());
+    return framed;
+  }
+
+  @Test
+  void theReaderGivesTheSameAnswerWhateverTheChunksAndCountsRecords() throws Exception {
+    byte[] hello = TlsClient.clientHello("chunks.example.com");
+    byte[] framed = oneRecordPerByte(hello);
+    int records = hello.length - 5;
+    for (int chunk : new int[] {1, 2, 7, 100, framed.length}) {
+      ClientHelloReader reader = new ClientHelloReader(LIMIT, records);
+      ClientHello.Result r = ClientHello.NEED_MORE;
+      for (int i = 0; i < framed.length; i += chunk) {
+        assertInstanceOf(ClientHello.NeedMore.class, r, "decided before the last byte, chunks of " + chunk);
+        r = reader.feed(ByteString.fromArray(framed, i, Math.min(chunk, framed.length - i)));
+      }
+      assertEquals("chunks.example.com", assertInstanceOf(ClientHello.Parsed.class, r).sni(), "chunks of " + chunk);
+    }
+    // one record more than the cap allows: refused as soon as that record's header is read
+    ClientHelloReader capped = new ClientHelloReader(LIMIT, records - 1);
+    ClientHello.Result r = capped.feed(ByteString.fromArray(framed));
+    assertTrue(assertInstanceOf(ClientHello.Invalid.class, r).reason().contains("more than " + (records - 1) + " TLS records"));
   }
 
   @Test

@@ -355,6 +355,8 @@ class StandaloneProxyTest {
     assertClosedWithoutAlert(TlsClient.clientHello("unknown.example.org"));
     assertClosedWithoutAlert(TlsClient.clientHello(null));
     assertClosedWithoutAlert("not tls at all".getBytes(StandardCharsets.US_ASCII));
+    // a connection is counted when it ends, which may be a moment after the client saw it close
+    Await.until(Duration.ofSeconds(10), "every connection counted", () -> passage.node.dataPlane().openConnections() == 0);
     String after = passage.get("/metrics").body();
     for (String series : List.of("passage_connections_routed_total",
         "passage_connections_refused_total{reason=\"no_route\"}", "passage_connections_refused_total{reason=\"no_sni\"}",
@@ -365,5 +367,16 @@ class StandaloneProxyTest {
     assertTrue(metric(after, "passage_client_hello_bytes_count") >= metric(before, "passage_client_hello_bytes_count") + 3);
     assertTrue(metric(after, "passage_bytes_total{direction=\"backend_to_client\"}")
         > metric(before, "passage_bytes_total{direction=\"backend_to_client\"}"));
+  }
+
+  @Test
+  void aHelloSpreadOverMoreRecordsThanTheCapIsRefusedAsBadHello() throws Exception {
+    byte[] framed = ClientHelloTest.oneRecordPerByte(TlsClient.clientHello("api.example.com"));
+    assertTrue(framed.length / 6 > 32, "the premise: more records than the default cap of 32");
+    String before = passage.get("/metrics").body();
+    assertClosedWithoutAlert(framed);
+    Await.until(Duration.ofSeconds(10), "counted as bad_hello", () ->
+        metric(passage.get("/metrics").body(), "passage_connections_refused_total{reason=\"bad_hello\"}")
+            >= metric(before, "passage_connections_refused_total{reason=\"bad_hello\"}") + 1);
   }
 }
