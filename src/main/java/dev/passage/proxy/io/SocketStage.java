@@ -71,7 +71,7 @@ final class SocketStage extends GraphStage<FlowShape<ByteString, ByteString>> {
     private AsyncCallback<Integer> readiness;
     private boolean connected;
     private boolean readable;       // the last readiness said so, and no read since found it empty
-    private ByteBuffer[] pending;   // bytes of the last element not yet written
+    private ByteBuffer pending;     // bytes of the last element not yet written
     private boolean inputDone;      // upstream finished: FIN once pending is written
     private boolean outputShut;
     private boolean readDone;       // EOF read, or downstream cancelled
@@ -81,7 +81,7 @@ final class SocketStage extends GraphStage<FlowShape<ByteString, ByteString>> {
       setHandler(in, new AbstractInHandler() {
         @Override
         public void onPush() {
-          write(new ByteBuffer[] {grab(in).asByteBuffer()}); // a view, no copy, for a compact ByteString
+          write(grab(in).asByteBuffer()); // a view, no copy, for a compact ByteString
         }
 
         @Override
@@ -225,19 +225,17 @@ final class SocketStage extends GraphStage<FlowShape<ByteString, ByteString>> {
       }
     }
 
-    private void write(ByteBuffer[] data) {
+    private void write(ByteBuffer data) {
       try {
         channel.write(data);
       } catch (IOException e) {
         abort(e);
         return;
       }
-      for (ByteBuffer b : data) {
-        if (b.hasRemaining()) {
-          pending = data;
-          want();
-          return;
-        }
+      if (data.hasRemaining()) {
+        pending = data;
+        want();
+        return;
       }
       pending = null;
       if (inputDone) shutOutput();
