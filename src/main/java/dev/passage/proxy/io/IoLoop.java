@@ -70,14 +70,6 @@ public final class IoLoop implements Executor, AutoCloseable {
     return group;
   }
 
-  boolean isOpen() {
-    return open;
-  }
-
-  void awaitStop(long millis) throws InterruptedException {
-    thread.join(millis);
-  }
-
   boolean inLoop() {
     return Thread.currentThread() == thread;
   }
