@@ -1,7 +1,6 @@
 package dev.passage.bench;
 
 import dev.passage.testkit.Fixtures;
-import dev.passage.testkit.TlsClient;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -21,6 +20,10 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
 
 /**
  * A benchmark, not a test: memory per idle proxied connection. Each target proxy is started as
@@ -54,7 +57,7 @@ public final class IdleConnectionsBenchmark {
     int controlPort = Fixtures.freePort();
     Process holder = java(List.of(), classpath, IdleConnectionsBenchmark.class.getName(), "holder",
         String.valueOf(holderPort), String.valueOf(controlPort));
-    byte[] hello = TlsClient.clientHello(SNI);
+    byte[] hello = clientHello();
     System.out.printf("%d idle connections per target (ClientHello of %d bytes, then silence); JVM options: %s%n",
         n, hello.length, String.join(" ", jvm));
     System.out.printf("%-10s %11s %11s %13s %15s %13s%n", "target", "RSS before", "RSS with", "RSS per conn",
@@ -226,6 +229,24 @@ public final class IdleConnectionsBenchmark {
     }
     command.addAll(List.of(args));
     return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+  }
+
+  /**
+   * The first TLS record a JDK client sends for SNI idle.example.com. (Not the testkit's TlsClient:
+   * that one needs BouncyCastle, which is not on this program's class path.)
+   */
+  private static byte[] clientHello() throws Exception {
+    SSLEngine engine = SSLContext.getDefault().createSSLEngine(SNI, 443);
+    engine.setUseClientMode(true);
+    SSLParameters p = engine.getSSLParameters();
+    p.setServerNames(List.of(new SNIHostName(SNI)));
+    engine.setSSLParameters(p);
+    ByteBuffer out = ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
+    engine.wrap(ByteBuffer.allocate(0), out);
+    out.flip();
+    byte[] bytes = new byte[out.remaining()];
+    out.get(bytes);
+    return bytes;
   }
 
   /** The holding backend: accepts, reads and discards, counts open connections; the count on controlPort. */
