@@ -7,7 +7,9 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.ActorAttributes;
@@ -31,6 +33,7 @@ import org.slf4j.LoggerFactory;
 public final class NioTcp {
   private static final Logger log = LoggerFactory.getLogger(NioTcp.class);
   private static final int ACCEPTS_PER_READINESS = 64;
+  private static final long ACCEPT_BACKOFF_MS = 100;
 
   private final ReadBuffers buffers;
   private final Materializer materializer;
@@ -118,15 +121,21 @@ public final class NioTcp {
       try {
         channel = server.accept();
         if (channel == null) break;
-        channel.configureBlocking(false);
-        channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
       } catch (IOException e) {
         if (!server.isOpen()) return;
-        log.warn("accept on {}: {}", server, e.toString()); // e.g. out of file descriptors
-        break;
+        // e.g. out of file descriptors: the connection stays in the backlog and the socket stays
+        // ready, so accepting again at once would spin; try again after a pause (and log once per pause)
+        log.warn("accept on {}: {}; accepting again in {} ms", local(server), e.toString(), ACCEPT_BACKOFF_MS);
+        IoLoop loop = IoLoop.current();
+        CompletableFuture.delayedExecutor(ACCEPT_BACKOFF_MS, TimeUnit.MILLISECONDS, loop).execute(() -> {
+          if (server.isOpen()) registration.interest(SelectionKey.OP_ACCEPT);
+        });
+        return;
       }
       InetSocketAddress remote;
       try {
+        channel.configureBlocking(false);
+        channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
         remote = (InetSocketAddress) channel.getRemoteAddress();
       } catch (IOException e) {
         close(channel); // gone already
@@ -141,6 +150,14 @@ public final class NioTcp {
   /** A connection to remote, made when the flow is materialised; it fails with a ConnectException. */
   public Flow<ByteString, ByteString, NotUsed> outgoing(InetSocketAddress remote, Duration connectTimeout) {
     return Flow.fromGraph(SocketStage.outgoing(buffers, remote, connectTimeout));
+  }
+
+  private static Object local(ServerSocketChannel server) {
+    try {
+      return server.getLocalAddress();
+    } catch (IOException e) {
+      return server;
+    }
   }
 
   private static void close(java.nio.channels.Channel channel) {
