@@ -126,7 +126,7 @@ class ClusterTest {
       nodes.remove(0);
       Await.until(Duration.ofSeconds(30), "the controller runs again on a remaining node",
           () -> nodes.stream().anyMatch(n -> !n.node.statuses().statuses().isEmpty()));
-      api.client.resources(TLSRoute.class).inNamespace("default").withName("app").edit(r -> {
+      api.edit(TLSRoute.class, "default", "app", r -> {
         r.getSpec().getRules().get(0).getBackendRefs().get(0).setName("second");
         return r;
       });

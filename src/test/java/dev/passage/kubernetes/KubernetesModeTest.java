@@ -186,14 +186,14 @@ class KubernetesModeTest {
   @Test
   @Order(2)
   void updatingARouteMovesTrafficAndAGenerationBumpIsObserved() throws Exception {
-    api.client.resources(TLSRoute.class).inNamespace("default").withName("api-tls-route").edit(r -> {
+    api.edit(TLSRoute.class, "default", "api-tls-route", r -> {
       r.getSpec().getRules().get(0).getBackendRefs().get(0).setName("alt-service");
       return r;
     });
     Await.until(Duration.ofSeconds(20), "traffic moves to alt", () -> reach("api.example.com").equals("alt"));
 
     // same meaning, new generation (kind Service is the default): the status must follow (observedGeneration)
-    api.client.resources(TLSRoute.class).inNamespace("default").withName("api-tls-route").edit(r -> {
+    api.edit(TLSRoute.class, "default", "api-tls-route", r -> {
       r.getSpec().getRules().get(0).getBackendRefs().get(0).setKind("Service");
       return r;
     });
@@ -234,7 +234,7 @@ class KubernetesModeTest {
     current.getStatus().getParents().add(theirs);
     api.client.resource(current).updateStatus();
     // a change that makes Passage write again
-    api.client.resources(TLSRoute.class).inNamespace("default").withName("shared-route").edit(r -> {
+    api.edit(TLSRoute.class, "default", "shared-route", r -> {
       r.getSpec().getRules().get(0).getBackendRefs().get(0).setName("no-such-service");
       return r;
     });

@@ -118,4 +118,18 @@ public final class MockApiServer implements AutoCloseable {
     client.close();
     server.destroy();
   }
+
+  /**
+   * Edits an object as a user re-applying a change would: an edit reads the object and writes it
+   * back with that resourceVersion, so a status write by Passage in between answers 409 Conflict;
+   * the edit (idempotent where the tests use it) is then made again, within a deadline.
+   */
+  public <T extends io.fabric8.kubernetes.api.model.HasMetadata> void edit(Class<T> type, String namespace, String name,
+                                                                         java.util.function.UnaryOperator<T> change)
+      throws Exception {
+    Await.until(java.time.Duration.ofSeconds(10), "edit " + type.getSimpleName() + " " + namespace + "/" + name, () -> {
+      client.resources(type).inNamespace(namespace).withName(name).edit(change);
+      return true;
+    });
+  }
 }
