@@ -38,7 +38,8 @@ import javax.net.ssl.SSLParameters;
  *   java -cp target/passage.jar:target/test-classes dev.passage.bench.IdleConnectionsBenchmark 9000
  * </pre>
  * Each proxied connection takes two descriptors in the proxy, so N is bounded by the open-files
- * limit (ulimit -n) over two.
+ * limit (ulimit -n) over two. Use thousands: with a few hundred, a JVM's own RSS changes (the JIT,
+ * native-heap trimming) outweigh the connections, and the RSS figure can even come out negative.
  */
 public final class IdleConnectionsBenchmark {
   private static final String SNI = "idle.example.com";
@@ -55,14 +56,14 @@ public final class IdleConnectionsBenchmark {
     String classpath = System.getProperty("java.class.path");
     int holderPort = Fixtures.freePort();
     int controlPort = Fixtures.freePort();
-    Process holder = java(List.of(), classpath, IdleConnectionsBenchmark.class.getName(), "holder",
-        String.valueOf(holderPort), String.valueOf(controlPort));
     byte[] hello = clientHello();
     System.out.printf("%d idle connections per target (ClientHello of %d bytes, then silence); JVM options: %s%n",
         n, hello.length, String.join(" ", jvm));
     System.out.printf("%-10s %11s %11s %13s %15s %13s%n", "target", "RSS before", "RSS with", "RSS per conn",
         "heap per conn", "vs HAProxy");
     List<double[]> rows = new ArrayList<>();
+    Process holder = java(List.of(), classpath, IdleConnectionsBenchmark.class.getName(), "holder",
+        String.valueOf(holderPort), String.valueOf(controlPort));
     try {
       // Passage, standalone, one route to the holder
       Path folder = Files.createTempDirectory("passage-idle");
