@@ -87,7 +87,7 @@ final class SocketStage extends GraphStage<FlowShape<ByteString, ByteString>> {
         @Override
         public void onUpstreamFinish() {
           inputDone = true;
-          if (pending == null) shutOutput();
+          if (connected && pending == null) shutOutput(); // not yet connected: connected() does it
         }
 
         @Override
@@ -174,7 +174,8 @@ final class SocketStage extends GraphStage<FlowShape<ByteString, ByteString>> {
 
     private void connected() {
       connected = true;
-      pull(in);
+      if (inputDone) shutOutput(); // nothing to write: send the FIN at once
+      else pull(in);
       if (isAvailable(out)) want();
     }
 
@@ -246,7 +247,7 @@ final class SocketStage extends GraphStage<FlowShape<ByteString, ByteString>> {
       if (outputShut) return;
       outputShut = true;
       try {
-        if (connected) channel.shutdownOutput();
+        channel.shutdownOutput();
       } catch (IOException ignored) {
         // the peer is gone: reading will tell
       }
@@ -255,7 +256,6 @@ final class SocketStage extends GraphStage<FlowShape<ByteString, ByteString>> {
 
     private void maybeClose() {
       if (readDone && outputShut) completeStage();
-      else if (readDone && isClosed(in) && pending == null) shutOutput();
     }
 
     private void abort(Throwable cause) {
