@@ -6,7 +6,6 @@ import dev.passage.rules.ResolvedBackend;
 import dev.passage.table.BindAddress;
 import dev.passage.table.RouteTable;
 import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.util.function.Supplier;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.javadsl.Flow;
@@ -17,16 +16,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Makes the stage that serves one accepted client connection ({@link ProxyConnection}), and
  * records each connection once, when it ends: the counters, the open-connection count and the
- * access-log line. Holds what every connection shares: the limits, the route table reference,
+ * access-log line. Holds what every connection shares: the settings, the route table reference,
  * this node's {@link DataPlane}.
  */
 public final class ConnectionHandler {
   private static final Logger log = LoggerFactory.getLogger(ConnectionHandler.class);
   private static final Logger access = LoggerFactory.getLogger("passage.access");
-
-  /** The per-connection limits, from passage.proxy. */
-  record Limits(int clientHelloMaxBytes, int clientHelloMaxRecords, Duration clientHelloTimeout,
-                Duration idleTimeout) {}
 
   /** What a connection reports when it ends; refusal is null for a connection that was relayed. */
   record Ended(InetSocketAddress client, BindAddress bind, String sni, String route, String backend,
@@ -36,7 +31,6 @@ public final class ConnectionHandler {
   private final NioTcp tcp;
   private final Supplier<RouteTable> table;
   private final PassageSettings.Proxy settings;
-  private final Limits limits;
   private final DataPlane dataPlane;
   private final ProxyMetrics metrics;
 
@@ -45,8 +39,6 @@ public final class ConnectionHandler {
     this.tcp = tcp;
     this.table = table;
     this.settings = settings;
-    this.limits = new Limits(settings.clientHelloMaxBytes(), settings.clientHelloMaxRecords(),
-        settings.clientHelloTimeout(), settings.idleTimeout());
     this.dataPlane = dataPlane;
     this.metrics = dataPlane.metrics();
   }
@@ -62,8 +54,9 @@ public final class ConnectionHandler {
     return Flow.fromGraph(new ProxyConnection(this, bind, client, overLimit));
   }
 
-  Limits limits() {
-    return limits;
+  /** The per-connection limits (passage.proxy). */
+  PassageSettings.Proxy settings() {
+    return settings;
   }
 
   RouteTable table() {

@@ -1,5 +1,6 @@
 package dev.passage.proxy;
 
+import dev.passage.config.PassageSettings;
 import dev.passage.table.BindAddress;
 import dev.passage.table.Decision;
 import java.net.InetSocketAddress;
@@ -22,7 +23,7 @@ import org.apache.pekko.util.ByteString;
  * <pre>
  *   PEEKING     read the ClientHello (bounded in bytes, records and time), look the SNI up
  *     |-- refused: close (FIN), nothing else is materialised
- *   CONNECTING  a Pekko TCP connection to an endpoint, fused into this stage's interpreter;
+ *   CONNECTING  a TCP connection to an endpoint (an io/SocketStage fused into this interpreter);
  *     |          a failed connect tries the next endpoint (no byte has reached a backend yet)
  *   RELAYING    replay the hello unchanged, then relay both ways with backpressure and half-close
  * </pre>
@@ -85,7 +86,6 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
     private String refusalReason;
     private int helloBytes;
     private int connectFailures;
-    private boolean routed;
     private long bytesToBackend;
     private long bytesToClient;
 
@@ -139,7 +139,7 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
         completeStage();
         return;
       }
-      ConnectionHandler.Limits limits = handler.limits();
+      PassageSettings.Proxy limits = handler.settings();
       reader = new ClientHelloReader(limits.clientHelloMaxBytes(), limits.clientHelloMaxRecords());
       scheduleOnce(HELLO_DEADLINE, limits.clientHelloTimeout());
       pull(fromClient);
@@ -249,8 +249,7 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
     }
 
     private void connected() {
-      phase = Phase.RELAYING;
-      routed = true;
+      phase = Phase.RELAYING; // relaying means routed: a connection never leaves this phase but to end
       lastActivity = System.nanoTime();
       handler.logRouted(client, sni, route, backend, target.endpoints().get(attempt));
       ByteString hello = firstChunk != null ? firstChunk : ByteString.fromArrayUnsafe(received, 0, receivedLength);
@@ -260,7 +259,7 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
       toBackend.push(hello);
       if (clientFinished) toBackend.complete();
       if (isAvailable(toClient)) fromBackend.pull();
-      scheduleOnce(IDLE, handler.limits().idleTimeout());
+      scheduleOnce(IDLE, handler.settings().idleTimeout());
     }
 
     private void connectFailed(Throwable ex) {
@@ -278,9 +277,9 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
     @Override
     public void onTimer(Object key) {
       if (HELLO_DEADLINE.equals(key)) {
-        refuse(ProxyMetrics.Refusal.TIMEOUT, "no complete ClientHello within " + handler.limits().clientHelloTimeout().toMillis() + " ms");
+        refuse(ProxyMetrics.Refusal.TIMEOUT, "no complete ClientHello within " + handler.settings().clientHelloTimeout().toMillis() + " ms");
       } else if (IDLE.equals(key)) {
-        long idle = handler.limits().idleTimeout().toNanos();
+        long idle = handler.settings().idleTimeout().toNanos();
         long quiet = System.nanoTime() - lastActivity;
         // one timer per connection, moved on only when it fires: no per-chunk rescheduling
         if (quiet >= idle) completeStage();
@@ -301,14 +300,10 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
 
     @Override
     public void postStop() {
+      boolean routed = phase == Phase.RELAYING;
       if (!routed && refusal == null) refusal(ProxyMetrics.Refusal.CLOSED_EARLY, "client connection ended while connecting");
       handler.ended(new ConnectionHandler.Ended(client, bind, sni, route, backend, routed ? target.endpoints().get(attempt) : null,
           refusal, refusalReason, helloBytes, connectFailures, bytesToBackend, bytesToClient, System.nanoTime() - start));
-    }
-
-    @Override
-    public String toString() {
-      return "connection " + client + " on " + bind;
     }
   }
 }
