@@ -96,7 +96,7 @@ public final class PassageNode implements AutoCloseable {
     IoLoopsDispatcher.register(Adapter.toClassic(system), PROXY_DISPATCHER, loops);
     NioTcp tcp = new NioTcp(Materializer.matFromSystem(system),
         system.dispatchers().lookup(DispatcherSelector.fromConfig(PROXY_DISPATCHER)), PROXY_DISPATCHER,
-        (int) settings.proxy().readBufferBytes());
+        (int) settings.proxy().readBufferBytes(), settings.proxy().sendTimeout());
     ConnectionHandler handler = new ConnectionHandler(tcp, table::get, settings.proxy(), dataPlane);
     ActorRef<ListenerManager.Command> listeners = system.systemActorOf(ListenerManager.create(tcp, handler, dataPlane,
         settings.proxy().backlog(), settings.kubernetes().placement().bindAddress()), "listeners", Props.empty());

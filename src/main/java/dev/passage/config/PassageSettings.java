@@ -12,9 +12,11 @@ public record PassageSettings(String controllerName, String bindAddress, Duratio
                            Duration missingKindRetry, Duration statusWriteInterval, int statusWritesPerInterval,
                            boolean events) {}
 
-  public record Proxy(int clientHelloMaxBytes, int clientHelloMaxRecords, Duration clientHelloTimeout, Duration connectTimeout,
-                      int connectAttempts, Duration idleTimeout, int backlog, boolean accessLog, int maxConnections,
-                      long readBufferBytes, int ioThreads) {}
+  public record Proxy(int clientHelloMaxBytes, int clientHelloMaxRecords, Duration clientHelloTimeout,
+                      Duration clientHelloTimeoutAtCap, Duration connectTimeout, int connectAttempts,
+                      Duration idleTimeout, Duration clientFinTimeout, Duration serverFinTimeout, Duration sendTimeout,
+                      int backlog, boolean accessLog, int maxConnections, long readBufferBytes, int ioThreads,
+                      Duration logSummaryInterval) {}
 
   public static PassageSettings from(Config root) {
     Config c = root.getConfig("passage");
@@ -23,16 +25,30 @@ public record PassageSettings(String controllerName, String bindAddress, Duratio
         (int) p.getBytes("client-hello-max-bytes").longValue(),
         p.getInt("client-hello-max-records"),
         p.getDuration("client-hello-timeout"),
+        p.getDuration("client-hello-timeout-at-cap"),
         p.getDuration("connect-timeout"),
         p.getInt("connect-attempts"),
         p.getDuration("idle-timeout"),
+        p.getDuration("client-fin-timeout"),
+        p.getDuration("server-fin-timeout"),
+        p.getDuration("send-timeout"),
         p.getInt("backlog"),
         p.getBoolean("access-log"),
         p.getInt("max-connections"),
         p.getBytes("read-buffer-size"),
-        c.getInt("proxy-dispatcher.io-loops.threads"));
+        c.getInt("proxy-dispatcher.io-loops.threads"),
+        p.getDuration("log-summary-interval"));
     if (proxy.ioThreads() < 1) throw new IllegalArgumentException("passage.proxy-dispatcher.io-loops.threads must be >= 1");
     if (proxy.connectAttempts() < 1) throw new IllegalArgumentException("passage.proxy.connect-attempts must be >= 1");
+    for (String d : new String[] {"client-hello-timeout", "client-hello-timeout-at-cap", "connect-timeout", "idle-timeout",
+        "client-fin-timeout", "server-fin-timeout", "send-timeout", "log-summary-interval"}) {
+      if (p.getDuration(d).isNegative() || p.getDuration(d).isZero()) {
+        throw new IllegalArgumentException("passage.proxy." + d + " must be positive");
+      }
+    }
+    if (proxy.clientHelloTimeoutAtCap().compareTo(proxy.clientHelloTimeout()) > 0) {
+      throw new IllegalArgumentException("passage.proxy.client-hello-timeout-at-cap must not exceed client-hello-timeout");
+    }
     Config k = c.getConfig("kubernetes");
     java.util.Map<String, String> selector = new java.util.TreeMap<>();
     k.getConfig("pod-selector").entrySet().forEach(e -> selector.put(e.getKey().replace("\"", ""),

@@ -1,6 +1,7 @@
 package dev.passage.proxy;
 
 import dev.passage.config.PassageSettings;
+import dev.passage.proxy.io.SendTimeoutException;
 import dev.passage.table.BindAddress;
 import dev.passage.table.Decision;
 import java.net.InetSocketAddress;
@@ -25,7 +26,9 @@ import org.apache.pekko.util.ByteString;
  *     |-- refused: close (FIN), nothing else is materialised
  *   CONNECTING  a TCP connection to an endpoint (an io/SocketStage fused into this interpreter);
  *     |          a failed connect tries the next endpoint (no byte has reached a backend yet)
- *   RELAYING    replay the hello unchanged, then relay both ways with backpressure and half-close
+ *   RELAYING    replay the hello unchanged, then relay both ways with backpressure and half-close;
+ *               ends after idle-timeout without a byte, or client-fin / server-fin-timeout once a
+ *               side has sent its FIN (a peer that stops reading: the socket's send timeout)
  * </pre>
  * It counts nothing while it runs: the outcome, the bytes and the access-log line are recorded
  * once, when the connection ends (postStop). Later modes (terminating TLS, serving HTTP) are
@@ -35,7 +38,7 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
   private enum Phase { PEEKING, CONNECTING, RELAYING }
 
   private static final String HELLO_DEADLINE = "hello";
-  private static final String IDLE = "idle";
+  private static final String QUIET = "quiet";
 
   private final Inlet<ByteString> fromClient = Inlet.create("client.in");
   private final Outlet<ByteString> toClient = Outlet.create("client.out");
@@ -78,7 +81,8 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
     private int attempt;
     private SubSourceOutlet<ByteString> toBackend;
     private SubSinkInlet<ByteString> fromBackend;
-    private boolean clientFinished; // the client sent FIN while we were connecting
+    private boolean clientFinished; // the client sent FIN (while connecting: to be passed on once connected)
+    private boolean backendFinished; // the backend sent FIN
     private long lastActivity;
     // what postStop records
     private final long start = System.nanoTime();
@@ -109,7 +113,11 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
           switch (phase) {
             case PEEKING -> refuse(ProxyMetrics.Refusal.CLOSED_EARLY, "client closed before its ClientHello was complete");
             case CONNECTING -> clientFinished = true;
-            case RELAYING -> toBackend.complete();
+            case RELAYING -> {
+              clientFinished = true;
+              toBackend.complete();
+              rearmQuietTimer();
+            }
           }
         }
 
@@ -234,11 +242,14 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
         @Override
         public void onUpstreamFinish() {
           complete(toClient); // the backend sent FIN: so does the client's side (half-close)
+          backendFinished = true;
+          rearmQuietTimer();
         }
 
         @Override
         public void onUpstreamFailure(Throwable ex) {
           if (phase == Phase.CONNECTING) connectFailed(ex);
+          else if (ex instanceof SendTimeoutException) completeStage(); // the backend stopped reading: FIN to the client
           else failStage(ex);
         }
       });
@@ -259,7 +270,7 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
       toBackend.push(hello);
       if (clientFinished) toBackend.complete();
       if (isAvailable(toClient)) fromBackend.pull();
-      scheduleOnce(IDLE, handler.settings().idleTimeout());
+      rearmQuietTimer();
     }
 
     private void connectFailed(Throwable ex) {
@@ -278,13 +289,29 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
     public void onTimer(Object key) {
       if (HELLO_DEADLINE.equals(key)) {
         refuse(ProxyMetrics.Refusal.TIMEOUT, "no complete ClientHello within " + handler.settings().clientHelloTimeout().toMillis() + " ms");
-      } else if (IDLE.equals(key)) {
-        long idle = handler.settings().idleTimeout().toNanos();
+      } else if (QUIET.equals(key)) {
         long quiet = System.nanoTime() - lastActivity;
         // one timer per connection, moved on only when it fires: no per-chunk rescheduling
-        if (quiet >= idle) completeStage();
-        else scheduleOnce(IDLE, java.time.Duration.ofNanos(idle - quiet));
+        if (quiet >= quietLimitNanos()) completeStage();
+        else rearmQuietTimer();
       }
+    }
+
+    /**
+     * How long a relayed connection may go without a byte moving: the idle timeout, or once a
+     * side has sent its FIN, the (shorter) time the other side has to finish.
+     */
+    private long quietLimitNanos() {
+      PassageSettings.Proxy s = handler.settings();
+      long limit = s.idleTimeout().toNanos();
+      if (clientFinished) limit = Math.min(limit, s.clientFinTimeout().toNanos());
+      if (backendFinished) limit = Math.min(limit, s.serverFinTimeout().toNanos());
+      return limit;
+    }
+
+    private void rearmQuietTimer() {
+      long remaining = quietLimitNanos() - (System.nanoTime() - lastActivity);
+      scheduleOnce(QUIET, java.time.Duration.ofNanos(Math.max(0, remaining)));
     }
 
     private void refusal(ProxyMetrics.Refusal kind, String reason) {

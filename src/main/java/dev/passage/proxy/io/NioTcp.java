@@ -36,13 +36,19 @@ public final class NioTcp {
   private static final long ACCEPT_BACKOFF_MS = 100;
 
   private final ReadBuffers buffers;
+  private final Duration sendTimeout;
   private final Materializer materializer;
   private final Executor dispatcher;
   private final Attributes onDispatcher;
 
-  /** dispatcher: the I/O loop dispatcher named dispatcherId, on which every connection runs. */
-  public NioTcp(Materializer materializer, Executor dispatcher, String dispatcherId, int readBufferBytes) {
+  /**
+   * dispatcher: the I/O loop dispatcher named dispatcherId, on which every connection runs;
+   * sendTimeout: how long a socket's peer may take none of the bytes waiting for it.
+   */
+  public NioTcp(Materializer materializer, Executor dispatcher, String dispatcherId, int readBufferBytes,
+                Duration sendTimeout) {
     this.buffers = new ReadBuffers(readBufferBytes);
+    this.sendTimeout = sendTimeout;
     this.materializer = materializer;
     this.dispatcher = dispatcher;
     this.onDispatcher = ActorAttributes.dispatcher(dispatcherId);
@@ -64,7 +70,7 @@ public final class NioTcp {
 
     /** Runs the handler on this connection: what it emits is written, what is read goes into it. */
     public void handleWith(Flow<ByteString, ByteString, ?> handler) {
-      Flow.fromGraph(SocketStage.accepted(buffers, channel)).join(handler).withAttributes(onDispatcher)
+      Flow.fromGraph(SocketStage.accepted(buffers, channel, sendTimeout)).join(handler).withAttributes(onDispatcher)
           .run(materializer);
     }
   }
@@ -149,7 +155,7 @@ public final class NioTcp {
 
   /** A connection to remote, made when the flow is materialised; it fails with a ConnectException. */
   public Flow<ByteString, ByteString, NotUsed> outgoing(InetSocketAddress remote, Duration connectTimeout) {
-    return Flow.fromGraph(SocketStage.outgoing(buffers, remote, connectTimeout));
+    return Flow.fromGraph(SocketStage.outgoing(buffers, remote, connectTimeout, sendTimeout));
   }
 
   private static Object local(ServerSocketChannel server) {

@@ -28,9 +28,13 @@ import org.apache.pekko.util.ByteString;
  * interpreter's thread, which is the {@link IoLoop} that watches the socket and reports its
  * readiness through an async callback.
  * An outgoing socket connects first (with a timeout) and pulls nothing before it is connected.
+ * A peer that takes none of the bytes waiting for it for the send timeout (it stopped reading)
+ * fails the stage: the timeout runs from the last write that made progress, so a slow reader
+ * that keeps taking bytes is never cut off.
  */
 final class SocketStage extends GraphStage<FlowShape<ByteString, ByteString>> {
   private static final String CONNECT_TIMEOUT = "connect";
+  private static final String SEND_TIMEOUT = "send";
 
   private final Inlet<ByteString> in = Inlet.create("socket.in");
   private final Outlet<ByteString> out = Outlet.create("socket.out");
@@ -39,21 +43,26 @@ final class SocketStage extends GraphStage<FlowShape<ByteString, ByteString>> {
   private final SocketChannel accepted; // null: connect to remote
   private final InetSocketAddress remote;
   private final Duration connectTimeout;
+  private final long sendTimeoutNanos;
 
-  private SocketStage(ReadBuffers buffers, SocketChannel accepted, InetSocketAddress remote, Duration connectTimeout) {
+  private SocketStage(ReadBuffers buffers, SocketChannel accepted, InetSocketAddress remote, Duration connectTimeout,
+                      Duration sendTimeout) {
     this.buffers = buffers;
     this.accepted = accepted;
     this.remote = remote;
     this.connectTimeout = connectTimeout;
+    this.sendTimeoutNanos = sendTimeout.toNanos();
   }
 
-  static SocketStage accepted(ReadBuffers buffers, SocketChannel channel) {
-    return new SocketStage(buffers, channel, null, null);
+  static SocketStage accepted(ReadBuffers buffers, SocketChannel channel, Duration sendTimeout) {
+    return new SocketStage(buffers, channel, null, null, sendTimeout);
   }
 
-  static SocketStage outgoing(ReadBuffers buffers, InetSocketAddress remote, Duration connectTimeout) {
-    return new SocketStage(buffers, null, remote, connectTimeout);
+  static SocketStage outgoing(ReadBuffers buffers, InetSocketAddress remote, Duration connectTimeout,
+                              Duration sendTimeout) {
+    return new SocketStage(buffers, null, remote, connectTimeout, sendTimeout);
   }
+
 
   @Override
   public FlowShape<ByteString, ByteString> shape() {
@@ -75,6 +84,8 @@ final class SocketStage extends GraphStage<FlowShape<ByteString, ByteString>> {
     private boolean inputDone;      // upstream finished: FIN once pending is written
     private boolean outputShut;
     private boolean readDone;       // EOF read, or downstream cancelled
+    private long lastSendProgress;  // when a write last took bytes, while some are pending
+    private boolean sendTimerSet;
 
     Logic() {
       super(shape);
@@ -181,7 +192,24 @@ final class SocketStage extends GraphStage<FlowShape<ByteString, ByteString>> {
 
     @Override
     public void onTimer(Object key) {
-      if (!connected) connectFailed(new ConnectException("connect timed out after " + connectTimeout.toMillis() + " ms"));
+      if (SEND_TIMEOUT.equals(key)) {
+        sendTimerSet = false;
+        if (pending == null) return;
+        long quiet = System.nanoTime() - lastSendProgress;
+        if (quiet >= sendTimeoutNanos) {
+          abort(new SendTimeoutException("the peer took no bytes for " + sendTimeoutNanos / 1_000_000 + " ms"));
+        } else {
+          armSendTimer(sendTimeoutNanos - quiet);
+        }
+      } else if (!connected) {
+        connectFailed(new ConnectException("connect timed out after " + connectTimeout.toMillis() + " ms"));
+      }
+    }
+
+    /** One timer while bytes are pending, moved on only when it fires (never per write). */
+    private void armSendTimer(long nanos) {
+      sendTimerSet = true;
+      scheduleOnce(SEND_TIMEOUT, Duration.ofNanos(nanos));
     }
 
     private void connectFailed(Exception e) {
@@ -227,14 +255,17 @@ final class SocketStage extends GraphStage<FlowShape<ByteString, ByteString>> {
     }
 
     private void write(ByteBuffer data) {
+      int written;
       try {
-        channel.write(data);
+        written = channel.write(data);
       } catch (IOException e) {
         abort(e);
         return;
       }
       if (data.hasRemaining()) {
+        if (written > 0 || pending == null) lastSendProgress = System.nanoTime();
         pending = data;
+        if (!sendTimerSet) armSendTimer(sendTimeoutNanos);
         want();
         return;
       }
