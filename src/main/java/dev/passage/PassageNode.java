@@ -98,6 +98,9 @@ public final class PassageNode implements AutoCloseable {
         system.dispatchers().lookup(DispatcherSelector.fromConfig(PROXY_DISPATCHER)), PROXY_DISPATCHER,
         (int) settings.proxy().readBufferBytes(), settings.proxy().sendTimeout());
     ConnectionHandler handler = new ConnectionHandler(tcp, table::get, settings.proxy(), dataPlane);
+    java.time.Duration summaryEvery = settings.proxy().logSummaryInterval();
+    org.apache.pekko.actor.Cancellable summaries = system.scheduler().scheduleAtFixedRate(summaryEvery, summaryEvery,
+        handler::flushLogSummary, system.executionContext());
     ActorRef<ListenerManager.Command> listeners = system.systemActorOf(ListenerManager.create(tcp, handler, dataPlane,
         settings.proxy().backlog(), settings.kubernetes().placement().bindAddress()), "listeners", Props.empty());
     system.systemActorOf(ReplicatedTables.create(table, t -> {
@@ -113,6 +116,8 @@ public final class PassageNode implements AutoCloseable {
     if (join.equals("bootstrap")) ClusterBootstrap.get(Adapter.toClassic(system)).start();
     system.log().info("Passage is up: management on {}, cluster join by {}", uri, join);
     List<AutoCloseable> closing = new java.util.ArrayList<>(afterStop);
+    closing.add(summaries::cancel);
+    closing.add(handler::flushLogSummary); // what the last interval saw
     closing.add(loops);
     return new PassageNode(system, closing, uri);
   }

@@ -5,7 +5,7 @@ import dev.passage.rules.RulesSettings;
 import java.time.Duration;
 
 /** The typed view of the passage { } block of the configuration; reference.conf documents each. */
-public record PassageSettings(String controllerName, String bindAddress, Duration pollInterval,
+public record PassageSettings(String controllerName, String bindAddress, Duration pollInterval, Duration settleTime,
                               Proxy proxy, Kubernetes kubernetes, String clusterJoin) {
   /** Kubernetes mode: placement of the Gateways, the watchers, the status writer. */
   public record Kubernetes(RulesSettings.Kubernetes placement, Duration resync, Duration batchWindow,
@@ -63,7 +63,7 @@ public record PassageSettings(String controllerName, String bindAddress, Duratio
       throw new IllegalArgumentException("passage.cluster.join must be self, seed-nodes or bootstrap, not " + join);
     }
     return new PassageSettings(c.getString("controller-name"), c.getString("standalone.bind-address"),
-        c.getDuration("standalone.poll-interval"), proxy, kubernetes, join);
+        c.getDuration("standalone.poll-interval"), c.getDuration("standalone.settle-time"), proxy, kubernetes, join);
   }
 
   public RulesSettings standaloneRules() {

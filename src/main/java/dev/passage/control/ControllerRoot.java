@@ -32,7 +32,7 @@ public final class ControllerRoot {
   public static Behavior<Command> standalone(Path folder, PassageSettings settings, ComputedStatuses state) {
     return Behaviors.setup(ctx -> {
       ActorRef<Controller.Command> controller = controller(ctx, settings.standaloneRules(), state, index -> {});
-      DirectorySource source = new DirectorySource(folder, settings.pollInterval(),
+      DirectorySource source = new DirectorySource(folder, settings.pollInterval(), settings.settleTime(),
           events -> controller.tell(new Controller.Events(events)));
       source.start();
       return running(source, state);

@@ -33,6 +33,8 @@ public final class ConnectionHandler {
   private final PassageSettings.Proxy settings;
   private final DataPlane dataPlane;
   private final ProxyMetrics metrics;
+  private final Admission admission;
+  private final RefusalLog refusals = new RefusalLog();
 
   public ConnectionHandler(NioTcp tcp, Supplier<RouteTable> table, PassageSettings.Proxy settings,
                            DataPlane dataPlane) {
@@ -41,22 +43,27 @@ public final class ConnectionHandler {
     this.settings = settings;
     this.dataPlane = dataPlane;
     this.metrics = dataPlane.metrics();
+    this.admission = new Admission(settings.maxConnections(), settings.clientHelloTimeout(),
+        settings.clientHelloTimeoutAtCap(), dataPlane.openConnectionCount());
   }
 
-  /** The handler of one accepted connection. Past max-connections it only closes the connection. */
+  /**
+   * The handler of one accepted connection. At max-connections the oldest connection still waiting
+   * for its ClientHello is shed to make room; if there is none, this one is only closed.
+   */
   public Flow<ByteString, ByteString, NotUsed> flow(BindAddress bind, InetSocketAddress client) {
     metrics.accepted.increment();
-    boolean overLimit = dataPlane.openConnectionCount().incrementAndGet() > settings.maxConnections();
-    if (overLimit) {
-      log.warn("closed {} on {}: {} connections open, the limit (passage.proxy.max-connections)", client, bind,
-          settings.maxConnections());
-    }
+    boolean overLimit = !admission.admit();
     return Flow.fromGraph(new ProxyConnection(this, bind, client, overLimit));
   }
 
   /** The per-connection limits (passage.proxy). */
   PassageSettings.Proxy settings() {
     return settings;
+  }
+
+  Admission admission() {
+    return admission;
   }
 
   RouteTable table() {
@@ -80,9 +87,15 @@ public final class ConnectionHandler {
             e.sni(), e.route(), e.backend(), e.endpoint(), e.bytesToBackend(), e.bytesToClient(), ms);
       }
     }
-    if (e.refusal() != null && e.refusal() != ProxyMetrics.Refusal.CONNECT_FAILED && log.isDebugEnabled()) {
-      log.debug("closed {} on {} sni={}: {}", e.client(), e.bind(), e.sni(), e.reason());
+    if (e.refusal() != null) {
+      refusals.note(RefusalLog.of(e.refusal()), () -> "client=" + e.client() + " listener=" + e.bind() + " sni=" + e.sni()
+          + (e.route() != null ? " route=" + e.route() : "") + ": " + e.reason());
     }
+  }
+
+  /** Logs what was refused since the last call, one line per reason (called every log-summary-interval). */
+  public void flushLogSummary() {
+    refusals.flush(settings.logSummaryInterval().toSeconds());
   }
 
   void logRouted(InetSocketAddress client, String sni, String route, String backend,
@@ -91,15 +104,13 @@ public final class ConnectionHandler {
   }
 
   void logConnectRetry(InetSocketAddress client, String sni, ResolvedBackend.Endpoint endpoint, Throwable e) {
-    if (log.isDebugEnabled()) {
-      log.debug("{} sni={}: connect to {} failed ({}), trying the next endpoint", client, sni, endpoint, e.getMessage());
-    }
+    refusals.note(RefusalLog.Kind.CONNECT_ATTEMPT_FAILED, () -> "client=" + client + " sni=" + sni + ": connect to "
+        + endpoint + " failed (" + e.getMessage() + "), trying the next endpoint");
   }
 
-  void logNoEndpoint(InetSocketAddress client, String sni, String route, String backend,
-                     ResolvedBackend.Endpoint endpoint, Throwable e) {
-    log.warn("{} sni={} route={}: no endpoint of {} accepted a connection (last {}: {})",
-        client, sni, route, backend, endpoint, e.getMessage());
+  /** The reason recorded for a connection none of whose endpoints accepted. */
+  static String noEndpoint(String backend, ResolvedBackend.Endpoint last, Throwable e) {
+    return "no endpoint of " + backend + " accepted a connection (last " + last + ": " + e.getMessage() + ")";
   }
 
   /**

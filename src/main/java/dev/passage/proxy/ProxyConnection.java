@@ -13,6 +13,7 @@ import org.apache.pekko.stream.Outlet;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.stage.AbstractInHandler;
 import org.apache.pekko.stream.stage.AbstractOutHandler;
+import org.apache.pekko.stream.stage.AsyncCallback;
 import org.apache.pekko.stream.stage.GraphStage;
 import org.apache.pekko.stream.stage.GraphStageLogic;
 import org.apache.pekko.stream.stage.TimerGraphStageLogic;
@@ -24,6 +25,7 @@ import org.apache.pekko.util.ByteString;
  * <pre>
  *   PEEKING     read the ClientHello (bounded in bytes, records and time), look the SNI up
  *     |-- refused: close (FIN), nothing else is materialised
+ *     |-- shed: a newcomer at the cap took this slot ({@link Admission}): close (FIN)
  *   CONNECTING  a TCP connection to an endpoint (an io/SocketStage fused into this interpreter);
  *     |          a failed connect tries the next endpoint (no byte has reached a backend yet)
  *   RELAYING    replay the hello unchanged, then relay both ways with backpressure and half-close;
@@ -69,6 +71,7 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
   private final class Logic extends TimerGraphStageLogic {
     private Phase phase = Phase.PEEKING;
     private ClientHelloReader reader;
+    private Admission.Waiting waiting; // while the hello is awaited: a newcomer at the cap may shed us
     // every byte until the hello is complete: the first chunk as it came, later ones copied into
     // one growing array (linear, however finely the client splits its hello)
     private ByteString firstChunk;
@@ -149,7 +152,11 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
       }
       PassageSettings.Proxy limits = handler.settings();
       reader = new ClientHelloReader(limits.clientHelloMaxBytes(), limits.clientHelloMaxRecords());
-      scheduleOnce(HELLO_DEADLINE, limits.clientHelloTimeout());
+      AsyncCallback<Boolean> shed = createAsyncCallback(ignored -> {
+        if (phase == Phase.PEEKING) refuse(ProxyMetrics.Refusal.SHED, "shed, still without a ClientHello, to admit a new client at the cap");
+      });
+      waiting = handler.admission().waitForHello(() -> shed.invoke(Boolean.TRUE));
+      scheduleOnce(HELLO_DEADLINE, handler.admission().helloDeadline());
       pull(fromClient);
     }
 
@@ -159,6 +166,10 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
       if (r instanceof ClientHello.Parsed p) {
         cancelTimer(HELLO_DEADLINE);
         reader = null;
+        if (!waiting.leave()) { // a newcomer shed this connection a moment before its hello was complete
+          refuse(ProxyMetrics.Refusal.SHED, "shed, still without a ClientHello, to admit a new client at the cap");
+          return;
+        }
         helloBytes = p.handshakeBytes();
         route(p.sni());
       } else if (r instanceof ClientHello.Invalid i) {
@@ -281,14 +292,13 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
         connect();
         return;
       }
-      handler.logNoEndpoint(client, sni, route, backend, target.endpoints().get(attempt), ex);
-      refuse(ProxyMetrics.Refusal.CONNECT_FAILED, "no endpoint of " + backend + " accepted a connection");
+      refuse(ProxyMetrics.Refusal.CONNECT_FAILED, ConnectionHandler.noEndpoint(backend, target.endpoints().get(attempt), ex));
     }
 
     @Override
     public void onTimer(Object key) {
       if (HELLO_DEADLINE.equals(key)) {
-        refuse(ProxyMetrics.Refusal.TIMEOUT, "no complete ClientHello within " + handler.settings().clientHelloTimeout().toMillis() + " ms");
+        refuse(ProxyMetrics.Refusal.TIMEOUT, "no complete ClientHello before the deadline");
       } else if (QUIET.equals(key)) {
         long quiet = System.nanoTime() - lastActivity;
         // one timer per connection, moved on only when it fires: no per-chunk rescheduling
@@ -327,6 +337,7 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
 
     @Override
     public void postStop() {
+      if (waiting != null) waiting.leave(); // no longer a candidate for shedding
       boolean routed = phase == Phase.RELAYING;
       if (!routed && refusal == null) refusal(ProxyMetrics.Refusal.CLOSED_EARLY, "client connection ended while connecting");
       handler.ended(new ConnectionHandler.Ended(client, bind, sni, route, backend, routed ? target.endpoints().get(attempt) : null,

@@ -13,7 +13,8 @@ public final class ProxyMetrics {
   /** Why a connection was closed without reaching a backend. */
   public enum Refusal {
     NO_SNI("no_sni"), NO_ROUTE("no_route"), BACKEND("backend"), NOT_A_CLIENT_HELLO("bad_hello"),
-    TIMEOUT("timeout"), CLOSED_EARLY("closed_early"), LIMIT("limit"), CONNECT_FAILED("connect_failed");
+    TIMEOUT("timeout"), CLOSED_EARLY("closed_early"), LIMIT("limit"), SHED("shed"),
+    CONNECT_FAILED("connect_failed");
 
     final String label;
 

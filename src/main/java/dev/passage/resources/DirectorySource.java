@@ -17,6 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,12 +26,20 @@ import org.slf4j.LoggerFactory;
  * Standalone mode's source: the Gateway API objects in a folder of YAML files (*.yaml, *.yml,
  * subfolders included). The folder is polled; a changed file is parsed again and only the
  * objects that really changed are emitted. Blocking file I/O runs on the source's own thread.
+ *
+ * <p>Files are applied only when complete: a change (new content, a new file, a removed file)
+ * waits until the file has looked the same (modification time and size) for the settle time,
+ * and a rewrite that is empty or does not parse, of a file that held objects, keeps that file's
+ * last good objects until it is valid again (an editor or script caught mid-write). To remove
+ * every object of a file, delete the file.
  */
 public final class DirectorySource implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DirectorySource.class);
 
   private final Path root;
   private final Duration pollInterval;
+  private final long settleNanos;
+  private final LongSupplier clock;
   private final Consumer<List<ResourceEvent>> sink;
   private final YamlDocuments parser = new YamlDocuments();
   private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -40,15 +49,29 @@ public final class DirectorySource implements AutoCloseable {
   });
 
   // touched only on the source's thread
-  private final Map<Path, FileState> files = new HashMap<>();
+  private final Map<Path, FileState> files = new HashMap<>();    // what is applied, per file
+  private final Map<Path, Seen> changing = new HashMap<>();       // changed, waiting to settle
+  private final Map<Path, Long> absentSince = new HashMap<>();    // applied files not seen since
   private Map<ObjectKey, Resource> current = Map.of();
+  private boolean loaded;
 
-  private record FileState(FileTime modified, long size, List<Resource> resources) {}
+  private record Stamp(FileTime modified, long size) {}
 
-  public DirectorySource(Path root, Duration pollInterval, Consumer<List<ResourceEvent>> sink) {
+  private record FileState(Stamp stamp, List<Resource> resources, boolean keptLastGood) {}
+
+  private record Seen(Stamp stamp, long since) {}
+
+  public DirectorySource(Path root, Duration pollInterval, Duration settle, Consumer<List<ResourceEvent>> sink) {
+    this(root, pollInterval, settle, sink, System::nanoTime);
+  }
+
+  DirectorySource(Path root, Duration pollInterval, Duration settle, Consumer<List<ResourceEvent>> sink,
+                  LongSupplier clock) {
     this.root = root;
     this.pollInterval = pollInterval;
+    this.settleNanos = settle.toNanos();
     this.sink = sink;
+    this.clock = clock;
   }
 
   /** Loads the folder once, emits it followed by Synced, then keeps watching. */
@@ -66,13 +89,19 @@ public final class DirectorySource implements AutoCloseable {
   private void poll() {
     try {
       List<ResourceEvent> events = scan();
-      if (!events.isEmpty()) sink.accept(events);
+      if (!events.isEmpty()) {
+        sink.accept(events);
+        log.info("applied {} changed object(s) from {}", events.size(), root);
+      }
     } catch (RuntimeException e) {
       log.error("scanning {} failed", root, e);
     }
   }
 
-  /** Re-reads changed files and returns the differences from what was last emitted. */
+  /**
+   * Re-reads the files that changed and have settled, and returns the differences from what was
+   * last emitted. The first scan applies every file at once.
+   */
   List<ResourceEvent> scan() {
     List<Path> paths;
     try (Stream<Path> s = Files.walk(root)) {
@@ -83,18 +112,38 @@ public final class DirectorySource implements AutoCloseable {
       log.error("cannot list {}: {}", root, e.toString());
       return new ArrayList<>();
     }
-    files.keySet().retainAll(paths);
+    long now = clock.getAsLong();
+    boolean settle = loaded && settleNanos > 0;
+    loaded = true;
+    changing.keySet().retainAll(paths);
+    for (Path gone : new ArrayList<>(files.keySet())) {
+      if (paths.contains(gone)) continue;
+      long since = absentSince.computeIfAbsent(gone, p -> now);
+      if (!settle || now - since >= settleNanos) { // removed for good, not replaced mid-save
+        files.remove(gone);
+        absentSince.remove(gone);
+      }
+    }
     for (Path p : paths) {
+      absentSince.remove(p);
       try {
-        FileTime modified = Files.getLastModifiedTime(p); // full resolution: two saves in one ms differ
-        long size = Files.size(p);
+        // full resolution: two saves in one ms differ
+        Stamp stamp = new Stamp(Files.getLastModifiedTime(p), Files.size(p));
         FileState known = files.get(p);
-        if (known != null && known.modified.equals(modified) && known.size == size) continue;
-        String text = Files.readString(p, StandardCharsets.UTF_8);
-        YamlDocuments.Result r = parser.parse(root.relativize(p).toString(), text);
-        r.errors().forEach(e -> log.error("cannot load {}", e));
-        r.ignored().forEach(i -> log.debug("ignored {} (not a kind Passage reads)", i));
-        files.put(p, new FileState(modified, size, r.resources()));
+        if (known != null && known.stamp.equals(stamp)) {
+          changing.remove(p);
+          continue;
+        }
+        if (settle) {
+          Seen seen = changing.get(p);
+          if (seen == null || !seen.stamp.equals(stamp)) {
+            changing.put(p, new Seen(stamp, now)); // changed (again): wait for it to settle
+            continue;
+          }
+          if (now - seen.since < settleNanos) continue;
+        }
+        changing.remove(p);
+        apply(p, stamp, known);
       } catch (IOException e) {
         log.error("cannot read {}: {}", p, e.toString());
       }
@@ -119,6 +168,24 @@ public final class DirectorySource implements AutoCloseable {
     }
     current = next;
     return events;
+  }
+
+  /** Parses one settled file; an empty or broken rewrite of a file that held objects keeps them. */
+  private void apply(Path p, Stamp stamp, FileState known) throws IOException {
+    String name = root.relativize(p).toString();
+    String text = Files.readString(p, StandardCharsets.UTF_8);
+    YamlDocuments.Result r = parser.parse(name, text);
+    r.errors().forEach(e -> log.error("cannot load {}", e));
+    r.ignored().forEach(i -> log.debug("ignored {} (not a kind Passage reads)", i));
+    boolean incomplete = !r.errors().isEmpty() || r.resources().isEmpty();
+    if (incomplete && known != null && !known.resources.isEmpty()) {
+      log.warn("{} is {}; keeping the {} object(s) last loaded from it until it is valid again (delete the file to remove them)",
+          name, r.errors().isEmpty() ? "empty" : "not valid", known.resources.size());
+      files.put(p, new FileState(stamp, known.resources, true));
+      return;
+    }
+    if (known != null && known.keptLastGood) log.info("{} is valid again", name);
+    files.put(p, new FileState(stamp, r.resources(), false));
   }
 
   @Override

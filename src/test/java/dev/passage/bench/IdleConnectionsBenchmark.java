@@ -52,7 +52,7 @@ public final class IdleConnectionsBenchmark {
     int n = args.length > 0 ? Integer.parseInt(args[0]) : 9000;
     Path jar = Path.of("target/passage.jar");
     if (!Files.exists(jar)) throw new IllegalStateException("build the jar first: mvn -q package -DskipTests");
-    List<String> jvm = jvmOptions();
+    List<String> jvm = Processes.jvmOptions();
     String classpath = System.getProperty("java.class.path");
     int holderPort = Fixtures.freePort();
     int controlPort = Fixtures.freePort();
@@ -62,7 +62,7 @@ public final class IdleConnectionsBenchmark {
     System.out.printf("%-10s %11s %11s %13s %15s %13s%n", "target", "RSS before", "RSS with", "RSS per conn",
         "heap per conn", "vs HAProxy");
     List<double[]> rows = new ArrayList<>();
-    Process holder = java(List.of(), classpath, IdleConnectionsBenchmark.class.getName(), "holder",
+    Process holder = Processes.java(List.of(), classpath, IdleConnectionsBenchmark.class.getName(), "holder",
         String.valueOf(holderPort), String.valueOf(controlPort));
     try {
       // Passage, standalone, one route to the holder
@@ -75,13 +75,13 @@ public final class IdleConnectionsBenchmark {
       passageJvm.add("-Dpekko.management.http.port=" + Fixtures.freePort());
       passageJvm.add("-Dpassage.proxy.max-connections=" + (n + 100));
       passageJvm.add("-Dpekko.loglevel=WARNING");
-      double[] passage = measure("passage", java(passageJvm, jar.toString(), null, "--resources", folder.toString()),
+      double[] passage = measure("passage", Processes.java(passageJvm, jar.toString(), null, "--resources", folder.toString()),
           passagePort, n, hello, controlPort, true);
       int barePort = Fixtures.freePort();
-      double[] bare = measure("pekko-io", java(jvm, classpath, BarePekkoProxy.class.getName(), String.valueOf(barePort),
+      double[] bare = measure("pekko-io", Processes.java(jvm, classpath, BarePekkoProxy.class.getName(), String.valueOf(barePort),
           "127.0.0.1", String.valueOf(holderPort)), barePort, n, hello, controlPort, true);
       double[] haproxy = null;
-      if (onPath("haproxy")) {
+      if (Processes.onPath("haproxy")) {
         int port = Fixtures.freePort();
         Path cfg = Files.createTempFile("idle-haproxy", ".cfg");
         Files.writeString(cfg, """
@@ -121,10 +121,10 @@ public final class IdleConnectionsBenchmark {
   private static double[] measure(String name, Process proxy, int port, int n, byte[] hello, int controlPort,
                                   boolean jvm) throws Exception {
     try {
-      awaitListening(port, proxy);
+      Processes.awaitListening(port, proxy);
       long pid = proxy.pid();
-      double heapBefore = jvm ? heapAfterGc(pid) : -1;
-      double rssBefore = rss(pid);
+      double heapBefore = jvm ? Processes.heapAfterGc(pid) : -1;
+      double rssBefore = Processes.rss(pid);
       List<SocketChannel> clients = new ArrayList<>(n);
       try {
         for (int i = 0; i < n; i++) {
@@ -133,8 +133,8 @@ public final class IdleConnectionsBenchmark {
           clients.add(c);
         }
         awaitHeld(controlPort, n, name);
-        double heapWith = jvm ? heapAfterGc(pid) : -1;
-        double rssWith = rss(pid);
+        double heapWith = jvm ? Processes.heapAfterGc(pid) : -1;
+        double rssWith = Processes.rss(pid);
         return new double[] {rssBefore, rssWith, heapBefore, heapWith};
       } finally {
         for (SocketChannel c : clients) c.close();
@@ -146,18 +146,7 @@ public final class IdleConnectionsBenchmark {
     }
   }
 
-  private static void awaitListening(int port, Process proxy) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (System.nanoTime() < deadline) {
-      if (!proxy.isAlive()) throw new IllegalStateException("the proxy exited: " + proxy.exitValue());
-      try (Socket s = new Socket("127.0.0.1", port)) {
-        return;
-      } catch (IOException e) {
-        Thread.sleep(100);
-      }
-    }
-    throw new IllegalStateException("nothing listens on " + port);
-  }
+
 
   private static void awaitHeld(int controlPort, int n, String what) throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
@@ -175,62 +164,18 @@ public final class IdleConnectionsBenchmark {
     throw new IllegalStateException(what + ": the backend holds " + held + " connections, not " + n);
   }
 
-  private static double rss(long pid) throws IOException {
-    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-      if (line.startsWith("VmRSS:")) return Double.parseDouble(line.replaceAll("[^0-9]", ""));
-    }
-    throw new IllegalStateException("no VmRSS for " + pid);
-  }
 
-  private static final Pattern USED = Pattern.compile("(?:generation|heap)\\s+total \\d+K, used (\\d+)K");
 
-  private static double heapAfterGc(long pid) throws Exception {
-    run("jcmd", String.valueOf(pid), "GC.run");
-    String info = run("jcmd", String.valueOf(pid), "GC.heap_info");
-    Matcher m = USED.matcher(info);
-    double used = 0;
-    while (m.find()) used += Double.parseDouble(m.group(1));
-    return used;
-  }
 
-  private static String run(String... command) throws Exception {
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    p.waitFor();
-    return out;
-  }
 
-  private static boolean onPath(String program) {
-    for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
-      if (Files.isExecutable(Path.of(dir, program))) return true;
-    }
-    return false;
-  }
 
-  private static List<String> jvmOptions() throws IOException {
-    List<String> options = new ArrayList<>();
-    for (String line : Files.readAllLines(Path.of("config/jvm.options"))) {
-      String t = line.trim();
-      if (!t.isEmpty() && !t.startsWith("#")) options.add(t);
-    }
-    return options;
-  }
 
-  private static Process java(List<String> jvm, String classpathOrJar, String mainClass, String... args) throws IOException {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(jvm);
-    if (mainClass == null) {
-      command.add("-jar");
-      command.add(classpathOrJar);
-    } else {
-      command.add("-cp");
-      command.add(classpathOrJar);
-      command.add(mainClass);
-    }
-    command.addAll(List.of(args));
-    return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-  }
+
+
+
+
+
+
 
   /**
    * The first TLS record a JDK client sends for SNI idle.example.com. (Not the testkit's TlsClient:

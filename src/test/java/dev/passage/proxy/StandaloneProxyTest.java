@@ -44,7 +44,7 @@ class StandaloneProxyTest {
   static Path folder;
 
   static final List<TlsBackend> backends = new ArrayList<>();
-  static TlsBackend api, admin, metrics, appRouter, crossNs, stable, canary, zero, one, retry, editA, editB;
+  static TlsBackend api, admin, metrics, appRouter, crossNs, stable, canary, zero, one, retry, editA, editB, rewriteA, rewriteB;
   static int port;
   static RunningPassage passage;
 
@@ -68,6 +68,8 @@ class StandaloneProxyTest {
     retry = backend("retry", "retry.example.com");
     editA = backend("edit-a", "edit.example.com");
     editB = backend("edit-b", "edit.example.com");
+    rewriteA = backend("rewrite-a", "rewrite.example.com");
+    rewriteB = backend("rewrite-b", "rewrite.example.com");
     port = Fixtures.freePort();
     int refused = Fixtures.freePort();
 
@@ -86,7 +88,9 @@ class StandaloneProxyTest {
         service("default", "one-service", one.port()),
         service("default", "retry-service", refused, retry.port()),
         service("default", "edit-a", editA.port()),
-        service("default", "edit-b", editB.port())));
+        service("default", "edit-b", editB.port()),
+        service("default", "rewrite-a", rewriteA.port()),
+        service("default", "rewrite-b", rewriteB.port())));
     Files.writeString(folder.resolve("routes.yaml"), join(
         route("api", "gw", List.of("api.example.com"), List.of(new Backend("api-service"))),
         route("admin", "gw", List.of("admin.example.com"), List.of(new Backend("admin-service"))),
@@ -106,6 +110,7 @@ class StandaloneProxyTest {
         Fixtures.serviceGrant("allow-default-routes", "backend-namespace", "default"));
     Files.writeString(folder.resolve("edit-route.yaml"),
         route("edit", "gw", List.of("edit.example.com"), List.of(new Backend("edit-a"))));
+    Files.writeString(folder.resolve("rewrite-route.yaml"), rewriteRoute("rewrite-a"));
     passage = new RunningPassage(folder, "passage.proxy.client-hello-timeout = 1500ms\n");
   }
 
@@ -301,6 +306,48 @@ class StandaloneProxyTest {
       established.send("still here\n");
       assertEquals("still here", established.readLine());
     }
+  }
+
+  static String rewriteRoute(String backend) {
+    return route("rewrite", "gw", List.of("rewrite.example.com"), List.of(new Backend(backend)));
+  }
+
+  @Test
+  void halfWrittenRewritesUnderLoadRefuseNothing() throws Exception {
+    Path file = folder.resolve("rewrite-route.yaml");
+    java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+    java.util.concurrent.atomic.AtomicInteger served = new java.util.concurrent.atomic.AtomicInteger();
+    List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+    Thread load = new Thread(() -> {
+      while (running.get()) {
+        try {
+          String b = reach("rewrite.example.com");
+          if (b.startsWith("rewrite-")) served.incrementAndGet();
+          else failures.add("reached " + b);
+        } catch (IOException e) {
+          failures.add(e.toString());
+        }
+      }
+    }, "load");
+    load.start();
+    try {
+      for (int i = 0; i < 6; i++) {
+        String to = i % 2 == 0 ? "rewrite-b" : "rewrite-a";
+        String full = rewriteRoute(to);
+        // as an editor or script that truncates, writes part, then the rest, a moment apart
+        Files.write(file, new byte[0]);
+        Thread.sleep(100); // the writer's own pause (part of the scenario, not a wait for Passage)
+        Files.writeString(file, full.substring(0, full.length() / 2));
+        Thread.sleep(100);
+        Files.writeString(file, full);
+        Await.until(Duration.ofSeconds(10), "rewrite " + i + " applied", () -> reach("rewrite.example.com").equals(to));
+      }
+    } finally {
+      running.set(false);
+      load.join();
+    }
+    assertEquals(List.of(), failures, "no connection refused or failed during the rewrites");
+    assertTrue(served.get() > 20, "the premise: connections ran throughout (" + served.get() + ")");
   }
 
   @Test

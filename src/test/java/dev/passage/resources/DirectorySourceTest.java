@@ -25,7 +25,7 @@ class DirectorySourceTest {
     Files.createDirectories(folder.resolve("sub"));
     Files.writeString(folder.resolve("sub/c.yaml"), namespace("c"));
     Files.writeString(folder.resolve("notes.txt"), namespace("ignored"));
-    try (DirectorySource source = new DirectorySource(folder, Duration.ofHours(1), e -> {})) {
+    try (DirectorySource source = new DirectorySource(folder, Duration.ofHours(1), Duration.ZERO, e -> {})) {
       List<ResourceEvent> first = source.scan();
       assertEquals(List.of("a", "c"), first.stream().map(e -> e.key().name()).sorted().toList());
 
@@ -39,6 +39,87 @@ class DirectorySourceTest {
       Files.delete(folder.resolve("a.yaml"));
       List<ResourceEvent> deleted = source.scan();
       assertEquals(List.of(new ResourceEvent.Deleted(ObjectKey.of(Kind.NAMESPACE, "", "a"))), deleted);
+    }
+  }
+
+  /** A clock the test moves by hand. */
+  static final class Clock implements java.util.function.LongSupplier {
+    long nanos;
+
+    @Override
+    public long getAsLong() {
+      return nanos;
+    }
+
+    void advance(Duration d) {
+      nanos += d.toNanos();
+    }
+  }
+
+  @Test
+  void aChangeIsAppliedOnlyOnceTheFileHasSettled() throws Exception {
+    Clock clock = new Clock();
+    Path a = folder.resolve("a.yaml");
+    Files.writeString(a, namespace("a"));
+    try (DirectorySource source = new DirectorySource(folder, Duration.ofHours(1), Duration.ofMillis(500), e -> {}, clock)) {
+      assertEquals(1, source.scan().size(), "the first load does not wait");
+      Files.writeString(a, namespace("a") + "---\n" + namespace("a2"));
+      assertEquals(List.of(), source.scan(), "just changed: waits");
+      clock.advance(Duration.ofMillis(300));
+      assertEquals(List.of(), source.scan(), "not settled yet");
+      Files.writeString(a, namespace("a") + "---\n" + namespace("a3")); // written again: the wait starts over
+      clock.advance(Duration.ofMillis(300));
+      assertEquals(List.of(), source.scan(), "changed again: seen 0 ms ago");
+      clock.advance(Duration.ofMillis(400));
+      assertEquals(List.of(), source.scan(), "seen 400 ms ago");
+      clock.advance(Duration.ofMillis(100));
+      List<ResourceEvent> applied = source.scan();
+      assertEquals(List.of("a3"), applied.stream().map(e -> e.key().name()).toList(), "the settled content only");
+    }
+  }
+
+  @Test
+  void anEmptyOrBrokenRewriteKeepsTheLastGoodObjectsUntilTheFileIsValidAgain() throws Exception {
+    Clock clock = new Clock();
+    Path a = folder.resolve("a.yaml");
+    Files.writeString(a, namespace("a") + "---\n" + namespace("b"));
+    try (DirectorySource source = new DirectorySource(folder, Duration.ofHours(1), Duration.ofMillis(500), e -> {}, clock)) {
+      assertEquals(2, source.scan().size());
+      Files.writeString(a, ""); // truncated, and left so for longer than the settle time
+      source.scan();
+      clock.advance(Duration.ofSeconds(2));
+      assertEquals(List.of(), source.scan(), "empty: the last good objects stay");
+      Files.writeString(a, namespace("a") + "---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: [b"); // cut mid-document
+      source.scan();
+      clock.advance(Duration.ofSeconds(2));
+      assertEquals(List.of(), source.scan(), "broken: the last good objects stay");
+      Files.writeString(a, namespace("a"));
+      source.scan();
+      clock.advance(Duration.ofSeconds(2));
+      assertEquals(List.of(new ResourceEvent.Deleted(ObjectKey.of(Kind.NAMESPACE, "", "b"))), source.scan(),
+          "valid again: applied as written");
+    }
+  }
+
+  @Test
+  void aFileReplacedWithinTheSettleTimeIsNotRemovedMeanwhile() throws Exception {
+    Clock clock = new Clock();
+    Path a = folder.resolve("a.yaml");
+    Files.writeString(a, namespace("a"));
+    try (DirectorySource source = new DirectorySource(folder, Duration.ofHours(1), Duration.ofMillis(500), e -> {}, clock)) {
+      assertEquals(1, source.scan().size());
+      Files.delete(a); // an editor that moves the old file away, then writes the new one
+      assertEquals(List.of(), source.scan());
+      clock.advance(Duration.ofMillis(200));
+      Files.writeString(a, namespace("a"));
+      assertEquals(List.of(), source.scan(), "back, same objects: nothing was removed");
+      clock.advance(Duration.ofSeconds(1));
+      assertEquals(List.of(), source.scan());
+      Files.delete(a);
+      source.scan();
+      clock.advance(Duration.ofMillis(500));
+      assertEquals(List.of(new ResourceEvent.Deleted(ObjectKey.of(Kind.NAMESPACE, "", "a"))), source.scan(),
+          "gone for the settle time: removed");
     }
   }
 }
