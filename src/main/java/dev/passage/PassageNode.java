@@ -4,7 +4,9 @@ import com.typesafe.config.Config;
 import dev.passage.config.PassageSettings;
 import dev.passage.control.ControllerRoot;
 import dev.passage.control.ComputedStatuses;
+import dev.passage.proxy.Capacity;
 import dev.passage.proxy.ConnectionHandler;
+import dev.passage.proxy.io.BufferBudget;
 import dev.passage.proxy.DataPlane;
 import dev.passage.proxy.ListenerManager;
 import dev.passage.proxy.io.IoLoops;
@@ -94,10 +96,16 @@ public final class PassageNode implements AutoCloseable {
     DataPlane dataPlane = DataPlane.get(system);
     IoLoops loops = new IoLoops("passage-io", settings.proxy().ioThreads());
     IoLoopsDispatcher.register(Adapter.toClassic(system), PROXY_DISPATCHER, loops);
+    Capacity capacity = Capacity.of(settings.proxy().maxConnections(), Runtime.getRuntime().maxMemory(),
+        openFilesLimit(), settings.proxy().clientHelloMaxBytes());
+    if (capacity.lowered(settings.proxy().maxConnections())) system.log().warn("passage.proxy.max-connections: {}", capacity.why());
+    else system.log().info("passage.proxy.max-connections {}: {}", capacity.maxConnections(), capacity.why());
+    BufferBudget budget = dataPlane.useBufferBudget(capacity.bufferBudget());
     NioTcp tcp = new NioTcp(Materializer.matFromSystem(system),
         system.dispatchers().lookup(DispatcherSelector.fromConfig(PROXY_DISPATCHER)), PROXY_DISPATCHER,
-        (int) settings.proxy().readBufferBytes(), settings.proxy().sendTimeout());
-    ConnectionHandler handler = new ConnectionHandler(tcp, table::get, settings.proxy(), dataPlane);
+        (int) settings.proxy().readBufferBytes(), settings.proxy().sendTimeout(), budget);
+    ConnectionHandler handler = new ConnectionHandler(tcp, table::get, settings.proxy(), capacity.maxConnections(),
+        dataPlane, budget);
     java.time.Duration summaryEvery = settings.proxy().logSummaryInterval();
     org.apache.pekko.actor.Cancellable summaries = system.scheduler().scheduleAtFixedRate(summaryEvery, summaryEvery,
         handler::flushLogSummary, system.executionContext());
@@ -120,6 +128,12 @@ public final class PassageNode implements AutoCloseable {
     closing.add(handler::flushLogSummary); // what the last interval saw
     closing.add(loops);
     return new PassageNode(system, closing, uri);
+  }
+
+  /** The process's open-files limit, or -1 where the JVM cannot tell. */
+  private static long openFilesLimit() {
+    java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    return os instanceof com.sun.management.UnixOperatingSystemMXBean unix ? unix.getMaxFileDescriptorCount() : -1;
   }
 
   public ActorSystem<Void> system() {

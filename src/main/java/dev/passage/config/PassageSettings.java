@@ -34,7 +34,7 @@ public record PassageSettings(String controllerName, String bindAddress, Duratio
         p.getDuration("send-timeout"),
         p.getInt("backlog"),
         p.getBoolean("access-log"),
-        p.getInt("max-connections"),
+        maxConnections(p.getString("max-connections")),
         p.getBytes("read-buffer-size"),
         c.getInt("proxy-dispatcher.io-loops.threads"),
         p.getDuration("log-summary-interval"));
@@ -64,6 +64,18 @@ public record PassageSettings(String controllerName, String bindAddress, Duratio
     }
     return new PassageSettings(c.getString("controller-name"), c.getString("standalone.bind-address"),
         c.getDuration("standalone.poll-interval"), c.getDuration("standalone.settle-time"), proxy, kubernetes, join);
+  }
+
+  /** "auto" (sized from the heap: a negative number here) or a number. */
+  private static int maxConnections(String value) {
+    if (value.equals("auto")) return -1;
+    try {
+      int n = Integer.parseInt(value);
+      if (n < 1) throw new NumberFormatException();
+      return n;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("passage.proxy.max-connections must be auto or a positive number, not " + value);
+    }
   }
 
   public RulesSettings standaloneRules() {

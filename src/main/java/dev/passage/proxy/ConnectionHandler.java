@@ -1,6 +1,7 @@
 package dev.passage.proxy;
 
 import dev.passage.config.PassageSettings;
+import dev.passage.proxy.io.BufferBudget;
 import dev.passage.proxy.io.NioTcp;
 import dev.passage.rules.ResolvedBackend;
 import dev.passage.table.BindAddress;
@@ -34,16 +35,18 @@ public final class ConnectionHandler {
   private final DataPlane dataPlane;
   private final ProxyMetrics metrics;
   private final Admission admission;
+  private final BufferBudget budget;
   private final RefusalLog refusals = new RefusalLog();
 
   public ConnectionHandler(NioTcp tcp, Supplier<RouteTable> table, PassageSettings.Proxy settings,
-                           DataPlane dataPlane) {
+                           int maxConnections, DataPlane dataPlane, BufferBudget budget) {
     this.tcp = tcp;
+    this.budget = budget;
     this.table = table;
     this.settings = settings;
     this.dataPlane = dataPlane;
     this.metrics = dataPlane.metrics();
-    this.admission = new Admission(settings.maxConnections(), settings.clientHelloTimeout(),
+    this.admission = new Admission(maxConnections, settings.clientHelloTimeout(),
         settings.clientHelloTimeoutAtCap(), dataPlane.openConnectionCount());
   }
 
@@ -60,6 +63,10 @@ public final class ConnectionHandler {
   /** The per-connection limits (passage.proxy). */
   PassageSettings.Proxy settings() {
     return settings;
+  }
+
+  BufferBudget budget() {
+    return budget;
   }
 
   Admission admission() {

@@ -1,5 +1,6 @@
 package dev.passage.proxy;
 
+import dev.passage.proxy.io.BufferBudget;
 import dev.passage.table.BindAddress;
 import java.util.Map;
 import java.util.Set;
@@ -12,13 +13,14 @@ import org.apache.pekko.actor.typed.ExtensionId;
 
 /**
  * What this node's data plane owns, one per ActorSystem: the state of each listener binding, the
- * client connections open now, and the counters. Written by the listeners and the connections,
+ * client connections open now, the bytes they hold in buffers, and the counters. Written by the listeners and the connections,
  * read by the management routes.
  */
 public final class DataPlane implements Extension {
   private final Map<BindAddress, String> bindings = new ConcurrentHashMap<>();
   private final AtomicInteger openConnections = new AtomicInteger();
   private final ProxyMetrics metrics = new ProxyMetrics();
+  private volatile BufferBudget budget = new BufferBudget(Long.MAX_VALUE);
 
   public static final class Id extends ExtensionId<DataPlane> {
     @Override
@@ -63,6 +65,17 @@ public final class DataPlane implements Extension {
 
   AtomicInteger openConnectionCount() {
     return openConnections;
+  }
+
+  /** The node's buffer budget, sized once at start from its capacity. */
+  public BufferBudget useBufferBudget(long bytes) {
+    budget = new BufferBudget(bytes);
+    return budget;
+  }
+
+  /** The bytes connections hold in buffers now, against the budget. */
+  public BufferBudget bufferBudget() {
+    return budget;
   }
 
   public ProxyMetrics metrics() {

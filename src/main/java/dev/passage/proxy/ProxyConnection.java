@@ -77,6 +77,7 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
     private ByteString firstChunk;
     private byte[] received;
     private int receivedLength;
+    private long heldForHello; // what the kept bytes and the reader's copy count in the buffer budget
     private String sni;
     private String route;
     private String backend;
@@ -162,6 +163,10 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
 
     private void peek(ByteString chunk) {
       keep(chunk);
+      // the kept bytes (their array) and, at most as many, the reader's copy of the handshake
+      long held = received != null ? (long) received.length + receivedLength : 2L * firstChunk.size();
+      handler.budget().hold(held - heldForHello);
+      heldForHello = held;
       ClientHello.Result r = reader.feed(chunk);
       if (r instanceof ClientHello.Parsed p) {
         cancelTimer(HELLO_DEADLINE);
@@ -277,6 +282,7 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
       ByteString hello = firstChunk != null ? firstChunk : ByteString.fromArrayUnsafe(received, 0, receivedLength);
       firstChunk = null;
       received = null;
+      releaseHello(); // from here the bytes are the backend socket's to count, while it has not written them
       bytesToBackend = hello.size();
       toBackend.push(hello);
       if (clientFinished) toBackend.complete();
@@ -335,8 +341,14 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
       completeStage();
     }
 
+    private void releaseHello() {
+      handler.budget().release(heldForHello);
+      heldForHello = 0;
+    }
+
     @Override
     public void postStop() {
+      releaseHello();
       if (waiting != null) waiting.leave(); // no longer a candidate for shedding
       boolean routed = phase == Phase.RELAYING;
       if (!routed && refusal == null) refusal(ProxyMetrics.Refusal.CLOSED_EARLY, "client connection ended while connecting");

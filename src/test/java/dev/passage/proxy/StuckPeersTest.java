@@ -85,6 +85,7 @@ class StuckPeersTest {
   void closeBackendSide() throws Exception {
     if (accepted.isDone() && !accepted.isCompletedExceptionally()) accepted.get().close();
     Await.until(Duration.ofSeconds(10), "no connection left open", () -> passage.node.dataPlane().openConnections() == 0);
+    assertEquals(0, passage.node.dataPlane().bufferBudget().held(), "every buffered byte released");
   }
 
   /** A client that has sent a real ClientHello for raw.example.com; returns once the backend has the connection. */
@@ -188,7 +189,8 @@ class StuckPeersTest {
         }
         return sent;
       });
-      // the client reads nothing at all
+      // the client reads nothing at all: what Passage read from the backend waits, counted in the budget
+      Await.until(Duration.ofSeconds(5), "bytes held for the client", () -> passage.node.dataPlane().bufferBudget().held() > 0);
       Await.until(Duration.ofSeconds(15), "Passage let the connection go", () -> passage.node.dataPlane().openConnections() == 0);
       long sent = writer.get(15, TimeUnit.SECONDS);
       assertTrue(sent < 4096L * 64 * 1024, "the backend's writer was stopped, not drained (" + sent + " bytes)");

@@ -37,6 +37,7 @@ public final class NioTcp {
 
   private final ReadBuffers buffers;
   private final Duration sendTimeout;
+  private final BufferBudget budget;
   private final Materializer materializer;
   private final Executor dispatcher;
   private final Attributes onDispatcher;
@@ -46,8 +47,9 @@ public final class NioTcp {
    * sendTimeout: how long a socket's peer may take none of the bytes waiting for it.
    */
   public NioTcp(Materializer materializer, Executor dispatcher, String dispatcherId, int readBufferBytes,
-                Duration sendTimeout) {
+                Duration sendTimeout, BufferBudget budget) {
     this.buffers = new ReadBuffers(readBufferBytes);
+    this.budget = budget;
     this.sendTimeout = sendTimeout;
     this.materializer = materializer;
     this.dispatcher = dispatcher;
@@ -70,7 +72,7 @@ public final class NioTcp {
 
     /** Runs the handler on this connection: what it emits is written, what is read goes into it. */
     public void handleWith(Flow<ByteString, ByteString, ?> handler) {
-      Flow.fromGraph(SocketStage.accepted(buffers, channel, sendTimeout)).join(handler).withAttributes(onDispatcher)
+      Flow.fromGraph(SocketStage.accepted(buffers, budget, channel, sendTimeout)).join(handler).withAttributes(onDispatcher)
           .run(materializer);
     }
   }
@@ -155,7 +157,7 @@ public final class NioTcp {
 
   /** A connection to remote, made when the flow is materialised; it fails with a ConnectException. */
   public Flow<ByteString, ByteString, NotUsed> outgoing(InetSocketAddress remote, Duration connectTimeout) {
-    return Flow.fromGraph(SocketStage.outgoing(buffers, remote, connectTimeout, sendTimeout));
+    return Flow.fromGraph(SocketStage.outgoing(buffers, budget, remote, connectTimeout, sendTimeout));
   }
 
   private static Object local(ServerSocketChannel server) {

@@ -40,27 +40,29 @@ final class SocketStage extends GraphStage<FlowShape<ByteString, ByteString>> {
   private final Outlet<ByteString> out = Outlet.create("socket.out");
   private final FlowShape<ByteString, ByteString> shape = FlowShape.of(in, out);
   private final ReadBuffers buffers;
+  private final BufferBudget budget;
   private final SocketChannel accepted; // null: connect to remote
   private final InetSocketAddress remote;
   private final Duration connectTimeout;
   private final long sendTimeoutNanos;
 
-  private SocketStage(ReadBuffers buffers, SocketChannel accepted, InetSocketAddress remote, Duration connectTimeout,
-                      Duration sendTimeout) {
+  private SocketStage(ReadBuffers buffers, BufferBudget budget, SocketChannel accepted, InetSocketAddress remote,
+                      Duration connectTimeout, Duration sendTimeout) {
     this.buffers = buffers;
+    this.budget = budget;
     this.accepted = accepted;
     this.remote = remote;
     this.connectTimeout = connectTimeout;
     this.sendTimeoutNanos = sendTimeout.toNanos();
   }
 
-  static SocketStage accepted(ReadBuffers buffers, SocketChannel channel, Duration sendTimeout) {
-    return new SocketStage(buffers, channel, null, null, sendTimeout);
+  static SocketStage accepted(ReadBuffers buffers, BufferBudget budget, SocketChannel channel, Duration sendTimeout) {
+    return new SocketStage(buffers, budget, channel, null, null, sendTimeout);
   }
 
-  static SocketStage outgoing(ReadBuffers buffers, InetSocketAddress remote, Duration connectTimeout,
-                              Duration sendTimeout) {
-    return new SocketStage(buffers, null, remote, connectTimeout, sendTimeout);
+  static SocketStage outgoing(ReadBuffers buffers, BufferBudget budget, InetSocketAddress remote,
+                              Duration connectTimeout, Duration sendTimeout) {
+    return new SocketStage(buffers, budget, null, remote, connectTimeout, sendTimeout);
   }
 
 
@@ -81,6 +83,8 @@ final class SocketStage extends GraphStage<FlowShape<ByteString, ByteString>> {
     private boolean connected;
     private boolean readable;       // the last readiness said so, and no read since found it empty
     private ByteBuffer pending;     // bytes of the last element not yet written
+    private int pendingHeld;        // the size of that element, counted in the node's buffer budget
+    private int elementSize;        // the size of the element being written
     private boolean inputDone;      // upstream finished: FIN once pending is written
     private boolean outputShut;
     private boolean readDone;       // EOF read, or downstream cancelled
@@ -92,7 +96,9 @@ final class SocketStage extends GraphStage<FlowShape<ByteString, ByteString>> {
       setHandler(in, new AbstractInHandler() {
         @Override
         public void onPush() {
-          write(grab(in).asByteBuffer()); // a view, no copy, for a compact ByteString
+          ByteString element = grab(in);
+          elementSize = element.size();
+          write(element.asByteBuffer()); // a view, no copy, for a compact ByteString
         }
 
         @Override
@@ -232,6 +238,7 @@ final class SocketStage extends GraphStage<FlowShape<ByteString, ByteString>> {
     private void read() {
       ByteBuffer buffer = buffers.get();
       buffer.clear();
+      if (budget.over()) buffer.limit(BufferBudget.SMALL_READ);
       int n;
       try {
         n = channel.read(buffer);
@@ -241,7 +248,7 @@ final class SocketStage extends GraphStage<FlowShape<ByteString, ByteString>> {
       }
       if (n > 0) {
         buffer.flip();
-        readable = n == buffer.capacity(); // a full read: there may be more
+        readable = n == buffer.limit(); // a full read: there may be more
         push(out, ByteString.fromByteBuffer(buffer));
       } else if (n == 0) {
         readable = false;
@@ -264,12 +271,17 @@ final class SocketStage extends GraphStage<FlowShape<ByteString, ByteString>> {
       }
       if (data.hasRemaining()) {
         if (written > 0 || pending == null) lastSendProgress = System.nanoTime();
+        if (pending == null) {
+          pendingHeld = elementSize;
+          budget.hold(pendingHeld);
+        }
         pending = data;
         if (!sendTimerSet) armSendTimer(sendTimeoutNanos);
         want();
         return;
       }
       pending = null;
+      releasePending();
       if (inputDone) shutOutput();
       else if (!hasBeenPulled(in) && !isClosed(in)) pull(in);
     }
@@ -294,8 +306,14 @@ final class SocketStage extends GraphStage<FlowShape<ByteString, ByteString>> {
       failStage(cause);
     }
 
+    private void releasePending() {
+      if (pendingHeld > 0) budget.release(pendingHeld);
+      pendingHeld = 0;
+    }
+
     @Override
     public void postStop() {
+      releasePending();
       if (registration != null) registration.close(false);
       else close(channel);
     }

@@ -32,7 +32,8 @@ class SocketStageTest {
     IoLoops loops = new IoLoops("test-io", 1);
     try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
       IoLoopsDispatcher.register(system, "test-io", loops);
-      NioTcp tcp = new NioTcp(Materializer.matFromSystem(system), system.dispatchers().lookup("test-io"), "test-io", 64 * 1024, java.time.Duration.ofSeconds(60));
+      NioTcp tcp = new NioTcp(Materializer.matFromSystem(system), system.dispatchers().lookup("test-io"), "test-io", 64 * 1024, java.time.Duration.ofSeconds(60),
+          new BufferBudget(Long.MAX_VALUE));
       // the server reads until the client's FIN, then answers and closes
       CompletableFuture<String> served = CompletableFuture.supplyAsync(() -> {
         try (Socket s = server.accept(); InputStream in = s.getInputStream()) {

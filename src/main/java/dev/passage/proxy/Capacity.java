@@ -1,0 +1,53 @@
+package dev.passage.proxy;
+
+/**
+ * How many client connections a node may hold, from the heap and the open-files limit, so that
+ * the cap can never exhaust either. Every byte a connection holds in buffers beyond its fixed
+ * state counts against a node-wide buffer budget ({@link dev.passage.proxy.io.BufferBudget}); past
+ * the budget, reads shrink to 4 KiB. So the heap a node needs is bounded by
+ * <pre>
+ *   base + buffer budget + cap x (the most one connection holds while the node is over budget)
+ * </pre>
+ * where the most one connection holds is its ClientHello twice (the bytes kept for the backend
+ * and the reader's copy) plus its fixed state and two small reads, {@code 2 x hello + 16 KiB}
+ * (48 KiB with the default 16 KiB hello limit; an idle relayed connection measures about 8 KiB).
+ * Each connection takes two file descriptors (client and backend).
+ */
+public record Capacity(int maxConnections, long bufferBudget, String why) {
+  /** A node's heap without connections (measured 20-42 MiB), with room to spare. */
+  static final long BASE = 64L << 20;
+  static final long FIXED_PER_CONNECTION = 16 << 10;
+  static final int RESERVED_DESCRIPTORS = 256;
+
+  /** The most heap one connection holds while the node is over its buffer budget. */
+  static long perConnection(int helloMaxBytes) {
+    return 2L * helloMaxBytes + FIXED_PER_CONNECTION;
+  }
+
+  /**
+   * configured: passage.proxy.max-connections, or a negative number for "auto"; maxHeap: the JVM's
+   * -Xmx; descriptors: the process's open-files limit (a negative number if unknown).
+   */
+  public static Capacity of(int configured, long maxHeap, long descriptors, int helloMaxBytes) {
+    long spare = Math.max(0, maxHeap - BASE);
+    long budget = spare / 4;
+    long per = perConnection(helloMaxBytes);
+    int byHeap = (int) Math.min(Integer.MAX_VALUE, (spare - budget) / per);
+    int byFiles = descriptors < 0 ? Integer.MAX_VALUE
+        : (int) Math.max(0, Math.min(Integer.MAX_VALUE, (descriptors - RESERVED_DESCRIPTORS) / 2));
+    int most = Math.max(1, Math.min(byHeap, byFiles));
+    String limits = String.format("a heap of %d MiB allows %,d (%d KiB each beyond %d MiB and a %d MiB buffer budget)%s",
+        maxHeap >> 20, byHeap, per >> 10, BASE >> 20, budget >> 20,
+        byFiles == Integer.MAX_VALUE ? "" : String.format(", %,d open files allow %,d", descriptors, byFiles));
+    if (configured < 0) return new Capacity(most, budget, "auto: " + limits);
+    if (configured > most) {
+      return new Capacity(most, budget, String.format("%,d configured, lowered to %,d: %s", configured, most, limits));
+    }
+    return new Capacity(configured, budget, String.format("%,d configured; %s", configured, limits));
+  }
+
+  /** Whether the configured cap had to be lowered. */
+  public boolean lowered(int configured) {
+    return configured >= 0 && maxConnections < configured;
+  }
+}
