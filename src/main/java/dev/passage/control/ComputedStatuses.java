@@ -18,6 +18,7 @@ public final class ComputedStatuses implements Extension {
   // hashed, not sorted: thousands of routes write here on every change; readers sort a copy
   private final Map<ObjectKey, Object> statuses = new ConcurrentHashMap<>();
   private volatile Consumer<ObjectKey> statusListener = key -> {};
+  private volatile boolean controllerHere;
 
   public static final class Id extends ExtensionId<ComputedStatuses> {
     @Override
@@ -45,6 +46,15 @@ public final class ComputedStatuses implements Extension {
 
   public void removeStatus(ObjectKey key) {
     if (statuses.remove(key) != null) statusListener.accept(key);
+  }
+
+  /** Whether the controller singleton runs on this node now. */
+  public boolean controllerHere() {
+    return controllerHere;
+  }
+
+  void controllerHere(boolean here) {
+    controllerHere = here;
   }
 
   public void clearStatuses() {

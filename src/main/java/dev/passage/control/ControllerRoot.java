@@ -54,6 +54,7 @@ public final class ControllerRoot {
       ActorRef<StatusWriter.Command> writer = ctx.spawn(StatusWriter.create(state, patcher, source::servedVersion,
           k8s.statusWriteInterval(), k8s.statusWritesPerInterval(), blocking), "status-writer");
       state.onStatusChange(key -> writer.tell(new StatusWriter.Dirty(key)));
+      source.observeStatuses((key, serverStatus) -> writer.tell(new StatusWriter.Observed(key, serverStatus)));
       source.start();
       return running(source, state);
     });
@@ -66,8 +67,10 @@ public final class ControllerRoot {
   }
 
   private static Behavior<Command> running(AutoCloseable source, ComputedStatuses state) {
+    state.controllerHere(true);
     return Behaviors.receive(Command.class)
         .onSignal(PostStop.class, s -> {
+          state.controllerHere(false);
           source.close();
           state.onStatusChange(key -> {});
           state.clearStatuses(); // computed here; the next controller computes them afresh

@@ -21,15 +21,21 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * Writes computed statuses back to Kubernetes. Changes are coalesced per object (only the newest
  * status of an object is written) and written at a bounded rate: at most writesPerTick objects
  * every tick, one write per object at a time. A failed write is tried again on a later tick.
+ * It also compares the status a watch reports with what the server held after its last write
+ * of that object: a difference (a restarted API server that lost it, another client's edit)
+ * writes it again.
  */
 public final class StatusWriter extends AbstractBehavior<StatusWriter.Command> {
   public sealed interface Command {}
 
   public record Dirty(ObjectKey key) implements Command {}
 
+  /** The status the API server holds for an object, as a watch reported it (its fingerprint). */
+  public record Observed(ObjectKey key, int serverStatus) implements Command {}
+
   private record Tick() implements Command {}
 
-  private record Done(ObjectKey key, StatusPatcher.Outcome outcome, Throwable failure) implements Command {}
+  private record Done(ObjectKey key, StatusPatcher.Result result, Throwable failure) implements Command {}
 
   private final ComputedStatuses state;
   private final StatusPatcher patcher;
@@ -38,6 +44,9 @@ public final class StatusWriter extends AbstractBehavior<StatusWriter.Command> {
   private final Executor blocking;
   private final Set<ObjectKey> pending = new LinkedHashSet<>();
   private final Set<ObjectKey> inFlight = new LinkedHashSet<>();
+  // what the server held after this writer's last write or check, per object: an observed status
+  // that differs (a restarted API server, someone else's edit) is written again
+  private final java.util.Map<ObjectKey, Integer> serverStatus = new java.util.HashMap<>();
 
   public static Behavior<Command> create(ComputedStatuses state, StatusPatcher patcher,
                                          Function<Kind, Optional<String>> apiVersions, Duration tick, int writesPerTick,
@@ -65,6 +74,11 @@ public final class StatusWriter extends AbstractBehavior<StatusWriter.Command> {
           pending.add(d.key());
           return this;
         })
+        .onMessage(Observed.class, o -> {
+          Integer known = serverStatus.get(o.key());
+          if (known != null && known != o.serverStatus() && state.status(o.key()) != null) pending.add(o.key());
+          return this;
+        })
         .onMessage(Tick.class, t -> tick())
         .onMessage(Done.class, this::done)
         .build();
@@ -83,7 +97,7 @@ public final class StatusWriter extends AbstractBehavior<StatusWriter.Command> {
       inFlight.add(key);
       started++;
       getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> patcher.write(key, apiVersion.get(), desired), blocking),
-          (outcome, err) -> new Done(key, outcome, err));
+          (result, err) -> new Done(key, result, err));
     }
     return this;
   }
@@ -93,8 +107,10 @@ public final class StatusWriter extends AbstractBehavior<StatusWriter.Command> {
     if (d.failure() != null) {
       getContext().getLog().warn("cannot write the status of {} (will try again): {}", d.key(), d.failure().toString());
       pending.add(d.key());
-    } else if (d.outcome() == StatusPatcher.Outcome.WRITTEN) {
-      getContext().getLog().debug("wrote the status of {}", d.key());
+    } else {
+      if (d.result().outcome() == StatusPatcher.Outcome.GONE) serverStatus.remove(d.key());
+      else serverStatus.put(d.key(), d.result().serverStatus());
+      if (d.result().outcome() == StatusPatcher.Outcome.WRITTEN) getContext().getLog().debug("wrote the status of {}", d.key());
     }
     return this;
   }

@@ -31,7 +31,10 @@ public final class PassageRoutes extends AllDirectives implements ManagementRout
             path("status", () -> complete(json(Documents.statuses(node.statuses().statuses()))))))),
         path("metrics", () -> get(() -> complete(org.apache.pekko.http.javadsl.model.HttpResponse.create().withEntity(
             HttpEntities.create(ContentTypes.TEXT_PLAIN_UTF8,
-                node.dataPlane().metrics().render(node.dataPlane().openConnections(), node.ready())))))));
+                node.dataPlane().metrics().render(node.dataPlane().openConnections(), node.ready())
+                    + "# HELP passage_controller 1 when the controller (the cluster singleton) runs on this node.\n"
+                    + "# TYPE passage_controller gauge\n"
+                    + "passage_controller " + (node.statuses().controllerHere() ? 1 : 0) + "\n"))))));
   }
 
   private static org.apache.pekko.http.javadsl.model.HttpResponse json(Object document) {

@@ -115,7 +115,7 @@ public final class KubernetesSource implements AutoCloseable {
       // controller judges is complete (the handlers' own events repeat objects, harmlessly).
       synchronized (informers) {
         for (SharedIndexInformer<?> informer : informers) {
-          for (Object obj : informer.getStore().list()) upsert((HasMetadata) obj);
+          for (Object obj : informer.getStore().list()) upsert((HasMetadata) obj, null); // statuses: the handlers report them
         }
       }
       thread.execute(() -> {
@@ -192,12 +192,12 @@ public final class KubernetesSource implements AutoCloseable {
     informer.addEventHandler(new ResourceEventHandler<T>() {
       @Override
       public void onAdd(T obj) {
-        upsert(obj);
+        upsert(obj, kind);
       }
 
       @Override
       public void onUpdate(T oldObj, T newObj) {
-        upsert(newObj);
+        upsert(newObj, kind);
       }
 
       @Override
@@ -214,7 +214,19 @@ public final class KubernetesSource implements AutoCloseable {
     return informer;
   }
 
-  private void upsert(HasMetadata obj) {
+  private volatile java.util.function.BiConsumer<ObjectKey, Integer> statusObserver = (k, s) -> {};
+
+  /** Told, for each object of a kind whose status Passage writes, the fingerprint of the status the server holds. */
+  public void observeStatuses(java.util.function.BiConsumer<ObjectKey, Integer> observer) {
+    this.statusObserver = observer;
+  }
+
+  private void upsert(HasMetadata obj, Kind kind) {
+    if (kind != null && StatusPatcher.STATUS_KINDS.contains(kind)) {
+      Object status = client.getKubernetesSerialization().convertValue(obj, java.util.Map.class).get("status");
+      String ns = kind.namespaced() ? obj.getMetadata().getNamespace() : "";
+      statusObserver.accept(ObjectKey.of(kind, ns, obj.getMetadata().getName()), StatusPatcher.fingerprint(status));
+    }
     try {
       ModelAdapter.toView(obj, "default").ifPresent(v -> add(new ResourceEvent.Upserted(v)));
     } catch (RuntimeException e) {

@@ -30,6 +30,9 @@ public final class StatusPatcher {
 
   public enum Outcome { WRITTEN, UNCHANGED, STALE, GONE }
 
+  /** What a write did, and a fingerprint of the status the server holds after it (0 when unknown). */
+  public record Result(Outcome outcome, int serverStatus) {}
+
   /** The kinds whose status Passage writes (RBAC: get and update on KIND/status). */
   public static final List<Kind> STATUS_KINDS = List.of(Kind.GATEWAY_CLASS, Kind.GATEWAY, Kind.TLS_ROUTE, Kind.HTTP_ROUTE);
 
@@ -49,26 +52,26 @@ public final class StatusPatcher {
   }
 
   /** desired null: Passage has nothing to say of this object any more (its route entries go). */
-  public Outcome write(ObjectKey key, String apiVersion, Object desired) {
+  public Result write(ObjectKey key, String apiVersion, Object desired) {
     var resources = key.kind().namespaced()
         ? client.genericKubernetesResources(context(key.kind(), apiVersion)).inNamespace(key.namespace())
         : client.genericKubernetesResources(context(key.kind(), apiVersion));
     Map<String, Object> want = desired == null ? null : Json.JSON.convertValue(desired, Map.class);
     for (int attempt = 1; ; attempt++) {
       GenericKubernetesResource current = resources.withName(key.name()).get();
-      if (current == null) return Outcome.GONE;
+      if (current == null) return new Result(Outcome.GONE, 0);
       @SuppressWarnings("unchecked")
       Map<String, Object> old = (Map<String, Object>) current.getAdditionalProperties().get("status");
       Map<String, Object> merged = merge(key.kind(), old == null ? Map.of() : old, want);
-      if (merged == null) return Outcome.STALE;
-      if (Objects.equals(normalize(old), normalize(merged))) return Outcome.UNCHANGED;
+      if (merged == null) return new Result(Outcome.STALE, fingerprint(old));
+      if (Objects.equals(normalize(old), normalize(merged))) return new Result(Outcome.UNCHANGED, fingerprint(old));
       current.getAdditionalProperties().put("status", merged);
       try {
         resources.resource(current).updateStatus();
         if (events) reportTurnedFalse(current, old, merged);
-        return Outcome.WRITTEN;
+        return new Result(Outcome.WRITTEN, fingerprint(merged));
       } catch (KubernetesClientException e) {
-        if (e.getCode() == 404) return Outcome.GONE;
+        if (e.getCode() == 404) return new Result(Outcome.GONE, 0);
         if (e.getCode() != 409 || attempt >= ATTEMPTS) throw e;
         log.debug("conflict writing the status of {}, attempt {}", key, attempt);
       }
@@ -181,6 +184,40 @@ public final class StatusPatcher {
   }
 
   /** The status as JSON text with numbers and key order made comparable. */
+  /**
+   * A fingerprint of a status as the server holds it, the same whatever the map's key order or
+   * number types: the status written and the one a watch then reports compare equal.
+   */
+  public static int fingerprint(Object status) {
+    if (status == null) return 0;
+    StringBuilder b = new StringBuilder();
+    canonical(Json.JSON.readTree(Json.JSON.writeValueAsString(status)), b);
+    return b.toString().hashCode();
+  }
+
+  private static void canonical(tools.jackson.databind.JsonNode n, StringBuilder b) {
+    if (n.isObject()) {
+      java.util.TreeMap<String, tools.jackson.databind.JsonNode> fields = new java.util.TreeMap<>();
+      n.properties().forEach(e -> fields.put(e.getKey(), e.getValue()));
+      b.append('{');
+      fields.forEach((k, v) -> {
+        b.append(k).append(':');
+        canonical(v, b);
+        b.append(',');
+      });
+      b.append('}');
+    } else if (n.isArray()) {
+      b.append('[');
+      n.forEach(v -> {
+        canonical(v, b);
+        b.append(',');
+      });
+      b.append(']');
+    } else {
+      b.append(n.toString());
+    }
+  }
+
   private static String normalize(Map<String, Object> status) {
     if (status == null) return "null";
     return Json.JSON.writeValueAsString(Json.JSON.readTree(Json.JSON.writeValueAsString(status)));

@@ -41,6 +41,11 @@ public final class Fixtures {
 
   /** A Service on port 8443 whose EndpointSlice puts its endpoints on 127.0.0.1 at these ports. */
   public static String service(String namespace, String name, int... targetPorts) {
+    return serviceAt("127.0.0.1", namespace, name, targetPorts);
+  }
+
+  /** A Service on port 8443 whose EndpointSlice puts its endpoints on this address at these ports. */
+  public static String serviceAt(String address, String namespace, String name, int... targetPorts) {
     StringBuilder slices = new StringBuilder();
     for (int i = 0; i < targetPorts.length; i++) {
       slices.append("""
@@ -58,8 +63,8 @@ public final class Fixtures {
             protocol: TCP
             port: %d
           endpoints:
-          - addresses: ["127.0.0.1"]
-          """.formatted(name, i, namespace, name, targetPorts[i]));
+          - addresses: ["%s"]
+          """.formatted(name, i, namespace, name, targetPorts[i], address));
     }
     return """
         apiVersion: v1

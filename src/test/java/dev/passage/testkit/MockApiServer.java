@@ -28,6 +28,11 @@ public final class MockApiServer implements AutoCloseable {
   public final KubernetesClient client;
   private final KubernetesSerialization serialization = new KubernetesSerialization();
 
+  /** Watches resuming from a resourceVersion get 410 Gone, once per resource path (see goneForStaleWatches). */
+  private volatile boolean goneForStaleWatches;
+  private final Set<String> answeredGone = ConcurrentHashMap.newKeySet();
+  private final java.util.concurrent.atomic.AtomicInteger listsAfterGone = new java.util.concurrent.atomic.AtomicInteger();
+
   /** Paths (regular expressions) the server answers with 404, as a cluster without that CRD does. */
   private final Set<Pattern> notServed = ConcurrentHashMap.newKeySet();
 
@@ -37,11 +42,40 @@ public final class MockApiServer implements AutoCloseable {
 
   /** port 0: any free port. */
   public MockApiServer(int port) {
+    this(loopback(), port);
+  }
+
+  private static java.net.InetAddress loopback() {
+    try {
+      return java.net.InetAddress.getByName("127.0.0.1");
+    } catch (java.net.UnknownHostException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Listening on this address; port 0: any free port. */
+  public MockApiServer(java.net.InetAddress address, int port) {
     KubernetesCrudDispatcher dispatcher = new KubernetesCrudDispatcher() {
       @Override
       public MockResponse dispatch(RecordedRequest request) {
         String path = request.getPath();
         if (notServed.stream().anyMatch(p -> p.matcher(path).find())) return new MockResponse().setResponseCode(404);
+        if (goneForStaleWatches) {
+          String resource = path.contains("?") ? path.substring(0, path.indexOf('?')) : path;
+          boolean watch = path.contains("watch=true");
+          if (watch && path.matches(".*[?&]resourceVersion=[^&0][^&]*.*") && answeredGone.add(resource)) {
+            // as an API server does: the watch opens, then its first event is an ERROR with a 410 Status
+            return new MockResponse().withWebSocketUpgrade(new io.fabric8.mockwebserver.http.WebSocketListener() {
+              @Override
+              public void onOpen(io.fabric8.mockwebserver.http.WebSocket ws, io.fabric8.mockwebserver.http.Response r) {
+                ws.send("{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},"
+                    + "\"status\":\"Failure\",\"message\":\"too old resource version\",\"reason\":\"Expired\",\"code\":410}}");
+                ws.close(1000, "");
+              }
+            });
+          }
+          if (!watch && "GET".equals(request.getMethod()) && answeredGone.contains(resource)) listsAfterGone.incrementAndGet();
+        }
         MockResponse response = super.dispatch(request);
         // the mock leaves lists without a Content-Type, which Pekko's Kubernetes discovery refuses
         if (response.header("Content-Type") == null) response.setHeader("Content-Type", "application/json");
@@ -49,12 +83,26 @@ public final class MockApiServer implements AutoCloseable {
       }
     };
     server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, true);
-    try {
-      server.init(java.net.InetAddress.getByName("127.0.0.1"), port);
-    } catch (java.net.UnknownHostException e) {
-      throw new IllegalStateException(e);
-    }
+    server.init(address, port);
     client = server.createClient();
+  }
+
+  /**
+   * From now on, a watch that resumes from a resourceVersion is answered 410 Gone (once per
+   * resource path), as by a restarted API server whose history was compacted; a client must relist.
+   */
+  public void goneForStaleWatches() {
+    goneForStaleWatches = true;
+  }
+
+  /** The resource paths whose watches were answered 410 Gone. */
+  public Set<String> answeredGone() {
+    return Set.copyOf(answeredGone);
+  }
+
+  /** Lists (GET without watch) of those paths since their 410. */
+  public int listsAfterGone() {
+    return listsAfterGone.get();
   }
 
   /** From now on, answer 404 for this group/version/plural ("gateway.networking.k8s.io/v1/tlsroutes"). */

@@ -18,7 +18,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * under it, which a real API server does not.)
  */
 public final class TcpRelay implements AutoCloseable {
-  private final int targetPort;
+  private volatile int targetPort;
   private final int port;
   private final List<Pair> pairs = new CopyOnWriteArrayList<>();
   private volatile ServerSocket server;
@@ -42,6 +42,11 @@ public final class TcpRelay implements AutoCloseable {
 
   public int port() {
     return port;
+  }
+
+  /** New connections go to this port from now on (a server that came back elsewhere). */
+  public void retarget(int newTargetPort) {
+    this.targetPort = newTargetPort;
   }
 
   public synchronized void start() throws IOException {

@@ -43,9 +43,14 @@ public final class TlsBackend implements AutoCloseable {
   private final List<Socket> open = new CopyOnWriteArrayList<>();
 
   public TlsBackend(String name, String certificateHost) throws IOException {
+    this(name, certificateHost, InetAddress.getLoopbackAddress());
+  }
+
+  /** A backend listening on this address (any free port). */
+  public TlsBackend(String name, String certificateHost, InetAddress address) throws IOException {
     this.name = name;
     this.identity = Certificates.selfSigned(certificateHost);
-    this.server = new ServerSocket(0, 200, InetAddress.getLoopbackAddress()) {
+    this.server = new ServerSocket(0, 200, address) {
       @Override
       public Socket accept() throws IOException {
         WireSocket s = new WireSocket(WireSocket.Shape.AS_IS);

@@ -1,0 +1,117 @@
+package dev.passage.kubernetes;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.passage.testkit.Await;
+import dev.passage.testkit.Fixtures;
+import dev.passage.testkit.MockApiServer;
+import dev.passage.testkit.RunningPassage;
+import dev.passage.testkit.TcpRelay;
+import dev.passage.testkit.TlsBackend;
+import dev.passage.testkit.TlsClient;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.TLSRoute;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The API server restarts under a running Passage: it goes away (connections cut, new ones
+ * refused), and a new one comes back on the same address holding a changed state, whose watches
+ * answer 410 Gone to a client resuming from an old resourceVersion (its history is gone, as after
+ * an etcd compaction or restore). Passage serves every connection throughout with the tables it
+ * holds, relists on the 410 without being restarted, serves the restarted server's state, and
+ * writes its statuses there.
+ */
+class ApiServerRestartTest {
+  static String objects(int port, TlsBackend a, TlsBackend b, String backend) {
+    return Fixtures.join(Fixtures.GATEWAY_CLASS, Fixtures.passthroughGateway("gw", 443),
+        Fixtures.service("default", "a", a.port()), Fixtures.service("default", "b", b.port()),
+        Fixtures.route("app", "gw", List.of("app.example.com"), List.of(new Fixtures.Backend(backend))));
+  }
+
+  static int gatewayPort(MockApiServer api) {
+    Service svc = api.client.services().inNamespace("default").withName("passage-gw").get();
+    return svc == null ? -1 : svc.getSpec().getPorts().get(0).getTargetPort().getIntVal();
+  }
+
+  static String reach(int port) throws IOException {
+    try (TlsClient c = TlsClient.connect(port, "app.example.com")) {
+      return c.greeting.split(" ")[2];
+    }
+  }
+
+  @Test
+  void passageServesThroughARestartAndRelistsWhenItsWatchesAreGone() throws Exception {
+    int portBase = Fixtures.freePort();
+    MockApiServer before = new MockApiServer();
+    MockApiServer after = null;
+    try (TlsBackend a = new TlsBackend("a", "app.example.com");
+         TlsBackend b = new TlsBackend("b", "app.example.com");
+         TcpRelay relay = new TcpRelay(before.port())) {
+      before.create(objects(portBase, a, b, "a"));
+      try (RunningPassage passage = RunningPassage.kubernetes(before.clientVia(relay.port()), """
+          passage.kubernetes.bind-address = "127.0.0.1"
+          passage.kubernetes.port-range-start = %d
+          passage.kubernetes.port-range-end = %d
+          passage.kubernetes.status-write-interval = 50ms
+          passage.kubernetes.batch-window = 20ms
+          """.formatted(portBase, portBase + 10))) {
+        Await.until(Duration.ofSeconds(30), "the Gateway's Service", () -> gatewayPort(before) > 0);
+        int port = gatewayPort(before);
+        Await.until(Duration.ofSeconds(30), "served by a", () -> reach(port).equals("a"));
+
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger served = new AtomicInteger();
+        List<String> failures = new CopyOnWriteArrayList<>();
+        Thread traffic = new Thread(() -> {
+          while (!stop.get()) {
+            try {
+              String who = reach(port);
+              if (who.equals("a") || who.equals("b")) served.incrementAndGet();
+              else failures.add("reached " + who);
+            } catch (Exception e) {
+              failures.add(e.toString());
+            }
+          }
+        }, "traffic");
+        traffic.start();
+        int servedBefore;
+        try {
+          relay.stop(); // the API server goes away
+          before.close();
+          Await.until(Duration.ofSeconds(10), "connections served while the API server is away", () -> served.get() > 20);
+          servedBefore = served.get();
+          after = new MockApiServer(); // and comes back, with a changed state and no history
+          after.goneForStaleWatches();
+          after.create(objects(portBase, a, b, "b"));
+          relay.retarget(after.port());
+          relay.start();
+          MockApiServer restarted = after;
+          Await.until(Duration.ofSeconds(60), "the restarted server's route is served", () -> reach(port).equals("b"));
+          Await.until(Duration.ofSeconds(30), "the route's status written to the restarted server", () -> {
+            TLSRoute r = restarted.client.resources(TLSRoute.class).inNamespace("default").withName("app").get();
+            return r.getStatus() != null && r.getStatus().getParents() != null && !r.getStatus().getParents().isEmpty();
+          });
+          Await.until(Duration.ofSeconds(30), "the Gateway's Service made again, with the same port",
+              () -> gatewayPort(restarted) == port);
+        } finally {
+          stop.set(true);
+          traffic.join();
+        }
+        assertFalse(after.answeredGone().isEmpty(), "the premise: watches resumed from an old version and got 410 Gone");
+        assertTrue(after.listsAfterGone() > 0, "the watchers relisted after the 410");
+        assertEquals(List.of(), failures, "no connection failed while the API server restarted");
+        assertTrue(served.get() > servedBefore, "served throughout: " + served.get());
+      }
+    } finally {
+      if (after != null) after.close();
+    }
+  }
+}
