@@ -105,7 +105,7 @@ public final class PassageNode implements AutoCloseable {
         system.dispatchers().lookup(DispatcherSelector.fromConfig(PROXY_DISPATCHER)), PROXY_DISPATCHER,
         (int) settings.proxy().readBufferBytes(), settings.proxy().sendTimeout(), budget);
     ConnectionHandler handler = new ConnectionHandler(tcp, table::get, settings.proxy(), capacity.maxConnections(),
-        dataPlane, budget);
+        dataPlane, budget, system.classicSystem().scheduler(), system.executionContext());
     java.time.Duration summaryEvery = settings.proxy().logSummaryInterval();
     org.apache.pekko.actor.Cancellable summaries = system.scheduler().scheduleAtFixedRate(summaryEvery, summaryEvery,
         handler::flushLogSummary, system.executionContext());

@@ -26,11 +26,20 @@ final class Admission {
   static final class Waiting {
     private static final int WAITING = 0, DONE = 1, SHED = 2;
     private final AtomicInteger state = new AtomicInteger(WAITING);
-    private final Runnable shed;
+    private volatile Runnable shed;
 
-    /** shed: tells the connection, on its own thread, that it was shed. */
+    /** shed: closes the connection (from the thread of the newcomer that shed it). */
     Waiting(Runnable shed) {
       this.shed = shed;
+    }
+
+    /** What shedding does from now on (the connection's stream has started: tell it). */
+    void onShed(Runnable action) {
+      this.shed = action;
+    }
+
+    boolean wasShed() {
+      return state.get() == SHED;
     }
 
     /** The connection has its hello (or has ended): false if it was shed first and must close. */
@@ -69,7 +78,7 @@ final class Admission {
     return false;
   }
 
-  /** A connection starts waiting for its hello (on its own thread, once it runs). */
+  /** A connection starts waiting for its hello (from its accept). */
   Waiting waitForHello(Runnable shed) {
     Waiting w = new Waiting(shed);
     waiting.add(w);

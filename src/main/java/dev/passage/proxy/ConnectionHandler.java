@@ -9,9 +9,12 @@ import dev.passage.table.RouteTable;
 import java.net.InetSocketAddress;
 import java.util.function.Supplier;
 import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.Cancellable;
+import org.apache.pekko.actor.Scheduler;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
+import scala.concurrent.ExecutionContext;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -36,11 +39,16 @@ public final class ConnectionHandler {
   private final ProxyMetrics metrics;
   private final Admission admission;
   private final BufferBudget budget;
+  private final Scheduler scheduler;        // deadlines of connections that have no stream yet
+  private final ExecutionContext timerContext;
   private final RefusalLog refusals = new RefusalLog();
 
   public ConnectionHandler(NioTcp tcp, Supplier<RouteTable> table, PassageSettings.Proxy settings,
-                           int maxConnections, DataPlane dataPlane, BufferBudget budget) {
+                           int maxConnections, DataPlane dataPlane, BufferBudget budget, Scheduler scheduler,
+                           ExecutionContext timerContext) {
     this.tcp = tcp;
+    this.scheduler = scheduler;
+    this.timerContext = timerContext;
     this.budget = budget;
     this.table = table;
     this.settings = settings;
@@ -51,13 +59,45 @@ public final class ConnectionHandler {
   }
 
   /**
-   * The handler of one accepted connection. At max-connections the oldest connection still waiting
-   * for its ClientHello is shed to make room; if there is none, this one is only closed.
+   * Takes one accepted connection. At max-connections the oldest connection still waiting for its
+   * ClientHello is shed to make room; if there is none, this one is closed at once. Until its first
+   * bytes arrive the connection is only watched (no stream: a silent flood costs little); the hello
+   * deadline runs from here.
    */
-  public Flow<ByteString, ByteString, NotUsed> flow(BindAddress bind, InetSocketAddress client) {
+  public void accept(BindAddress bind, NioTcp.Incoming incoming) {
     metrics.accepted.increment();
-    boolean overLimit = !admission.admit();
-    return Flow.fromGraph(new ProxyConnection(this, bind, client, overLimit));
+    long start = System.nanoTime();
+    InetSocketAddress client = incoming.remoteAddress();
+    if (!admission.admit()) {
+      incoming.close();
+      ended(refusedBeforeStream(client, bind, ProxyMetrics.Refusal.LIMIT, "the node holds passage.proxy.max-connections", start));
+      return;
+    }
+    java.time.Duration deadline = admission.helloDeadline();
+    long deadlineAt = start + deadline.toNanos();
+    NioTcp.FirstBytes[] first = new NioTcp.FirstBytes[1];
+    Cancellable[] timer = new Cancellable[1];
+    Admission.Waiting waiting = admission.waitForHello(() -> {
+      if (first[0].close()) {
+        timer[0].cancel();
+        ended(refusedBeforeStream(client, bind, ProxyMetrics.Refusal.SHED, ProxyConnection.SHED_REASON, start));
+      }
+    });
+    timer[0] = scheduler.scheduleOnce(deadline, () -> {
+      if (first[0].close()) {
+        waiting.leave();
+        ended(refusedBeforeStream(client, bind, ProxyMetrics.Refusal.TIMEOUT, "sent nothing before the ClientHello deadline", start));
+      }
+    }, timerContext);
+    first[0] = incoming.whenReadable(() -> {
+      timer[0].cancel(); // the stream keeps the deadline from here
+      return Flow.fromGraph(new ProxyConnection(this, bind, client, waiting, start, deadlineAt));
+    });
+  }
+
+  private static Ended refusedBeforeStream(InetSocketAddress client, BindAddress bind, ProxyMetrics.Refusal refusal,
+                                           String reason, long start) {
+    return new Ended(client, bind, null, null, null, null, refusal, reason, 0, 0, 0, 0, System.nanoTime() - start);
   }
 
   /** The per-connection limits (passage.proxy). */

@@ -74,7 +74,7 @@ public final class ListenerManager extends AbstractBehavior<ListenerManager.Comm
     String host = address.host().equals(GatewayTable.ANY_NODE) ? anyNodeAddress : address.host();
     try {
       NioTcp.Binding binding = tcp.bind(host, address.port(), backlog,
-          connection -> connection.handleWith(handler.flow(address, connection.remoteAddress())));
+          connection -> handler.accept(address, connection));
       bound.put(address, binding);
       state.bindingState(address, "bound");
       getContext().getLog().info("listening on {}", binding.localAddress());

@@ -21,7 +21,8 @@ import org.apache.pekko.util.ByteString;
 
 /**
  * One accepted client connection, as one stage: the client's bytes come in, the bytes for the
- * client go out. It moves through
+ * client go out. It is made when the client's first bytes arrive ({@link ConnectionHandler#accept}
+ * watches a new connection without a stream until then), and moves through
  * <pre>
  *   PEEKING     read the ClientHello (bounded in bytes, records and time), look the SNI up
  *     |-- refused: close (FIN), nothing else is materialised
@@ -48,14 +49,24 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
   private final ConnectionHandler handler;
   private final BindAddress bind;
   private final InetSocketAddress client;
-  private final boolean overLimit;
+  private final Admission.Waiting waiting;
+  private final long accepted;
+  private final long helloDeadline;
 
-  /** overLimit: the node is at passage.proxy.max-connections; the connection is closed at once. */
-  ProxyConnection(ConnectionHandler handler, BindAddress bind, InetSocketAddress client, boolean overLimit) {
+  static final String SHED_REASON = "shed, still without a ClientHello, to admit a new client at the cap";
+
+  /**
+   * Made when the client's first bytes arrive. waiting: its place among the connections a newcomer
+   * may shed; accepted and helloDeadline: System.nanoTime() of its accept and of its hello deadline.
+   */
+  ProxyConnection(ConnectionHandler handler, BindAddress bind, InetSocketAddress client, Admission.Waiting waiting,
+                  long accepted, long helloDeadline) {
     this.handler = handler;
     this.bind = bind;
     this.client = client;
-    this.overLimit = overLimit;
+    this.waiting = waiting;
+    this.accepted = accepted;
+    this.helloDeadline = helloDeadline;
   }
 
   @Override
@@ -71,7 +82,6 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
   private final class Logic extends TimerGraphStageLogic {
     private Phase phase = Phase.PEEKING;
     private ClientHelloReader reader;
-    private Admission.Waiting waiting; // while the hello is awaited: a newcomer at the cap may shed us
     // every byte until the hello is complete: the first chunk as it came, later ones copied into
     // one growing array (linear, however finely the client splits its hello)
     private ByteString firstChunk;
@@ -89,7 +99,7 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
     private boolean backendFinished; // the backend sent FIN
     private long lastActivity;
     // what postStop records
-    private final long start = System.nanoTime();
+    private final long start = accepted;
     private ProxyMetrics.Refusal refusal;
     private String refusalReason;
     private int helloBytes;
@@ -146,18 +156,17 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
 
     @Override
     public void preStart() {
-      if (overLimit) {
-        refusal(ProxyMetrics.Refusal.LIMIT, "the node holds passage.proxy.max-connections");
-        completeStage();
-        return;
-      }
       PassageSettings.Proxy limits = handler.settings();
       reader = new ClientHelloReader(limits.clientHelloMaxBytes(), limits.clientHelloMaxRecords());
       AsyncCallback<Boolean> shed = createAsyncCallback(ignored -> {
-        if (phase == Phase.PEEKING) refuse(ProxyMetrics.Refusal.SHED, "shed, still without a ClientHello, to admit a new client at the cap");
+        if (phase == Phase.PEEKING) refuse(ProxyMetrics.Refusal.SHED, SHED_REASON);
       });
-      waiting = handler.admission().waitForHello(() -> shed.invoke(Boolean.TRUE));
-      scheduleOnce(HELLO_DEADLINE, handler.admission().helloDeadline());
+      waiting.onShed(() -> shed.invoke(Boolean.TRUE));
+      if (waiting.wasShed()) { // shed while its stream was being made
+        refuse(ProxyMetrics.Refusal.SHED, SHED_REASON);
+        return;
+      }
+      scheduleOnce(HELLO_DEADLINE, java.time.Duration.ofNanos(Math.max(0, helloDeadline - System.nanoTime())));
       pull(fromClient);
     }
 
@@ -172,7 +181,7 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
         cancelTimer(HELLO_DEADLINE);
         reader = null;
         if (!waiting.leave()) { // a newcomer shed this connection a moment before its hello was complete
-          refuse(ProxyMetrics.Refusal.SHED, "shed, still without a ClientHello, to admit a new client at the cap");
+          refuse(ProxyMetrics.Refusal.SHED, SHED_REASON);
           return;
         }
         helloBytes = p.handshakeBytes();
@@ -349,7 +358,7 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
     @Override
     public void postStop() {
       releaseHello();
-      if (waiting != null) waiting.leave(); // no longer a candidate for shedding
+      waiting.leave(); // no longer a candidate for shedding
       boolean routed = phase == Phase.RELAYING;
       if (!routed && refusal == null) refusal(ProxyMetrics.Refusal.CLOSED_EARLY, "client connection ended while connecting");
       handler.ended(new ConnectionHandler.Ended(client, bind, sni, route, backend, routed ? target.endpoints().get(attempt) : null,

@@ -72,8 +72,46 @@ public final class NioTcp {
 
     /** Runs the handler on this connection: what it emits is written, what is read goes into it. */
     public void handleWith(Flow<ByteString, ByteString, ?> handler) {
-      Flow.fromGraph(SocketStage.accepted(buffers, budget, channel, sendTimeout)).join(handler).withAttributes(onDispatcher)
-          .run(materializer);
+      run(null, handler);
+    }
+
+    private void run(Registration registered, Flow<ByteString, ByteString, ?> handler) {
+      Flow.fromGraph(SocketStage.accepted(buffers, budget, channel, registered, sendTimeout)).join(handler)
+          .withAttributes(onDispatcher).run(materializer);
+    }
+
+    /**
+     * Watches the connection, with no stream yet, until its first bytes (or its end) arrive, then
+     * runs the handler made at that moment. A connection that never sends costs a registration,
+     * not a materialised stream. Call on an I/O loop (where onConnection runs).
+     */
+    public FirstBytes whenReadable(java.util.function.Supplier<Flow<ByteString, ByteString, ?>> handler) {
+      FirstBytes waiting = new FirstBytes();
+      IoLoop loop = IoLoop.current();
+      waiting.registration = loop.register(channel, ops -> {
+        if (waiting.state.compareAndSet(FirstBytes.WAITING, FirstBytes.STARTED)) run(waiting.registration, handler.get());
+      });
+      waiting.registration.interest(SelectionKey.OP_READ);
+      return waiting;
+    }
+
+    /** Closes the connection (FIN) without handling it. */
+    public void close() {
+      NioTcp.close(channel);
+    }
+  }
+
+  /** A connection waiting for its first bytes (see {@link Incoming#whenReadable}). */
+  public static final class FirstBytes {
+    private static final int WAITING = 0, STARTED = 1, CLOSED = 2;
+    private final java.util.concurrent.atomic.AtomicInteger state = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile Registration registration;
+
+    /** Closes it (FIN) if it is still waiting: true if it did, false if its stream has started. */
+    public boolean close() {
+      if (!state.compareAndSet(WAITING, CLOSED)) return false;
+      registration.close(false);
+      return true;
     }
   }
 

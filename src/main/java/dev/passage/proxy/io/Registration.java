@@ -22,7 +22,7 @@ final class Registration {
 
   private final IoLoop loop;
   private final SelectableChannel channel;
-  private final Ready ready;
+  private volatile Ready ready;
   private SelectionKey key; // loop thread only
   private volatile int wanted;
   private final AtomicBoolean updateQueued = new AtomicBoolean();
@@ -41,6 +41,11 @@ final class Registration {
     } catch (ClosedChannelException e) {
       ready.ready(SelectionKey.OP_READ | SelectionKey.OP_WRITE); // the owner finds the channel closed
     }
+  }
+
+  /** From now on readiness goes here (a connection handed from its first-bytes wait to its stream). */
+  void retarget(Ready to) {
+    this.ready = to;
   }
 
   void fired(int readyOps) {

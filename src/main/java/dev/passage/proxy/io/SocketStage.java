@@ -42,27 +42,31 @@ final class SocketStage extends GraphStage<FlowShape<ByteString, ByteString>> {
   private final ReadBuffers buffers;
   private final BufferBudget budget;
   private final SocketChannel accepted; // null: connect to remote
+  private final Registration registered; // an accepted socket already watched (its first bytes are waiting), or null
   private final InetSocketAddress remote;
   private final Duration connectTimeout;
   private final long sendTimeoutNanos;
 
-  private SocketStage(ReadBuffers buffers, BufferBudget budget, SocketChannel accepted, InetSocketAddress remote,
-                      Duration connectTimeout, Duration sendTimeout) {
+  private SocketStage(ReadBuffers buffers, BufferBudget budget, SocketChannel accepted, Registration registered,
+                      InetSocketAddress remote, Duration connectTimeout, Duration sendTimeout) {
     this.buffers = buffers;
     this.budget = budget;
+    this.registered = registered;
     this.accepted = accepted;
     this.remote = remote;
     this.connectTimeout = connectTimeout;
     this.sendTimeoutNanos = sendTimeout.toNanos();
   }
 
-  static SocketStage accepted(ReadBuffers buffers, BufferBudget budget, SocketChannel channel, Duration sendTimeout) {
-    return new SocketStage(buffers, budget, channel, null, null, sendTimeout);
+  /** registered: the socket's registration when it has been watched already (bytes are waiting), else null. */
+  static SocketStage accepted(ReadBuffers buffers, BufferBudget budget, SocketChannel channel, Registration registered,
+                              Duration sendTimeout) {
+    return new SocketStage(buffers, budget, channel, registered, null, null, sendTimeout);
   }
 
   static SocketStage outgoing(ReadBuffers buffers, BufferBudget budget, InetSocketAddress remote,
                               Duration connectTimeout, Duration sendTimeout) {
-    return new SocketStage(buffers, budget, null, remote, connectTimeout, sendTimeout);
+    return new SocketStage(buffers, budget, null, null, remote, connectTimeout, sendTimeout);
   }
 
 
@@ -145,7 +149,13 @@ final class SocketStage extends GraphStage<FlowShape<ByteString, ByteString>> {
       try {
         if (accepted != null) {
           channel = accepted;
-          registration = loop.register(channel, ops -> readiness.invoke(ops));
+          if (registered != null) { // its first bytes are waiting: read them at the first pull
+            registration = registered;
+            registration.retarget(ops -> readiness.invoke(ops));
+            readable = true;
+          } else {
+            registration = loop.register(channel, ops -> readiness.invoke(ops));
+          }
           connected = true;
           pull(in);
           return;
