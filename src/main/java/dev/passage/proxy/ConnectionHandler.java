@@ -38,6 +38,8 @@ public final class ConnectionHandler {
   private final DataPlane dataPlane;
   private final ProxyMetrics metrics;
   private final Admission admission;
+  /** How long a connection refused at the cap is drained after its FIN, so that it ends without a reset. */
+  private static final java.time.Duration REFUSAL_LINGER = java.time.Duration.ofSeconds(1);
   private final BufferBudget budget;
   private final Scheduler scheduler;        // deadlines of connections that have no stream yet
   private final ExecutionContext timerContext;
@@ -69,7 +71,7 @@ public final class ConnectionHandler {
     long start = System.nanoTime();
     InetSocketAddress client = incoming.remoteAddress();
     if (!admission.admit()) {
-      incoming.close();
+      incoming.refuse(REFUSAL_LINGER);
       ended(refusedBeforeStream(client, bind, ProxyMetrics.Refusal.LIMIT, "the node holds passage.proxy.max-connections", start));
       return;
     }

@@ -3,6 +3,7 @@ package dev.passage.proxy.io;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -95,9 +96,36 @@ public final class NioTcp {
       return waiting;
     }
 
-    /** Closes the connection (FIN) without handling it. */
-    public void close() {
-      NioTcp.close(channel);
+    /**
+     * Refuses the connection cleanly: FIN at once, then whatever the client sends is read and
+     * dropped until it closes too, or for at most linger (closing a socket with unread bytes would
+     * reset it, and the client would see an error instead of a close).
+     */
+    public void refuse(Duration linger) {
+      IoLoop loop = IoLoop.current();
+      try {
+        channel.shutdownOutput();
+      } catch (IOException e) {
+        NioTcp.close(channel);
+        return;
+      }
+      ByteBuffer sink = ByteBuffer.allocate(512);
+      Registration[] self = new Registration[1];
+      self[0] = loop.register(channel, ops -> {
+        try {
+          int n;
+          do {
+            sink.clear();
+            n = channel.read(sink);
+          } while (n > 0);
+          if (n < 0) self[0].close(false);
+          else self[0].interest(SelectionKey.OP_READ);
+        } catch (IOException e) {
+          self[0].close(false);
+        }
+      });
+      self[0].interest(SelectionKey.OP_READ);
+      CompletableFuture.delayedExecutor(linger.toMillis(), TimeUnit.MILLISECONDS, loop).execute(() -> self[0].close(false));
     }
   }
 
