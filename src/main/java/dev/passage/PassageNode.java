@@ -7,6 +7,8 @@ import dev.passage.control.ComputedStatuses;
 import dev.passage.proxy.Capacity;
 import dev.passage.proxy.ConnectionHandler;
 import dev.passage.proxy.io.BufferBudget;
+import dev.passage.proxy.tls.ServerCertificates;
+import dev.passage.resources.DirectorySource;
 import dev.passage.proxy.DataPlane;
 import dev.passage.proxy.ListenerManager;
 import dev.passage.proxy.io.IoLoops;
@@ -60,7 +62,13 @@ public final class PassageNode implements AutoCloseable {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "passage", config);
     try {
       PassageSettings settings = PassageSettings.from(system.settings().config());
-      return start(system, settings, ControllerRoot.standalone(folder, settings, ComputedStatuses.get(system)), List.of());
+      // this node reads the certificates it serves itself, from the same folder (Secrets only)
+      ServerCertificates certificates = new ServerCertificates();
+      DirectorySource secrets = new DirectorySource(folder, settings.pollInterval(), settings.settleTime(),
+          events -> certificates.apply(events));
+      secrets.start();
+      return start(system, settings, ControllerRoot.standalone(folder, settings, ComputedStatuses.get(system)),
+          certificates, List.of(secrets));
     } catch (Exception | Error e) {
       system.terminate();
       throw e;
@@ -80,8 +88,9 @@ public final class PassageNode implements AutoCloseable {
     });
     try {
       PassageSettings settings = PassageSettings.from(system.settings().config());
+      // Terminate listeners are not served in Kubernetes mode yet (the rules say so): no certificates here
       return start(system, settings, ControllerRoot.kubernetes(client, settings, ComputedStatuses.get(system), blocking),
-          List.of(blocking::shutdownNow, client));
+          new ServerCertificates(), List.of(blocking::shutdownNow, client));
     } catch (Exception | Error e) {
       blocking.shutdownNow();
       system.terminate();
@@ -90,7 +99,8 @@ public final class PassageNode implements AutoCloseable {
   }
 
   private static PassageNode start(ActorSystem<Void> system, PassageSettings settings,
-                                   Behavior<ControllerRoot.Command> controlPlane, List<AutoCloseable> afterStop)
+                                   Behavior<ControllerRoot.Command> controlPlane, ServerCertificates certificates,
+                                   List<AutoCloseable> afterStop)
       throws Exception {
     CurrentTable table = CurrentTable.get(system);
     DataPlane dataPlane = DataPlane.get(system);
@@ -105,7 +115,7 @@ public final class PassageNode implements AutoCloseable {
         system.dispatchers().lookup(DispatcherSelector.fromConfig(PROXY_DISPATCHER)), PROXY_DISPATCHER,
         (int) settings.proxy().readBufferBytes(), settings.proxy().sendTimeout(), budget);
     ConnectionHandler handler = new ConnectionHandler(tcp, table::get, settings.proxy(), capacity.maxConnections(),
-        dataPlane, budget, system.classicSystem().scheduler(), system.executionContext());
+        dataPlane, budget, system.classicSystem().scheduler(), system.executionContext(), certificates);
     java.time.Duration summaryEvery = settings.proxy().logSummaryInterval();
     org.apache.pekko.actor.Cancellable summaries = system.scheduler().scheduleAtFixedRate(summaryEvery, summaryEvery,
         handler::flushLogSummary, system.executionContext());

@@ -3,6 +3,12 @@ package dev.passage.proxy;
 import dev.passage.config.PassageSettings;
 import dev.passage.proxy.io.BufferBudget;
 import dev.passage.proxy.io.NioTcp;
+import dev.passage.proxy.tls.FirstPull;
+import dev.passage.proxy.tls.ServerCertificates;
+import javax.net.ssl.SSLEngine;
+import org.apache.pekko.stream.TLSClosing;
+import org.apache.pekko.stream.TLSProtocol;
+import org.apache.pekko.stream.javadsl.TLS;
 import dev.passage.rules.ResolvedBackend;
 import dev.passage.table.BindAddress;
 import dev.passage.table.RouteTable;
@@ -42,13 +48,15 @@ public final class ConnectionHandler {
   private static final java.time.Duration REFUSAL_LINGER = java.time.Duration.ofSeconds(1);
   private final BufferBudget budget;
   private final Scheduler scheduler;        // deadlines of connections that have no stream yet
+  private final ServerCertificates certificates;
   private final ExecutionContext timerContext;
   private final RefusalLog refusals = new RefusalLog();
 
   public ConnectionHandler(NioTcp tcp, Supplier<RouteTable> table, PassageSettings.Proxy settings,
                            int maxConnections, DataPlane dataPlane, BufferBudget budget, Scheduler scheduler,
-                           ExecutionContext timerContext) {
+                           ExecutionContext timerContext, ServerCertificates certificates) {
     this.tcp = tcp;
+    this.certificates = certificates;
     this.scheduler = scheduler;
     this.timerContext = timerContext;
     this.budget = budget;
@@ -117,6 +125,28 @@ public final class ConnectionHandler {
 
   RouteTable table() {
     return table.get();
+  }
+
+  /**
+   * For a Terminate listener: the client's TLS bytes go into a server-side TLS engine, and the
+   * plaintext to the TCP connection to one backend endpoint (and back). onConnected runs when that
+   * endpoint has accepted (the TLS stage pulls before). A close_notify or a FIN from either side ends
+   * the session both ways (no TLS half-close).
+   */
+  Flow<ByteString, ByteString, NotUsed> terminatedConnection(ResolvedBackend.Endpoint endpoint, SSLEngine engine,
+                                                             Runnable onConnected) {
+    Flow<TLSProtocol.SslTlsInbound, TLSProtocol.SslTlsOutbound, NotUsed> plaintext = Flow.of(TLSProtocol.SslTlsInbound.class)
+        .filter(m -> m instanceof TLSProtocol.SessionBytes)
+        .map(m -> ((TLSProtocol.SessionBytes) m).bytes())
+        .via(Flow.fromGraph(new FirstPull<ByteString>(onConnected)))
+        .via(backendConnection(endpoint))
+        .map(b -> (TLSProtocol.SslTlsOutbound) new TLSProtocol.SendBytes(b));
+    return TLS.create(() -> engine, TLSClosing.eagerClose()).reversed().join(plaintext);
+  }
+
+  /** The server engine for a Terminate listener's handshake with this SNI, or empty when no certificate is usable. */
+  java.util.Optional<SSLEngine> serverEngine(dev.passage.table.ListenerTable.Termination terminate, String sni) {
+    return certificates.engine(terminate.certificates(), sni);
   }
 
   /** The TCP connection to one backend endpoint, half-closing, with the connect timeout. */

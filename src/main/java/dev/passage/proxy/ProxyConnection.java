@@ -2,6 +2,7 @@ package dev.passage.proxy;
 
 import dev.passage.config.PassageSettings;
 import dev.passage.proxy.io.SendTimeoutException;
+import dev.passage.rules.ResolvedBackend;
 import dev.passage.table.BindAddress;
 import dev.passage.table.Decision;
 import java.net.InetSocketAddress;
@@ -92,6 +93,9 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
     private String route;
     private String backend;
     private BackendChoice.Connect target;
+    private dev.passage.table.ListenerTable.Termination terminate; // null: passthrough
+    private ByteString helloToSend; // connected, the hello not yet handed on (a TLS stage pulls when it likes)
+    private AsyncCallback<Integer> terminatedConnected;
     private int attempt;
     private SubSourceOutlet<ByteString> toBackend;
     private SubSinkInlet<ByteString> fromBackend;
@@ -156,6 +160,9 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
 
     @Override
     public void preStart() {
+      terminatedConnected = createAsyncCallback(forAttempt -> {
+        if (phase == Phase.CONNECTING && forAttempt == attempt) connected();
+      });
       PassageSettings.Proxy limits = handler.settings();
       reader = new ClientHelloReader(limits.clientHelloMaxBytes(), limits.clientHelloMaxRecords());
       AsyncCallback<Boolean> shed = createAsyncCallback(ignored -> {
@@ -224,6 +231,11 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
       }
       Decision.Forward forward = (Decision.Forward) decision;
       route = forward.route().route().toString();
+      terminate = forward.terminate();
+      if (terminate != null && handler.serverEngine(terminate, name).isEmpty()) {
+        refuse(ProxyMetrics.Refusal.NO_CERTIFICATE, "listener " + forward.listener() + " has no usable certificate");
+        return;
+      }
       BackendChoice.Outcome outcome = BackendChoice.choose(forward.route().backends(), ThreadLocalRandom.current());
       if (outcome instanceof BackendChoice.Reject r) {
         refuse(ProxyMetrics.Refusal.BACKEND, "route " + route + ": " + r.reason());
@@ -245,8 +257,13 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
       toBackend.setHandler(new AbstractOutHandler() {
         @Override
         public void onPull() {
-          if (phase == Phase.CONNECTING) connected();
-          else if (!hasBeenPulled(fromClient) && !isClosed(fromClient)) pull(fromClient);
+          if (phase == Phase.CONNECTING) {
+            if (terminate == null) connected(); // the socket pulls once connected; a TLS stage pulls at once
+          } else if (helloToSend != null) {
+            sendHello();
+          } else if (!hasBeenPulled(fromClient) && !isClosed(fromClient)) {
+            pull(fromClient);
+          }
         }
 
         @Override
@@ -278,8 +295,17 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
           else failStage(ex);
         }
       });
+      ResolvedBackend.Endpoint endpoint = target.endpoints().get(attempt);
+      org.apache.pekko.stream.javadsl.Flow<ByteString, ByteString, ?> backendFlow;
+      if (terminate == null) {
+        backendFlow = handler.backendConnection(endpoint);
+      } else {
+        int thisAttempt = attempt;
+        javax.net.ssl.SSLEngine engine = handler.serverEngine(terminate, sni).orElseThrow();
+        backendFlow = handler.terminatedConnection(endpoint, engine, () -> terminatedConnected.invoke(thisAttempt));
+      }
       Source.fromGraph(toBackend.source())
-          .via(handler.backendConnection(target.endpoints().get(attempt)))
+          .via(backendFlow)
           .to(fromBackend.sink())
           .run(subFusingMaterializer());
     }
@@ -288,15 +314,22 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
       phase = Phase.RELAYING; // relaying means routed: a connection never leaves this phase but to end
       lastActivity = System.nanoTime();
       handler.logRouted(client, sni, route, backend, target.endpoints().get(attempt));
-      ByteString hello = firstChunk != null ? firstChunk : ByteString.fromArrayUnsafe(received, 0, receivedLength);
+      helloToSend = firstChunk != null ? firstChunk : ByteString.fromArrayUnsafe(received, 0, receivedLength);
       firstChunk = null;
       received = null;
       releaseHello(); // from here the bytes are the backend socket's to count, while it has not written them
-      bytesToBackend = hello.size();
-      toBackend.push(hello);
-      if (clientFinished) toBackend.complete();
+      bytesToBackend = helloToSend.size();
+      if (toBackend.isAvailable()) sendHello();
       if (isAvailable(toClient)) fromBackend.pull();
       rearmQuietTimer();
+    }
+
+    /** The hello, unchanged, to the backend (passthrough) or to the TLS engine (terminate); then the rest. */
+    private void sendHello() {
+      ByteString hello = helloToSend;
+      helloToSend = null;
+      toBackend.push(hello);
+      if (clientFinished) toBackend.complete();
     }
 
     private void connectFailed(Throwable ex) {

@@ -13,7 +13,7 @@ public final class ProxyMetrics {
   /** Why a connection was closed without reaching a backend. */
   public enum Refusal {
     NO_SNI("no_sni"), NO_ROUTE("no_route"), BACKEND("backend"), NOT_A_CLIENT_HELLO("bad_hello"),
-    TIMEOUT("timeout"), CLOSED_EARLY("closed_early"), LIMIT("limit"), SHED("shed"),
+    TIMEOUT("timeout"), CLOSED_EARLY("closed_early"), LIMIT("limit"), SHED("shed"), NO_CERTIFICATE("no_certificate"),
     CONNECT_FAILED("connect_failed");
 
     final String label;

@@ -19,7 +19,7 @@ final class RefusalLog {
   private static final Logger log = LoggerFactory.getLogger(RefusalLog.class);
 
   /** What is summarised: each refusal reason, and backend connect attempts that failed. */
-  enum Kind { NO_SNI, NO_ROUTE, BACKEND, NOT_A_CLIENT_HELLO, TIMEOUT, CLOSED_EARLY, LIMIT, SHED, CONNECT_FAILED, CONNECT_ATTEMPT_FAILED }
+  enum Kind { NO_SNI, NO_ROUTE, BACKEND, NOT_A_CLIENT_HELLO, TIMEOUT, CLOSED_EARLY, LIMIT, SHED, NO_CERTIFICATE, CONNECT_FAILED, CONNECT_ATTEMPT_FAILED }
 
   private static final class Tally {
     final LongAdder count = new LongAdder();
@@ -62,7 +62,7 @@ final class RefusalLog {
 
   private static boolean operatorsConcern(Kind k) {
     return switch (k) {
-      case LIMIT, SHED, BACKEND, CONNECT_FAILED, CONNECT_ATTEMPT_FAILED -> true;
+      case LIMIT, SHED, BACKEND, NO_CERTIFICATE, CONNECT_FAILED, CONNECT_ATTEMPT_FAILED -> true;
       default -> false;
     };
   }
@@ -77,6 +77,7 @@ final class RefusalLog {
       case CLOSED_EARLY -> "connection(s) closed by the client before it was routed";
       case LIMIT -> "connection(s) refused at passage.proxy.max-connections (none left to shed)";
       case SHED -> "connection(s) without a ClientHello shed to admit new clients at the cap";
+      case NO_CERTIFICATE -> "connection(s) refused: the Terminate listener has no usable certificate";
       case CONNECT_FAILED -> "connection(s) refused: no endpoint of the backend accepted a connection";
       case CONNECT_ATTEMPT_FAILED -> "backend connect attempt(s) failed";
     };

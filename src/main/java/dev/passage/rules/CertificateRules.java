@@ -30,6 +30,15 @@ public final class CertificateRules {
   /** A failure as (reason, message), or empty when the reference is good. */
   public record Failure(String reason, String message) {}
 
+  /**
+   * Whether the Gateway may use this reference at all (a core Secret, in its namespace or granted by
+   * a ReferenceGrant): only such references reach the route table, whatever their content.
+   */
+  public static boolean permitted(GatewayView gateway, GatewayView.SecretRef ref, ResourceIndex index) {
+    Optional<Failure> f = check(gateway, ref, index);
+    return f.isEmpty() || !f.get().reason().equals("RefNotPermitted") && !f.get().message().contains("not a core Secret");
+  }
+
   public static Optional<Failure> check(GatewayView gateway, GatewayView.SecretRef ref, ResourceIndex index) {
     String ns = ref.namespace() == null ? gateway.meta().namespace() : ref.namespace();
     String what = "certificateRef " + ns + "/" + ref.name();
@@ -48,6 +57,30 @@ public final class CertificateRules {
     if (secret.isEmpty()) return Optional.of(new Failure("InvalidCertificateRef", what + ": Secret not found"));
     String problem = keyPairProblem(secret.get().tlsCrt(), secret.get().tlsKey());
     return problem == null ? Optional.empty() : Optional.of(new Failure("InvalidCertificateRef", what + ": " + problem));
+  }
+
+  /** A Secret's certificate chain (leaf first) and its private key, ready for a TLS server. */
+  public record KeyMaterial(java.util.List<X509Certificate> chain, PrivateKey key) {}
+
+  /** The key material of tls.crt (which may hold a chain) and tls.key, or empty when they are not a usable pair. */
+  public static Optional<KeyMaterial> keyMaterial(String crtPem, String keyPem) {
+    if (keyPairProblem(crtPem, keyPem) != null) return Optional.empty();
+    try {
+      java.util.List<X509Certificate> chain = new java.util.ArrayList<>();
+      for (var c : CertificateFactory.getInstance("X.509")
+          .generateCertificates(new ByteArrayInputStream(crtPem.getBytes(StandardCharsets.US_ASCII)))) {
+        chain.add((X509Certificate) c);
+      }
+      PrivateKey key = privateKey(keyPem, chain.get(0).getPublicKey().getAlgorithm());
+      return key == null ? Optional.empty() : Optional.of(new KeyMaterial(java.util.List.copyOf(chain), key));
+    } catch (Exception e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Why tls.crt and tls.key are not a usable pair, or null when they are. */
+  public static String problem(String crtPem, String keyPem) {
+    return keyPairProblem(crtPem, keyPem);
   }
 
   /** Why tls.crt and tls.key are not a usable pair, or null when they are. */

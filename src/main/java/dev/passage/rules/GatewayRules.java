@@ -19,6 +19,8 @@ import java.util.TreeSet;
 public final class GatewayRules {
   /** The features that really work; sorted, as the spec asks. */
   public static final List<String> SUPPORTED_FEATURES = List.of("Gateway", "ReferenceGrant", "TLSRoute");
+  /** Advertised where the mode's data plane terminates TLS (RulesSettings.terminatesTls). */
+  public static final List<String> TERMINATION_FEATURES = List.of("TLSRouteModeMixed", "TLSRouteModeTerminate");
 
   private GatewayRules() {}
 
@@ -32,14 +34,16 @@ public final class GatewayRules {
   }
 
   /** Every class naming our controllerName gets Accepted: False when it asks for parameters. */
-  public static GatewayClassStatus classStatus(GatewayClassView gc) {
+  public static GatewayClassStatus classStatus(GatewayClassView gc, RulesSettings settings) {
     long gen = gc.meta().generation();
     Condition accepted = gc.parametersRef() == null
         ? Condition.isTrue("Accepted", "Accepted", "", gen)
         : Condition.isFalse("Accepted", "InvalidParameters",
             "Passage takes no GatewayClass parameters (parametersRef " + gc.parametersRef() + ")", gen);
-    return new GatewayClassStatus(List.of(accepted),
-        SUPPORTED_FEATURES.stream().map(GatewayClassStatus.Feature::new).toList());
+    List<String> features = new ArrayList<>(SUPPORTED_FEATURES);
+    if (settings.terminatesTls()) features.addAll(TERMINATION_FEATURES);
+    features.sort(null); // the API asks for them sorted by name
+    return new GatewayClassStatus(List.of(accepted), features.stream().map(GatewayClassStatus.Feature::new).toList());
   }
 
   /** The routes whose parentRefs name this Gateway: the ones it waits for before publishing. */
@@ -61,7 +65,7 @@ public final class GatewayRules {
   public static GatewayEvaluation evaluate(GatewayView gateway, ResourceIndex index, RulesSettings settings,
                                            Collection<RouteAttachment> attachments) {
     long gen = gateway.meta().generation();
-    List<ListenerResult> listeners = ListenerRules.evaluate(gateway, index);
+    List<ListenerResult> listeners = ListenerRules.evaluate(gateway, index, settings.terminatesTls());
     Placement placement = settings.placement().place(gateway, index);
     // oldest route first, then by name: the first route to claim a hostname keeps it
     List<RouteAttachment> ordered = new ArrayList<>(attachments);
@@ -81,7 +85,14 @@ public final class GatewayRules {
       listenerStatus.add(new GatewayStatus.Listener(l.name(), l.supportedKinds(), attached, l.conditions()));
       if (l.servesPassthrough() && gateway.infrastructureParametersRef() == null) {
         routes.sort(Comparator.comparing(HostRoute::hostname, Hostnames.MOST_SPECIFIC_FIRST)); // stable: age kept
-        tables.add(new ListenerTable(l.name(), l.spec().port(), placement.bindPort(l.spec().port()), l.hostname(), routes));
+        ListenerTable.Termination terminate = "Terminate".equals(l.spec().tlsMode())
+            ? new ListenerTable.Termination(l.spec().certificateRefs().stream()
+                .filter(ref -> CertificateRules.permitted(gateway, ref, index)) // never a Secret the Gateway may not use
+                .map(ref -> new NamespacedName(ref.namespace() != null ? ref.namespace() : gateway.meta().namespace(), ref.name()))
+                .toList())
+            : null;
+        tables.add(new ListenerTable(l.name(), l.spec().port(), placement.bindPort(l.spec().port()), l.hostname(), routes,
+            terminate));
       }
     }
 

@@ -17,31 +17,34 @@ public final class ListenerRules {
 
   private ListenerRules() {}
 
-  public static List<ListenerResult> evaluate(GatewayView gateway, ResourceIndex index) {
+  /** terminatesTls: whether this mode's data plane serves TLS listeners in Terminate mode. */
+  public static List<ListenerResult> evaluate(GatewayView gateway, ResourceIndex index, boolean terminatesTls) {
     long gen = gateway.meta().generation();
     Map<Integer, String> conflicts = conflictsByIndex(gateway.listeners());
     List<ListenerResult> results = new ArrayList<>();
     List<Listener> listeners = gateway.listeners();
     for (int i = 0; i < listeners.size(); i++) {
-      results.add(evaluate(gateway, listeners.get(i), conflicts.get(i), index, gen));
+      results.add(evaluate(gateway, listeners.get(i), conflicts.get(i), index, gen, terminatesTls));
     }
     return results;
   }
 
   private static ListenerResult evaluate(GatewayView gateway, Listener l, String conflictReason, ResourceIndex index,
-                                         long gen) {
+                                         long gen, boolean terminatesTls) {
     String protocol = l.protocol() == null ? "" : l.protocol();
     List<GroupKind> protocolKinds;
-    boolean passthrough = false;
+    boolean served = false; // by the data plane: TLS listeners (Passthrough, or Terminate where the mode allows)
     switch (protocol) {
       case "TLS" -> {
-        if (!"Passthrough".equals(l.tlsMode())) {
-          String what = l.tlsMode() == null ? "a TLS listener needs tls.mode" : "tls.mode " + l.tlsMode()
-              + " is not supported yet; Passage serves TLS listeners in Passthrough mode";
+        boolean terminate = "Terminate".equals(l.tlsMode()) && terminatesTls;
+        if (!"Passthrough".equals(l.tlsMode()) && !terminate) {
+          String what = l.tlsMode() == null ? "a TLS listener needs tls.mode"
+              : "Terminate".equals(l.tlsMode()) ? "tls.mode Terminate is served in standalone mode only, so far"
+              : "tls.mode " + l.tlsMode() + " is not supported";
           return rejected(l, "UnsupportedValue", what, gen);
         }
         protocolKinds = List.of(GroupKind.TLS_ROUTE);
-        passthrough = true;
+        served = true;
       }
       // HTTP and HTTPS listeners are accepted for status (routes attach and are counted);
       // Passage's data plane does not serve HTTP yet.
@@ -96,7 +99,7 @@ public final class ListenerRules {
       cs.add(Condition.isFalse("ResolvedRefs", "InvalidRouteKinds",
           "route kinds not supported on a " + protocol + " listener: " + describe(invalid), gen));
     }
-    return new ListenerResult(l, true, passthrough, List.copyOf(supported), List.copyOf(cs));
+    return new ListenerResult(l, true, served, List.copyOf(supported), List.copyOf(cs));
   }
 
   private static ListenerResult rejected(Listener l, String reason, String message, long gen) {

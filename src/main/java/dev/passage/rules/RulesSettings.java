@@ -1,14 +1,16 @@
 package dev.passage.rules;
 
 /**
- * What the rules need from configuration: the controllerName Passage answers to, and how a
- * Gateway is placed (standalone: on its own addresses; Kubernetes: behind a Service of its own).
+ * What the rules need from configuration: the controllerName Passage answers to, how a Gateway is
+ * placed (standalone: on its own addresses; Kubernetes: behind a Service of its own), and whether
+ * this mode's data plane terminates TLS listeners (standalone so far: it reads the certificates'
+ * Secrets from the folder; Kubernetes mode does not read them on every node yet).
  */
-public record RulesSettings(String controllerName, Placement.Policy placement) {
+public record RulesSettings(String controllerName, Placement.Policy placement, boolean terminatesTls) {
   public static final String DEFAULT_CONTROLLER_NAME = "passage.dev/gateway-controller";
 
   public static RulesSettings standalone(String controllerName, String defaultAddress) {
-    return new RulesSettings(controllerName, Placement.standalone(defaultAddress));
+    return new RulesSettings(controllerName, Placement.standalone(defaultAddress), true);
   }
 
   /**
@@ -26,6 +28,6 @@ public record RulesSettings(String controllerName, Placement.Policy placement) {
   }
 
   public static RulesSettings kubernetes(String controllerName, Kubernetes k8s) {
-    return new RulesSettings(controllerName, new ServicePlacement(controllerName, k8s));
+    return new RulesSettings(controllerName, new ServicePlacement(controllerName, k8s), false);
   }
 }

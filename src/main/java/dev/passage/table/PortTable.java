@@ -38,6 +38,7 @@ final class PortTable {
     final String gateway;
     final String listener;
     final String hostname;
+    final ListenerTable.Termination terminate;
     final Map<String, HostRoute> exact = new HashMap<>();
     final Map<String, HostRoute> wildcard = new HashMap<>(); // keyed by suffix, ".example.com"
     HostRoute any;
@@ -46,6 +47,7 @@ final class PortTable {
       gateway = e.gateway.gateway().toString();
       listener = e.listener.name();
       hostname = e.listener.hostname();
+      terminate = e.listener.terminate();
       // routes arrive most specific first and, within a hostname, oldest first: the first wins
       for (HostRoute r : e.listener.routes()) {
         String h = r.hostname();
@@ -67,7 +69,7 @@ final class PortTable {
       }
       if (r == null) r = any;
       if (r == null) return new Decision.Reject("no route on listener " + gateway + "/" + listener);
-      return new Decision.Forward(gateway, listener, r);
+      return new Decision.Forward(gateway, listener, r, terminate);
     }
   }
 }

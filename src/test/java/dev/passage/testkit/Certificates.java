@@ -28,6 +28,43 @@ public final class Certificates {
 
   public record Identity(X509Certificate certificate, SSLContext serverContext) {}
 
+  /** A self-signed certificate and its key as PEM (tls.crt, and tls.key in PKCS#8), for a Secret. */
+  public record Pem(X509Certificate certificate, String crt, String key) {
+    /** A kubernetes.io/tls Secret holding them, as YAML (stringData). */
+    public String secret(String namespace, String name) {
+      return "apiVersion: v1\nkind: Secret\nmetadata:\n  name: " + name + "\n  namespace: " + namespace
+          + "\ntype: kubernetes.io/tls\nstringData:\n  tls.crt: |\n" + indent(crt) + "  tls.key: |\n" + indent(key);
+    }
+
+    private static String indent(String text) {
+      StringBuilder b = new StringBuilder();
+      for (String line : text.split("\n")) b.append("    ").append(line).append('\n');
+      return b.toString();
+    }
+  }
+
+  public static Pem selfSignedPem(String hostname) {
+    try {
+      KeyPairGenerator kpg = KeyPairGenerator.getInstance("EC");
+      kpg.initialize(256);
+      KeyPair kp = kpg.generateKeyPair();
+      X500Name name = new X500Name("CN=" + hostname);
+      Instant now = Instant.now();
+      JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name, new BigInteger(64, new SecureRandom()),
+          Date.from(now.minus(1, ChronoUnit.DAYS)), Date.from(now.plus(2, ChronoUnit.DAYS)), name, kp.getPublic());
+      b.addExtension(Extension.subjectAlternativeName, false,
+          new GeneralNames(new GeneralName(GeneralName.dNSName, hostname)));
+      X509Certificate cert = new JcaX509CertificateConverter()
+          .getCertificate(b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate())));
+      java.util.Base64.Encoder enc = java.util.Base64.getMimeEncoder(64, "\n".getBytes());
+      String crt = "-----BEGIN CERTIFICATE-----\n" + enc.encodeToString(cert.getEncoded()) + "\n-----END CERTIFICATE-----\n";
+      String key = "-----BEGIN PRIVATE KEY-----\n" + enc.encodeToString(kp.getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n";
+      return new Pem(cert, crt, key);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   public static Identity selfSigned(String hostname) {
     try {
       KeyPairGenerator kpg = KeyPairGenerator.getInstance("EC");

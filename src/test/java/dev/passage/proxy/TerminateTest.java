@@ -1,0 +1,298 @@
+package dev.passage.proxy;
+
+import static dev.passage.testkit.Fixtures.GATEWAY_CLASS;
+import static dev.passage.testkit.Fixtures.join;
+import static dev.passage.testkit.Fixtures.route;
+import static dev.passage.testkit.Fixtures.service;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.passage.testkit.Await;
+import dev.passage.testkit.Certificates;
+import dev.passage.testkit.Fixtures;
+import dev.passage.testkit.Fixtures.Backend;
+import dev.passage.testkit.RunningPassage;
+import dev.passage.testkit.TlsBackend;
+import dev.passage.testkit.TlsClient;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * TLS listeners in Terminate mode, standalone: one port holds a Passthrough listener
+ * (pass.example.com) and a Terminate one (secure.example.com, its certificate from a Secret in the
+ * folder). A JDK client that trusts only the listener's certificate completes the handshake with
+ * Passage and talks to a plain TCP backend, which receives plaintext; the passthrough hostname on
+ * the same port still reaches its backend's own certificate; an SNI without a route is refused
+ * before any handshake; a renewed Secret is served to new handshakes while an established session
+ * goes on; a broken rewrite keeps the last good certificate serving.
+ */
+class TerminateTest {
+  @TempDir
+  static Path folder;
+  static int port;
+  static RunningPassage passage;
+  static TlsBackend passBackend;
+  static ServerSocket plainBackend;
+  static final List<byte[]> plainReceived = new CopyOnWriteArrayList<>();
+  static Certificates.Pem first;
+
+  static final String GATEWAY = """
+      apiVersion: gateway.networking.k8s.io/v1
+      kind: Gateway
+      metadata:
+        name: mixed
+        namespace: default
+      spec:
+        gatewayClassName: passage
+        listeners:
+        - name: pass
+          protocol: TLS
+          port: %d
+          hostname: pass.example.com
+          tls:
+            mode: Passthrough
+        - name: secure
+          protocol: TLS
+          port: %d
+          hostname: secure.example.com
+          tls:
+            mode: Terminate
+            certificateRefs:
+            - name: secure-cert
+        - name: cross
+          protocol: TLS
+          port: %d
+          hostname: cross.example.com
+          tls:
+            mode: Terminate
+            certificateRefs:
+            - name: cross-cert
+              namespace: certs
+      """;
+
+  static final String GRANT = """
+      apiVersion: gateway.networking.k8s.io/v1beta1
+      kind: ReferenceGrant
+      metadata:
+        name: gateways-may-use-certs
+        namespace: certs
+      spec:
+        from:
+        - group: gateway.networking.k8s.io
+          kind: Gateway
+          namespace: default
+        to:
+        - group: ""
+          kind: Secret
+      """;
+  static Certificates.Pem cross;
+
+  @BeforeAll
+  static void start() throws Exception {
+    passBackend = new TlsBackend("pass", "pass.example.com");
+    plainBackend = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+    Thread acceptor = new Thread(TerminateTest::servePlain, "plain-backend");
+    acceptor.setDaemon(true);
+    acceptor.start();
+    port = Fixtures.freePort();
+    first = Certificates.selfSignedPem("secure.example.com");
+    Files.writeString(folder.resolve("secret.yaml"), first.secret("default", "secure-cert"));
+    cross = Certificates.selfSignedPem("cross.example.com");
+    Files.writeString(folder.resolve("cross-secret.yaml"),
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: certs\n---\n" + cross.secret("certs", "cross-cert"));
+    Files.writeString(folder.resolve("all.yaml"), join(GATEWAY_CLASS, GATEWAY.formatted(port, port, port),
+        service("default", "pass", passBackend.port()), service("default", "plain", plainBackend.getLocalPort()),
+        route("pass", "mixed", List.of("pass.example.com"), List.of(new Backend("pass"))),
+        route("secure", "mixed", List.of("secure.example.com"), List.of(new Backend("plain"))),
+        route("cross", "mixed", List.of("cross.example.com"), List.of(new Backend("plain")))));
+    passage = new RunningPassage(folder, "");
+  }
+
+  @AfterAll
+  static void stop() throws IOException {
+    if (passage != null) passage.close();
+    if (passBackend != null) passBackend.close();
+    if (plainBackend != null) plainBackend.close();
+  }
+
+  /** A plain TCP backend: records the first bytes of each connection, answers each line with "plain:" + line. */
+  static void servePlain() {
+    while (!plainBackend.isClosed()) {
+      try {
+        Socket s = plainBackend.accept();
+        Thread t = new Thread(() -> {
+          try (s) {
+            InputStream in = s.getInputStream();
+            OutputStream out = s.getOutputStream();
+            byte[] buf = new byte[4096];
+            int n = in.read(buf);
+            if (n <= 0) return;
+            plainReceived.add(java.util.Arrays.copyOf(buf, n));
+            StringBuilder line = new StringBuilder(new String(buf, 0, n, StandardCharsets.ISO_8859_1));
+            BufferedReader rest = new BufferedReader(new InputStreamReader(in, StandardCharsets.ISO_8859_1));
+            while (true) {
+              int nl;
+              while ((nl = line.indexOf("\n")) >= 0) {
+                out.write(("plain:" + line.substring(0, nl) + "\n").getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+                line.delete(0, nl + 1);
+              }
+              int c = rest.read();
+              if (c < 0) return;
+              line.append((char) c);
+            }
+          } catch (IOException ignored) {
+            // the client went away
+          }
+        }, "plain-conn");
+        t.setDaemon(true);
+        t.start();
+      } catch (IOException e) {
+        return;
+      }
+    }
+  }
+
+  /** A client that trusts exactly this certificate (and checks the host name against it). */
+  static SSLSocket connect(X509Certificate trusted, String sni) throws Exception {
+    KeyStore ks = KeyStore.getInstance("PKCS12");
+    ks.load(null, null);
+    ks.setCertificateEntry("listener", trusted);
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(ks);
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(null, tmf.getTrustManagers(), null);
+    Socket plain = new Socket();
+    plain.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+    plain.setSoTimeout(10_000);
+    SSLSocket tls = (SSLSocket) ctx.getSocketFactory().createSocket(plain, sni, port, true);
+    SSLParameters p = tls.getSSLParameters();
+    p.setServerNames(List.of(new SNIHostName(sni)));
+    p.setEndpointIdentificationAlgorithm("HTTPS");
+    tls.setSSLParameters(p);
+    tls.startHandshake();
+    return tls;
+  }
+
+  static String exchange(SSLSocket tls, String line) throws IOException {
+    tls.getOutputStream().write((line + "\n").getBytes(StandardCharsets.ISO_8859_1));
+    tls.getOutputStream().flush();
+    return new BufferedReader(new InputStreamReader(tls.getInputStream(), StandardCharsets.ISO_8859_1)).readLine();
+  }
+
+  @Test
+  void theListenersCertificateIsPresentedAndTheBackendReceivesPlaintext() throws Exception {
+    int before = plainReceived.size();
+    try (SSLSocket tls = connect(first.certificate(), "secure.example.com")) {
+      X509Certificate presented = (X509Certificate) tls.getSession().getPeerCertificates()[0];
+      assertEquals(first.certificate(), presented, "the listener's certificate, from the Secret");
+      assertTrue(List.of("TLSv1.3", "TLSv1.2").contains(tls.getSession().getProtocol()), tls.getSession().getProtocol());
+      assertEquals(null, tls.getApplicationProtocol() == null || tls.getApplicationProtocol().isEmpty() ? null : tls.getApplicationProtocol(),
+          "no ALPN is negotiated on a TLSRoute listener");
+      assertEquals("plain:hello over tls", exchange(tls, "hello over tls"));
+    }
+    Await.until(Duration.ofSeconds(5), "the backend saw the connection", () -> plainReceived.size() > before);
+    byte[] got = plainReceived.get(plainReceived.size() - 1);
+    assertArrayEquals("hello over tls\n".getBytes(StandardCharsets.ISO_8859_1), got, "the backend receives plaintext, never TLS");
+  }
+
+  @Test
+  void thePassthroughHostnameOnTheSamePortReachesItsBackendsOwnCertificate() throws Exception {
+    try (TlsClient c = TlsClient.connect(port, "pass.example.com")) {
+      assertEquals("hello from pass sni=pass.example.com", c.greeting);
+      assertEquals(passBackend.identity.certificate(), c.peerCertificate(), "passthrough: the backend's own certificate");
+    }
+  }
+
+  @Test
+  void aCertificateInAnotherNamespaceIsServedOnlyUnderAReferenceGrant() throws Exception {
+    // without a grant: refused before any handshake (the table never names a Secret the Gateway may not use)
+    assertEquals(0, TlsClient.sendAndReadUntilClosed(port, TlsClient.clientHello("cross.example.com")).length);
+    assertTrue(passage.get("/passage/status").body().contains("RefNotPermitted"));
+    Files.writeString(folder.resolve("grant.yaml"), GRANT);
+    Await.until(Duration.ofSeconds(10), "the grant applied",
+        () -> !passage.get("/passage/status").body().contains("RefNotPermitted"));
+    Await.until(Duration.ofSeconds(10), "served under the grant", () -> {
+      try (SSLSocket tls = connect(cross.certificate(), "cross.example.com")) {
+        return exchange(tls, "granted").equals("plain:granted");
+      } catch (IOException notYet) {
+        return false;
+      }
+    });
+    assertTrue(passage.get("/passage/routes").body().contains("cross-cert"), "the premise: the table names the Secret");
+    Files.delete(folder.resolve("grant.yaml"));
+    Await.until(Duration.ofSeconds(10), "the grant's removal reached the route table",
+        () -> !passage.get("/passage/routes").body().contains("cross-cert"));
+    assertEquals(0, TlsClient.sendAndReadUntilClosed(port, TlsClient.clientHello("cross.example.com")).length,
+        "refused again once the grant is gone");
+  }
+
+  @Test
+  void anSniWithoutARouteIsRefusedBeforeAnyHandshake() throws Exception {
+    byte[] answer = TlsClient.sendAndReadUntilClosed(port, TlsClient.clientHello("other.example.com"));
+    assertEquals(0, answer.length, "closed with FIN, no ServerHello and no alert");
+  }
+
+  @Test
+  void aRenewedSecretIsServedToNewHandshakesWhileAnEstablishedSessionGoesOn() throws Exception {
+    try (SSLSocket established = connect(first.certificate(), "secure.example.com")) {
+      assertEquals("plain:before", exchange(established, "before"));
+      Certificates.Pem renewed = Certificates.selfSignedPem("secure.example.com");
+      Files.writeString(folder.resolve("secret.yaml"), renewed.secret("default", "secure-cert"));
+      Await.until(Duration.ofSeconds(10), "new handshakes get the renewed certificate", () -> {
+        try (SSLSocket fresh = connect(renewed.certificate(), "secure.example.com")) {
+          return exchange(fresh, "renewed").equals("plain:renewed");
+        } catch (SSLHandshakeException stillTheOldOne) {
+          return false;
+        }
+      });
+      assertEquals("plain:after", exchange(established, "after"), "the established session keeps its certificate");
+
+      // a broken rewrite (a key that does not match) keeps the renewed certificate serving
+      Certificates.Pem other = Certificates.selfSignedPem("secure.example.com");
+      Files.writeString(folder.resolve("secret.yaml"),
+          new Certificates.Pem(renewed.certificate(), renewed.crt(), other.key()).secret("default", "secure-cert"));
+      Await.until(Duration.ofSeconds(10), "the listener reports the bad certificate", () ->
+          passage.get("/passage/status").body().contains("tls.key does not match the certificate in tls.crt"));
+      try (SSLSocket fresh = connect(renewed.certificate(), "secure.example.com")) {
+        assertEquals("plain:still", exchange(fresh, "still"), "the last good certificate keeps serving");
+      }
+      // the first certificate is no longer presented to anyone
+      assertThrows(SSLHandshakeException.class, () -> connect(first.certificate(), "secure.example.com").close());
+      Files.writeString(folder.resolve("secret.yaml"), first.secret("default", "secure-cert"));
+      Await.until(Duration.ofSeconds(10), "valid again", () -> {
+        try (SSLSocket fresh = connect(first.certificate(), "secure.example.com")) {
+          return true;
+        } catch (SSLHandshakeException notYet) {
+          return false;
+        }
+      });
+    }
+  }
+}
