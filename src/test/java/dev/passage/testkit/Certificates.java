@@ -45,17 +45,8 @@ public final class Certificates {
 
   public static Pem selfSignedPem(String hostname) {
     try {
-      KeyPairGenerator kpg = KeyPairGenerator.getInstance("EC");
-      kpg.initialize(256);
-      KeyPair kp = kpg.generateKeyPair();
-      X500Name name = new X500Name("CN=" + hostname);
-      Instant now = Instant.now();
-      JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name, new BigInteger(64, new SecureRandom()),
-          Date.from(now.minus(1, ChronoUnit.DAYS)), Date.from(now.plus(2, ChronoUnit.DAYS)), name, kp.getPublic());
-      b.addExtension(Extension.subjectAlternativeName, false,
-          new GeneralNames(new GeneralName(GeneralName.dNSName, hostname)));
-      X509Certificate cert = new JcaX509CertificateConverter()
-          .getCertificate(b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate())));
+      KeyPair kp = keyPair();
+      X509Certificate cert = certificate(hostname, kp);
       java.util.Base64.Encoder enc = java.util.Base64.getMimeEncoder(64, "\n".getBytes());
       String crt = "-----BEGIN CERTIFICATE-----\n" + enc.encodeToString(cert.getEncoded()) + "\n-----END CERTIFICATE-----\n";
       String key = "-----BEGIN PRIVATE KEY-----\n" + enc.encodeToString(kp.getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n";
@@ -67,17 +58,8 @@ public final class Certificates {
 
   public static Identity selfSigned(String hostname) {
     try {
-      KeyPairGenerator kpg = KeyPairGenerator.getInstance("EC");
-      kpg.initialize(256);
-      KeyPair kp = kpg.generateKeyPair();
-      X500Name name = new X500Name("CN=" + hostname);
-      Instant now = Instant.now();
-      JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name, new BigInteger(64, new SecureRandom()),
-          Date.from(now.minus(1, ChronoUnit.DAYS)), Date.from(now.plus(2, ChronoUnit.DAYS)), name, kp.getPublic());
-      b.addExtension(Extension.subjectAlternativeName, false,
-          new GeneralNames(new GeneralName(GeneralName.dNSName, hostname)));
-      X509Certificate cert = new JcaX509CertificateConverter()
-          .getCertificate(b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate())));
+      KeyPair kp = keyPair();
+      X509Certificate cert = certificate(hostname, kp);
       char[] pw = "test".toCharArray();
       KeyStore ks = KeyStore.getInstance("PKCS12");
       ks.load(null, null);
@@ -90,6 +72,22 @@ public final class Certificates {
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  private static KeyPair keyPair() throws Exception {
+    KeyPairGenerator kpg = KeyPairGenerator.getInstance("EC");
+    kpg.initialize(256);
+    return kpg.generateKeyPair();
+  }
+
+  /** A self-signed certificate for hostname (CN and DNS SAN), valid from yesterday for three days. */
+  private static X509Certificate certificate(String hostname, KeyPair kp) throws Exception {
+    X500Name name = new X500Name("CN=" + hostname);
+    Instant now = Instant.now();
+    JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name, new BigInteger(64, new SecureRandom()),
+        Date.from(now.minus(1, ChronoUnit.DAYS)), Date.from(now.plus(2, ChronoUnit.DAYS)), name, kp.getPublic());
+    b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName(GeneralName.dNSName, hostname)));
+    return new JcaX509CertificateConverter().getCertificate(b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate())));
   }
 
   /**
