@@ -9,6 +9,7 @@ import dev.passage.proxy.ConnectionHandler;
 import dev.passage.proxy.io.BufferBudget;
 import dev.passage.proxy.tls.ServerCertificates;
 import dev.passage.resources.DirectorySource;
+import dev.passage.resources.KubernetesSecrets;
 import dev.passage.proxy.DataPlane;
 import dev.passage.proxy.ListenerManager;
 import dev.passage.proxy.io.IoLoops;
@@ -88,9 +89,12 @@ public final class PassageNode implements AutoCloseable {
     });
     try {
       PassageSettings settings = PassageSettings.from(system.settings().config());
-      // Terminate listeners are not served in Kubernetes mode yet (the rules say so): no certificates here
+      // every node watches the TLS Secrets itself: route tables name them, keys never cross the cluster
+      ServerCertificates certificates = new ServerCertificates();
+      KubernetesSecrets secrets = new KubernetesSecrets(client, settings.kubernetes().resync(), certificates::apply);
+      secrets.start();
       return start(system, settings, ControllerRoot.kubernetes(client, settings, ComputedStatuses.get(system), blocking),
-          new ServerCertificates(), List.of(blocking::shutdownNow, client));
+          certificates, List.of(blocking::shutdownNow, secrets, client));
     } catch (Exception | Error e) {
       blocking.shutdownNow();
       system.terminate();

@@ -106,7 +106,7 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
   private void updateClassStatus(ObjectKey key) {
     index.get(key).map(GatewayClassView.class::cast)
         .filter(gc -> settings.controllerName().equals(gc.controllerName()))
-        .ifPresentOrElse(gc -> state.putStatus(key, GatewayRules.classStatus(gc, settings)), () -> state.removeStatus(key));
+        .ifPresentOrElse(gc -> state.putStatus(key, GatewayRules.classStatus(gc)), () -> state.removeStatus(key));
   }
 
   private <T> void reconcileChildren(Map<ObjectKey, ActorRef<T>> children, Set<ObjectKey> wanted,

@@ -18,9 +18,9 @@ import java.util.TreeSet;
 /** A Gateway's status and table, from its listeners and the routes attached to it. */
 public final class GatewayRules {
   /** The features that really work; sorted, as the spec asks. */
-  public static final List<String> SUPPORTED_FEATURES = List.of("Gateway", "ReferenceGrant", "TLSRoute");
-  /** Advertised where the mode's data plane terminates TLS (RulesSettings.terminatesTls). */
-  public static final List<String> TERMINATION_FEATURES = List.of("TLSRouteModeMixed", "TLSRouteModeTerminate");
+  /** The GatewayClass's supportedFeatures, sorted by name as the API asks. */
+  public static final List<String> SUPPORTED_FEATURES = List.of("Gateway", "ReferenceGrant", "TLSRoute",
+      "TLSRouteModeMixed", "TLSRouteModeTerminate");
 
   private GatewayRules() {}
 
@@ -34,16 +34,14 @@ public final class GatewayRules {
   }
 
   /** Every class naming our controllerName gets Accepted: False when it asks for parameters. */
-  public static GatewayClassStatus classStatus(GatewayClassView gc, RulesSettings settings) {
+  public static GatewayClassStatus classStatus(GatewayClassView gc) {
     long gen = gc.meta().generation();
     Condition accepted = gc.parametersRef() == null
         ? Condition.isTrue("Accepted", "Accepted", "", gen)
         : Condition.isFalse("Accepted", "InvalidParameters",
             "Passage takes no GatewayClass parameters (parametersRef " + gc.parametersRef() + ")", gen);
-    List<String> features = new ArrayList<>(SUPPORTED_FEATURES);
-    if (settings.terminatesTls()) features.addAll(TERMINATION_FEATURES);
-    features.sort(null); // the API asks for them sorted by name
-    return new GatewayClassStatus(List.of(accepted), features.stream().map(GatewayClassStatus.Feature::new).toList());
+    return new GatewayClassStatus(List.of(accepted),
+        SUPPORTED_FEATURES.stream().map(GatewayClassStatus.Feature::new).toList());
   }
 
   /** The routes whose parentRefs name this Gateway: the ones it waits for before publishing. */
@@ -65,7 +63,7 @@ public final class GatewayRules {
   public static GatewayEvaluation evaluate(GatewayView gateway, ResourceIndex index, RulesSettings settings,
                                            Collection<RouteAttachment> attachments) {
     long gen = gateway.meta().generation();
-    List<ListenerResult> listeners = ListenerRules.evaluate(gateway, index, settings.terminatesTls());
+    List<ListenerResult> listeners = ListenerRules.evaluate(gateway, index);
     Placement placement = settings.placement().place(gateway, index);
     // oldest route first, then by name: the first route to claim a hostname keeps it
     List<RouteAttachment> ordered = new ArrayList<>(attachments);

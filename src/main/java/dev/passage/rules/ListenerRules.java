@@ -17,30 +17,26 @@ public final class ListenerRules {
 
   private ListenerRules() {}
 
-  /** terminatesTls: whether this mode's data plane serves TLS listeners in Terminate mode. */
-  public static List<ListenerResult> evaluate(GatewayView gateway, ResourceIndex index, boolean terminatesTls) {
+  public static List<ListenerResult> evaluate(GatewayView gateway, ResourceIndex index) {
     long gen = gateway.meta().generation();
     Map<Integer, String> conflicts = conflictsByIndex(gateway.listeners());
     List<ListenerResult> results = new ArrayList<>();
     List<Listener> listeners = gateway.listeners();
     for (int i = 0; i < listeners.size(); i++) {
-      results.add(evaluate(gateway, listeners.get(i), conflicts.get(i), index, gen, terminatesTls));
+      results.add(evaluate(gateway, listeners.get(i), conflicts.get(i), index, gen));
     }
     return results;
   }
 
   private static ListenerResult evaluate(GatewayView gateway, Listener l, String conflictReason, ResourceIndex index,
-                                         long gen, boolean terminatesTls) {
+                                         long gen) {
     String protocol = l.protocol() == null ? "" : l.protocol();
     List<GroupKind> protocolKinds;
-    boolean served = false; // by the data plane: TLS listeners (Passthrough, or Terminate where the mode allows)
+    boolean served = false; // by the data plane: TLS listeners, Passthrough or Terminate
     switch (protocol) {
       case "TLS" -> {
-        boolean terminate = "Terminate".equals(l.tlsMode()) && terminatesTls;
-        if (!"Passthrough".equals(l.tlsMode()) && !terminate) {
-          String what = l.tlsMode() == null ? "a TLS listener needs tls.mode"
-              : "Terminate".equals(l.tlsMode()) ? "tls.mode Terminate is served in standalone mode only, so far"
-              : "tls.mode " + l.tlsMode() + " is not supported";
+        if (!"Passthrough".equals(l.tlsMode()) && !"Terminate".equals(l.tlsMode())) {
+          String what = l.tlsMode() == null ? "a TLS listener needs tls.mode" : "tls.mode " + l.tlsMode() + " is not supported";
           return rejected(l, "UnsupportedValue", what, gen);
         }
         protocolKinds = List.of(GroupKind.TLS_ROUTE);

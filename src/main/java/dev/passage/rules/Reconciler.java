@@ -25,7 +25,7 @@ public final class Reconciler {
     Map<ObjectKey, Object> statuses = new TreeMap<>();
     for (GatewayClassView gc : index.gatewayClasses()) {
       if (settings.controllerName().equals(gc.controllerName())) {
-        statuses.put(gc.key(), GatewayRules.classStatus(gc, settings));
+        statuses.put(gc.key(), GatewayRules.classStatus(gc));
       }
     }
     Map<NamespacedName, List<RouteAttachment>> byGateway = new HashMap<>();

@@ -35,7 +35,7 @@ public final class RouteRules {
       if (gateway.isEmpty()) continue; // not ours, or not there: write no entry
       parentGateways.add(gateway.get().meta().ref());
       Map<String, Set<String>> byListener = new LinkedHashMap<>();
-      Condition accepted = attach(route, ref, gateway.get(), index, byListener, gen, settings.terminatesTls());
+      Condition accepted = attach(route, ref, gateway.get(), index, byListener, gen);
       if (accepted.holds()) {
         Map<String, Set<String>> into = attached.computeIfAbsent(gateway.get().meta().ref(), k -> new LinkedHashMap<>());
         byListener.forEach((l, hs) -> into.computeIfAbsent(l, k -> new LinkedHashSet<>()).addAll(hs));
@@ -55,9 +55,8 @@ public final class RouteRules {
 
   /** Fills byListener with the hostnames the route serves on each listener it attaches to. */
   private static Condition attach(RouteView route, RouteView.ParentRef ref, GatewayView gateway,
-                                  ResourceIndex index, Map<String, Set<String>> byListener, long gen,
-                                  boolean terminatesTls) {
-    List<ListenerResult> candidates = ListenerRules.evaluate(gateway, index, terminatesTls).stream()
+                                  ResourceIndex index, Map<String, Set<String>> byListener, long gen) {
+    List<ListenerResult> candidates = ListenerRules.evaluate(gateway, index).stream()
         .filter(l -> ref.sectionName() == null || ref.sectionName().equals(l.name()))
         .filter(l -> ref.port() == null || ref.port() == l.spec().port())
         .toList();

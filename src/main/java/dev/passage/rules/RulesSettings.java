@@ -1,16 +1,14 @@
 package dev.passage.rules;
 
 /**
- * What the rules need from configuration: the controllerName Passage answers to, how a Gateway is
- * placed (standalone: on its own addresses; Kubernetes: behind a Service of its own), and whether
- * this mode's data plane terminates TLS listeners (standalone so far: it reads the certificates'
- * Secrets from the folder; Kubernetes mode does not read them on every node yet).
+ * What the rules need from configuration: the controllerName Passage answers to, and how a
+ * Gateway is placed (standalone: on its own addresses; Kubernetes: behind a Service of its own).
  */
-public record RulesSettings(String controllerName, Placement.Policy placement, boolean terminatesTls) {
+public record RulesSettings(String controllerName, Placement.Policy placement) {
   public static final String DEFAULT_CONTROLLER_NAME = "passage.dev/gateway-controller";
 
   public static RulesSettings standalone(String controllerName, String defaultAddress) {
-    return new RulesSettings(controllerName, Placement.standalone(defaultAddress), true);
+    return new RulesSettings(controllerName, Placement.standalone(defaultAddress));
   }
 
   /**
@@ -28,6 +26,6 @@ public record RulesSettings(String controllerName, Placement.Policy placement, b
   }
 
   public static RulesSettings kubernetes(String controllerName, Kubernetes k8s) {
-    return new RulesSettings(controllerName, new ServicePlacement(controllerName, k8s), false);
+    return new RulesSettings(controllerName, new ServicePlacement(controllerName, k8s));
   }
 }

@@ -71,7 +71,7 @@ public final class ServicePlacement implements Placement.Policy {
 
   /** The targetPort of every (Gateway, listener port) of every served Gateway. */
   public Map<NamespacedName, Map<Integer, Integer>> allocate(ResourceIndex index) {
-    RulesSettings probe = new RulesSettings(controllerName, this, false);
+    RulesSettings probe = new RulesSettings(controllerName, this);
     List<GatewayView> served = new ArrayList<>(index.gateways().stream()
         .filter(g -> GatewayRules.isServedBy(g, index, probe)).toList());
     served.sort(Comparator.comparing((GatewayView g) -> g.meta().creationTimestamp()).thenComparing(g -> g.meta().ref()));

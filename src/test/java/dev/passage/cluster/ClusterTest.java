@@ -38,6 +38,9 @@ class ClusterTest {
   static final List<RunningPassage> nodes = new ArrayList<>();
   static int portBase;
   static int[] remoting;
+  static final java.util.Map<RunningPassage, String> addressOf = new java.util.concurrent.ConcurrentHashMap<>();
+  static dev.passage.testkit.PlainBackend plain;
+  static dev.passage.testkit.Certificates.Pem secure;
 
   @BeforeAll
   static void start() throws Exception {
@@ -46,6 +49,8 @@ class ClusterTest {
     second = new TlsBackend("second", "app.example.com");
     portBase = Fixtures.freePort();
     remoting = new int[] {Fixtures.freePort(), Fixtures.freePort(), Fixtures.freePort(), Fixtures.freePort()};
+    plain = new dev.passage.testkit.PlainBackend();
+    secure = dev.passage.testkit.Certificates.selfSignedPem("secure.example.com");
     for (int i = 0; i < 3; i++) nodes.add(node(i, false));
     Await.until(Duration.ofSeconds(30), "three members Up", () -> {
       var members = Cluster.get(nodes.get(2).node.system()).state().getMembers();
@@ -55,12 +60,33 @@ class ClusterTest {
     });
     api.create(Fixtures.join(Fixtures.GATEWAY_CLASS, Fixtures.passthroughGateway("gw", 443),
         Fixtures.service("default", "first", first.port()), Fixtures.service("default", "second", second.port()),
-        Fixtures.route("app", "gw", List.of("app.example.com"), List.of(new Fixtures.Backend("first")))));
+        Fixtures.route("app", "gw", List.of("app.example.com"), List.of(new Fixtures.Backend("first"))),
+        // a Terminate listener: every node reads the Secret from the API server itself
+        secure.secret("default", "secure-cert"), Fixtures.service("default", "plain", plain.port()),
+        """
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: Gateway
+        metadata:
+          name: tgw
+          namespace: default
+        spec:
+          gatewayClassName: passage
+          listeners:
+          - name: secure
+            protocol: TLS
+            port: 443
+            hostname: secure.example.com
+            tls:
+              mode: Terminate
+              certificateRefs:
+              - name: secure-cert
+        """,
+        Fixtures.route("secure", "tgw", List.of("secure.example.com"), List.of(new Fixtures.Backend("plain")))));
   }
 
   /** Node i serves on 127.0.0.(i+2); node 0 is the seed. */
   static RunningPassage node(int i, boolean awaitReady) throws Exception {
-    return RunningPassage.kubernetes(api.clientVia(api.port()), """
+    RunningPassage n = RunningPassage.kubernetes(api.clientVia(api.port()), """
         passage.cluster.join = seed-nodes
         pekko.cluster.seed-nodes = ["pekko://passage@127.0.0.1:%d"]
         pekko.remote.artery.canonical.port = %d
@@ -70,6 +96,8 @@ class ClusterTest {
         passage.kubernetes.status-write-interval = 50ms
         passage.kubernetes.batch-window = 20ms
         """.formatted(remoting[0], remoting[i], i + 2, portBase, portBase + 20), awaitReady);
+    addressOf.put(n, "127.0.0." + (i + 2));
+    return n;
   }
 
   @AfterAll
@@ -78,6 +106,58 @@ class ClusterTest {
     if (api != null) api.close();
     if (first != null) first.close();
     if (second != null) second.close();
+    if (plain != null) plain.close();
+  }
+
+  static int servicePort(String name) {
+    Service svc = api.client.services().inNamespace("default").withName(name).get();
+    return svc == null ? -1 : svc.getSpec().getPorts().get(0).getTargetPort().getIntVal();
+  }
+
+  @Test
+  void everyNodeTerminatesTlsWithTheListenersCertificateFromTheApiServer() throws Exception {
+    Await.until(Duration.ofSeconds(30), "the terminating Gateway's Service", () -> servicePort("passage-tgw") > 0);
+    int port = servicePort("passage-tgw");
+    List<RunningPassage> running = new ArrayList<>(nodes);
+    assertEquals(3, running.size());
+    for (RunningPassage n : running) {
+      String address = addressOf.get(n);
+      Await.until(Duration.ofSeconds(30), "terminated on " + address, () -> {
+        try (javax.net.ssl.SSLSocket tls = TlsClient.connectTrusting(address, port, secure.certificate(),
+            "secure.example.com")) {
+          return TlsClient.exchangeLine(tls, "via " + address).equals("plain:via " + address);
+        } catch (IOException notYet) {
+          return false;
+        }
+      });
+    }
+    assertTrue(plain.firstBytes().stream().allMatch(b -> b[0] != 0x16), "the backend never received a TLS record");
+
+    // what travels between nodes (each Gateway's table, serialized as Artery sends it) names the Secret, never its key
+    RunningPassage any = running.get(0);
+    var serialization = org.apache.pekko.serialization.SerializationExtension.get(any.node.system().classicSystem());
+    var tables = any.node.table().get().gateways().values();
+    byte[] der = java.util.Base64.getMimeDecoder().decode(secure.key()
+        .replace("-----BEGIN PRIVATE KEY-----", "").replace("-----END PRIVATE KEY-----", "").trim());
+    String keyBody = secure.key().split("\n")[1];
+    boolean named = false;
+    for (var table : tables) {
+      byte[] bytes = serialization.serialize(table).get();
+      String text = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1);
+      named |= text.contains("secure-cert");
+      assertTrue(!text.contains("PRIVATE KEY") && !text.contains(keyBody), "no PEM key in the replicated table");
+      assertTrue(indexOf(bytes, java.util.Arrays.copyOfRange(der, der.length - 32, der.length)) < 0, "no key bytes either");
+    }
+    assertTrue(named, "the premise: the replicated table names the Secret");
+  }
+
+  static int indexOf(byte[] haystack, byte[] needle) {
+    outer:
+    for (int i = 0; i + needle.length <= haystack.length; i++) {
+      for (int j = 0; j < needle.length; j++) if (haystack[i + j] != needle[j]) continue outer;
+      return i;
+    }
+    return -1;
   }
 
   static int gatewayPort() {

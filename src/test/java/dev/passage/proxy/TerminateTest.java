@@ -13,6 +13,7 @@ import dev.passage.testkit.Await;
 import dev.passage.testkit.Certificates;
 import dev.passage.testkit.Fixtures;
 import dev.passage.testkit.Fixtures.Backend;
+import dev.passage.testkit.PlainBackend;
 import dev.passage.testkit.RunningPassage;
 import dev.passage.testkit.TlsBackend;
 import dev.passage.testkit.TlsClient;
@@ -58,8 +59,7 @@ class TerminateTest {
   static int port;
   static RunningPassage passage;
   static TlsBackend passBackend;
-  static ServerSocket plainBackend;
-  static final List<byte[]> plainReceived = new CopyOnWriteArrayList<>();
+  static PlainBackend plainBackend;
   static Certificates.Pem first;
 
   static final String GATEWAY = """
@@ -116,10 +116,7 @@ class TerminateTest {
   @BeforeAll
   static void start() throws Exception {
     passBackend = new TlsBackend("pass", "pass.example.com");
-    plainBackend = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
-    Thread acceptor = new Thread(TerminateTest::servePlain, "plain-backend");
-    acceptor.setDaemon(true);
-    acceptor.start();
+    plainBackend = new PlainBackend();
     port = Fixtures.freePort();
     first = Certificates.selfSignedPem("secure.example.com");
     Files.writeString(folder.resolve("secret.yaml"), first.secret("default", "secure-cert"));
@@ -127,7 +124,7 @@ class TerminateTest {
     Files.writeString(folder.resolve("cross-secret.yaml"),
         "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: certs\n---\n" + cross.secret("certs", "cross-cert"));
     Files.writeString(folder.resolve("all.yaml"), join(GATEWAY_CLASS, GATEWAY.formatted(port, port, port),
-        service("default", "pass", passBackend.port()), service("default", "plain", plainBackend.getLocalPort()),
+        service("default", "pass", passBackend.port()), service("default", "plain", plainBackend.port()),
         route("pass", "mixed", List.of("pass.example.com"), List.of(new Backend("pass"))),
         route("secure", "mixed", List.of("secure.example.com"), List.of(new Backend("plain"))),
         route("cross", "mixed", List.of("cross.example.com"), List.of(new Backend("plain")))));
@@ -141,74 +138,17 @@ class TerminateTest {
     if (plainBackend != null) plainBackend.close();
   }
 
-  /** A plain TCP backend: records the first bytes of each connection, answers each line with "plain:" + line. */
-  static void servePlain() {
-    while (!plainBackend.isClosed()) {
-      try {
-        Socket s = plainBackend.accept();
-        Thread t = new Thread(() -> {
-          try (s) {
-            InputStream in = s.getInputStream();
-            OutputStream out = s.getOutputStream();
-            byte[] buf = new byte[4096];
-            int n = in.read(buf);
-            if (n <= 0) return;
-            plainReceived.add(java.util.Arrays.copyOf(buf, n));
-            StringBuilder line = new StringBuilder(new String(buf, 0, n, StandardCharsets.ISO_8859_1));
-            BufferedReader rest = new BufferedReader(new InputStreamReader(in, StandardCharsets.ISO_8859_1));
-            while (true) {
-              int nl;
-              while ((nl = line.indexOf("\n")) >= 0) {
-                out.write(("plain:" + line.substring(0, nl) + "\n").getBytes(StandardCharsets.ISO_8859_1));
-                out.flush();
-                line.delete(0, nl + 1);
-              }
-              int c = rest.read();
-              if (c < 0) return;
-              line.append((char) c);
-            }
-          } catch (IOException ignored) {
-            // the client went away
-          }
-        }, "plain-conn");
-        t.setDaemon(true);
-        t.start();
-      } catch (IOException e) {
-        return;
-      }
-    }
-  }
-
-  /** A client that trusts exactly this certificate (and checks the host name against it). */
   static SSLSocket connect(X509Certificate trusted, String sni) throws Exception {
-    KeyStore ks = KeyStore.getInstance("PKCS12");
-    ks.load(null, null);
-    ks.setCertificateEntry("listener", trusted);
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(ks);
-    SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(null, tmf.getTrustManagers(), null);
-    Socket plain = new Socket();
-    plain.connect(new InetSocketAddress("127.0.0.1", port), 5000);
-    plain.setSoTimeout(10_000);
-    SSLSocket tls = (SSLSocket) ctx.getSocketFactory().createSocket(plain, sni, port, true);
-    SSLParameters p = tls.getSSLParameters();
-    p.setServerNames(List.of(new SNIHostName(sni)));
-    p.setEndpointIdentificationAlgorithm("HTTPS");
-    tls.setSSLParameters(p);
-    tls.startHandshake();
-    return tls;
+    return TlsClient.connectTrusting("127.0.0.1", port, trusted, sni);
   }
 
   static String exchange(SSLSocket tls, String line) throws IOException {
-    tls.getOutputStream().write((line + "\n").getBytes(StandardCharsets.ISO_8859_1));
-    tls.getOutputStream().flush();
-    return new BufferedReader(new InputStreamReader(tls.getInputStream(), StandardCharsets.ISO_8859_1)).readLine();
+    return TlsClient.exchangeLine(tls, line);
   }
 
   @Test
   void theListenersCertificateIsPresentedAndTheBackendReceivesPlaintext() throws Exception {
-    int before = plainReceived.size();
+    int before = plainBackend.firstBytes().size();
     try (SSLSocket tls = connect(first.certificate(), "secure.example.com")) {
       X509Certificate presented = (X509Certificate) tls.getSession().getPeerCertificates()[0];
       assertEquals(first.certificate(), presented, "the listener's certificate, from the Secret");
@@ -217,8 +157,8 @@ class TerminateTest {
           "no ALPN is negotiated on a TLSRoute listener");
       assertEquals("plain:hello over tls", exchange(tls, "hello over tls"));
     }
-    Await.until(Duration.ofSeconds(5), "the backend saw the connection", () -> plainReceived.size() > before);
-    byte[] got = plainReceived.get(plainReceived.size() - 1);
+    Await.until(Duration.ofSeconds(5), "the backend saw the connection", () -> plainBackend.firstBytes().size() > before);
+    byte[] got = plainBackend.firstBytes().get(plainBackend.firstBytes().size() - 1);
     assertArrayEquals("hello over tls\n".getBytes(StandardCharsets.ISO_8859_1), got, "the backend receives plaintext, never TLS");
   }
 

@@ -150,4 +150,34 @@ public final class TlsClient implements AutoCloseable {
   public static boolean startsWith(byte[] data, byte[] prefix) {
     return data.length >= prefix.length && Arrays.equals(Arrays.copyOf(data, prefix.length), prefix);
   }
+
+  /** A TLS connection to host:port with SNI, trusting exactly this certificate (and checking the host name against it). */
+  public static javax.net.ssl.SSLSocket connectTrusting(String host, int port, java.security.cert.X509Certificate trusted,
+                                                       String sni) throws Exception {
+    java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+    ks.load(null, null);
+    ks.setCertificateEntry("trusted", trusted);
+    javax.net.ssl.TrustManagerFactory tmf =
+        javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(ks);
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(null, tmf.getTrustManagers(), null);
+    java.net.Socket plain = new java.net.Socket();
+    plain.connect(new InetSocketAddress(host, port), 5000);
+    plain.setSoTimeout(10_000);
+    SSLSocket tls = (SSLSocket) ctx.getSocketFactory().createSocket(plain, sni, port, true);
+    SSLParameters p = tls.getSSLParameters();
+    p.setServerNames(List.of(new SNIHostName(sni)));
+    p.setEndpointIdentificationAlgorithm("HTTPS");
+    tls.setSSLParameters(p);
+    tls.startHandshake();
+    return tls;
+  }
+
+  /** Sends a line, returns the line that comes back. */
+  public static String exchangeLine(SSLSocket tls, String line) throws IOException {
+    tls.getOutputStream().write((line + "\n").getBytes(StandardCharsets.ISO_8859_1));
+    tls.getOutputStream().flush();
+    return TlsBackend.readLine(tls.getInputStream());
+  }
 }
