@@ -2,7 +2,7 @@
 # Starts the example's TLS backends on 127.0.0.1:9001-9007 with openssl s_server, each with its
 # own self-signed certificate and a page naming it. Passage never sees these keys.
 # Usage: config/start-backends.sh [DIR]   (DIR holds keys and pages; default /tmp/passage-backends)
-# Stop them with: pkill -f 'openssl s_server -accept 900'
+# Stop them with: pkill -f 'openssl s_server -accept 127.0.0.1:900'
 set -euo pipefail
 dir=${1:-/tmp/passage-backends}
 mkdir -p "$dir"
@@ -15,7 +15,7 @@ start() { # name port hostname
       -subj "/CN=$host" -addext "subjectAltName=DNS:$host" 2>/dev/null
   fi
   printf 'HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nHello from %s\n' "$name" > "$dir/$name/index.html"
-  (cd "$dir/$name" && exec openssl s_server -accept "$port" -cert tls.crt -key tls.key -HTTP -quiet \
+  (cd "$dir/$name" && exec openssl s_server -accept "127.0.0.1:$port" -cert tls.crt -key tls.key -HTTP -quiet \
       > "$dir/$name/log" 2>&1) &
   echo "$name on 127.0.0.1:$port (certificate for $host)"
 }

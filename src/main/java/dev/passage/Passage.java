@@ -34,6 +34,10 @@ public final class Passage {
         }
       }
     }
+    if (configFile != null && !Files.isRegularFile(configFile)) {
+      System.err.println("config file not found: " + configFile.toAbsolutePath());
+      System.exit(2);
+    }
     if (resources != null && !Files.isDirectory(resources)) {
       System.err.println("resources folder not found: " + resources.toAbsolutePath());
       System.exit(2);

@@ -65,8 +65,8 @@ public final class PassageNode implements AutoCloseable {
       PassageSettings settings = PassageSettings.from(system.settings().config());
       // this node reads the certificates it serves itself, from the same folder (Secrets only)
       ServerCertificates certificates = new ServerCertificates();
-      DirectorySource secrets = new DirectorySource(folder, settings.pollInterval(), settings.settleTime(),
-          events -> certificates.apply(events));
+      DirectorySource secrets = DirectorySource.quiet(folder, settings.pollInterval(), settings.settleTime(),
+          certificates::apply);
       secrets.start();
       return start(system, settings, ControllerRoot.standalone(folder, settings, ComputedStatuses.get(system)),
           certificates, List.of(secrets));

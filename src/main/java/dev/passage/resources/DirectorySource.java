@@ -34,12 +34,15 @@ import org.slf4j.LoggerFactory;
  * every object of a file, delete the file.
  */
 public final class DirectorySource implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(DirectorySource.class);
+  private static final Logger LOG = LoggerFactory.getLogger(DirectorySource.class);
+  /** A second reader of the same folder (the data plane's, for Secrets) says nothing: the first one reports. */
+  private static final Logger QUIET = org.slf4j.helpers.NOPLogger.NOP_LOGGER;
 
   private final Path root;
   private final Duration pollInterval;
   private final long settleNanos;
   private final LongSupplier clock;
+  private final Logger log;
   private final Consumer<List<ResourceEvent>> sink;
   private final YamlDocuments parser = new YamlDocuments();
   private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -62,11 +65,22 @@ public final class DirectorySource implements AutoCloseable {
   private record Seen(Stamp stamp, long since) {}
 
   public DirectorySource(Path root, Duration pollInterval, Duration settle, Consumer<List<ResourceEvent>> sink) {
-    this(root, pollInterval, settle, sink, System::nanoTime);
+    this(root, pollInterval, settle, sink, System::nanoTime, LOG);
+  }
+
+  /** A source of the same folder that logs nothing (the one feeding the control plane reports the folder's problems). */
+  public static DirectorySource quiet(Path root, Duration pollInterval, Duration settle, Consumer<List<ResourceEvent>> sink) {
+    return new DirectorySource(root, pollInterval, settle, sink, System::nanoTime, QUIET);
   }
 
   DirectorySource(Path root, Duration pollInterval, Duration settle, Consumer<List<ResourceEvent>> sink,
                   LongSupplier clock) {
+    this(root, pollInterval, settle, sink, clock, LOG);
+  }
+
+  private DirectorySource(Path root, Duration pollInterval, Duration settle, Consumer<List<ResourceEvent>> sink,
+                          LongSupplier clock, Logger log) {
+    this.log = log;
     this.root = root;
     this.pollInterval = pollInterval;
     this.settleNanos = settle.toNanos();

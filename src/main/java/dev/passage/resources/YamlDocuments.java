@@ -36,14 +36,39 @@ public final class YamlDocuments {
             continue;
           }
           Optional<Resource> view = ModelAdapter.toView(h, "default");
-          if (view.isPresent()) resources.add(view.get());
-          else ignored.add(fileName + ":" + doc.firstLine + ": " + h.getKind() + " " + h.getMetadata().getName());
+          if (view.isPresent()) {
+            resources.add(view.get());
+          } else {
+            String misspelt = misspelt(h);
+            if (misspelt != null) errors.add(fileName + ":" + doc.firstLine + ": " + misspelt);
+            else ignored.add(fileName + ":" + doc.firstLine + ": " + h.getKind() + " " + h.getMetadata().getName());
+          }
         }
       } catch (RuntimeException e) {
         errors.add(fileName + ":" + (doc.firstLine + lineWithin(e)) + ": " + message(e));
       }
     }
     return new Result(resources, errors, ignored);
+  }
+
+  /**
+   * Why an object Passage does not read is probably a mistake (a kind in the Gateway API's group
+   * that Passage does not know, or a known kind in the wrong case), or null for a kind that is
+   * simply not Passage's business.
+   */
+  private static String misspelt(HasMetadata h) {
+    String kind = h.getKind() == null ? "" : h.getKind();
+    for (Kind k : Kind.values()) {
+      if (k.kindName().equalsIgnoreCase(kind) && !k.kindName().equals(kind)) {
+        return "unknown kind " + kind + " (kinds are case-sensitive: did you mean " + k.kindName() + "?)";
+      }
+    }
+    String apiVersion = h.getApiVersion() == null ? "" : h.getApiVersion();
+    if (apiVersion.startsWith("gateway.networking.k8s.io/")) {
+      return "kind " + kind + " of " + apiVersion + " is not one Passage reads (GatewayClass, Gateway, TLSRoute, HTTPRoute,"
+          + " ReferenceGrant)";
+    }
+    return null;
   }
 
   private record Document(int firstLine, String text) {}
@@ -88,6 +113,14 @@ public final class YamlDocuments {
   private static String message(Throwable e) {
     Throwable root = e;
     while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof MarkedYamlEngineException m) {
+        // the parser's context and its problem, e.g. "while parsing a block mapping: expected <block end>, but found '-'"
+        String context = m.getContext() == null ? "" : m.getContext().trim() + ": ";
+        String problem = m.getProblem() == null ? "" : m.getProblem().trim();
+        if (!problem.isEmpty()) return context + problem;
+      }
+    }
     String m = root instanceof JacksonException j ? j.getOriginalMessage() : root.getMessage();
     if (m == null) m = root.getClass().getSimpleName();
     return m.lines().findFirst().orElse(m).trim();

@@ -77,4 +77,39 @@ class YamlDocumentsTest {
     assertEquals(List.of(), r.resources());
     assertEquals(1, r.ignored().size());
   }
+
+  @Test
+  void aYamlErrorSaysWhatTheParserExpectedAndFound() {
+    YamlDocuments.Result r = parser.parse("indent.yaml", """
+        apiVersion: v1
+        kind: Namespace
+        metadata:
+          name: a
+         labels: {}
+        """);
+    assertEquals(1, r.errors().size(), r.errors().toString());
+    String error = r.errors().get(0);
+    assertTrue(error.contains("expected") && error.contains("but found"), "the parser's problem, not only its context: " + error);
+  }
+
+  @Test
+  void aMisspeltKindIsAnErrorNotSilence() {
+    YamlDocuments.Result r = parser.parse("routes.yaml", """
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: TLSroute
+        metadata:
+          name: r
+        ---
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: GRPCRoute
+        metadata:
+          name: g
+        """);
+    assertEquals(2, r.errors().size(), r.errors().toString());
+    assertTrue(r.errors().get(0).startsWith("routes.yaml:1: unknown kind TLSroute") && r.errors().get(0).contains("did you mean TLSRoute?"),
+        r.errors().get(0));
+    assertTrue(r.errors().get(1).startsWith("routes.yaml:6: kind GRPCRoute of gateway.networking.k8s.io/v1 is not one Passage reads"),
+        r.errors().get(1));
+    assertEquals(List.of(), r.ignored());
+  }
 }
