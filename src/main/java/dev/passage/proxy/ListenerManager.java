@@ -15,12 +15,19 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 /**
  * Keeps one TCP binding per address and port the route table names: binds new ones, unbinds
  * the ones no table names any more. Unbinding stops accepting; established connections go on.
- * A port that cannot be bound is logged and retried on the next table change.
+ * A port that cannot be bound (in use, an address this host does not have) is logged once, marked
+ * failed, and tried again on its own, after 1 s and then twice as long each time up to 30 s, for as
+ * long as a table names it.
  */
 public final class ListenerManager extends AbstractBehavior<ListenerManager.Command> {
   public sealed interface Command {}
 
   public record Rebind(Set<BindAddress> wanted) implements Command {}
+
+  private record RetryBind(BindAddress address) implements Command {}
+
+  static final java.time.Duration FIRST_RETRY = java.time.Duration.ofSeconds(1);
+  static final java.time.Duration LONGEST_RETRY = java.time.Duration.ofSeconds(30);
 
   private final NioTcp tcp;
   private final ConnectionHandler handler;
@@ -29,16 +36,20 @@ public final class ListenerManager extends AbstractBehavior<ListenerManager.Comm
   private final String anyNodeAddress;
   private final Map<BindAddress, NioTcp.Binding> bound = new HashMap<>();
   private Set<BindAddress> wanted = Set.of();
+  private final Map<BindAddress, java.time.Duration> retryAfter = new HashMap<>();
+  private final org.apache.pekko.actor.typed.javadsl.TimerScheduler<Command> timers;
 
   /** anyNodeAddress: what this node binds for the table's "*" address (Kubernetes mode). */
   public static Behavior<Command> create(NioTcp tcp, ConnectionHandler handler, DataPlane state, int backlog,
                                          String anyNodeAddress) {
-    return Behaviors.setup(ctx -> new ListenerManager(ctx, tcp, handler, state, backlog, anyNodeAddress));
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
+        new ListenerManager(ctx, timers, tcp, handler, state, backlog, anyNodeAddress)));
   }
 
-  private ListenerManager(ActorContext<Command> ctx, NioTcp tcp, ConnectionHandler handler, DataPlane state,
-                          int backlog, String anyNodeAddress) {
+  private ListenerManager(ActorContext<Command> ctx, org.apache.pekko.actor.typed.javadsl.TimerScheduler<Command> timers,
+                          NioTcp tcp, ConnectionHandler handler, DataPlane state, int backlog, String anyNodeAddress) {
     super(ctx);
+    this.timers = timers;
     this.tcp = tcp;
     this.handler = handler;
     this.state = state;
@@ -50,6 +61,10 @@ public final class ListenerManager extends AbstractBehavior<ListenerManager.Comm
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Rebind.class, this::onRebind)
+        .onMessage(RetryBind.class, r -> {
+          if (wanted.contains(r.address()) && !bound.containsKey(r.address())) bind(r.address());
+          return this;
+        })
         .build();
   }
 
@@ -62,8 +77,13 @@ public final class ListenerManager extends AbstractBehavior<ListenerManager.Comm
       getContext().getLog().info("stopped listening on {}", e.getKey());
       return true;
     });
+    retryAfter.keySet().removeIf(a -> {
+      if (wanted.contains(a)) return false;
+      timers.cancel(a);
+      return true;
+    });
     for (BindAddress address : wanted) {
-      if (!bound.containsKey(address)) bind(address);
+      if (!bound.containsKey(address) && !retryAfter.containsKey(address)) bind(address); // a failed one has its own timer
     }
     state.bindings().keySet().stream().filter(a -> !wanted.contains(a)).forEach(state::bindingRemoved);
     return this;
@@ -77,11 +97,17 @@ public final class ListenerManager extends AbstractBehavior<ListenerManager.Comm
           connection -> handler.accept(address, connection));
       bound.put(address, binding);
       state.bindingState(address, "bound");
-      getContext().getLog().info("listening on {}", binding.localAddress());
+      if (retryAfter.remove(address) != null) getContext().getLog().info("listening on {} (it was refused before)", binding.localAddress());
+      else getContext().getLog().info("listening on {}", binding.localAddress());
     } catch (java.io.IOException | RuntimeException e) {
       String why = e.getMessage() == null ? e.toString() : e.getMessage();
-      state.bindingState(address, "failed: " + why);
-      getContext().getLog().error("cannot listen on {}: {}", address, why);
+      java.time.Duration last = retryAfter.get(address);
+      java.time.Duration next = last == null ? FIRST_RETRY
+          : last.multipliedBy(2).compareTo(LONGEST_RETRY) > 0 ? LONGEST_RETRY : last.multipliedBy(2);
+      retryAfter.put(address, next);
+      state.bindingState(address, "failed: " + why + " (trying again in " + next.toSeconds() + " s)");
+      if (last == null) getContext().getLog().error("cannot listen on {}: {}; trying again until it can", address, why);
+      timers.startSingleTimer(address, new RetryBind(address), next);
     }
   }
 }
