@@ -17,6 +17,8 @@ public final class Passage {
   private Passage() {}
 
   public static void main(String[] args) throws Exception {
+    // initialise logging before any thread logs: otherwise SLF4J replays the first calls with a warning
+    org.slf4j.LoggerFactory.getILoggerFactory();
     Path resources = null;
     Path configFile = null;
     for (int i = 0; i < args.length; i++) {
