@@ -63,24 +63,7 @@ class ClusterTest {
         Fixtures.route("app", "gw", List.of("app.example.com"), List.of(new Fixtures.Backend("first"))),
         // a Terminate listener: every node reads the Secret from the API server itself
         secure.secret("default", "secure-cert"), Fixtures.service("default", "plain", plain.port()),
-        """
-        apiVersion: gateway.networking.k8s.io/v1
-        kind: Gateway
-        metadata:
-          name: tgw
-          namespace: default
-        spec:
-          gatewayClassName: passage
-          listeners:
-          - name: secure
-            protocol: TLS
-            port: 443
-            hostname: secure.example.com
-            tls:
-              mode: Terminate
-              certificateRefs:
-              - name: secure-cert
-        """,
+        Fixtures.terminatingGateway("tgw", 443, "secure.example.com", "secure-cert"),
         Fixtures.route("secure", "tgw", List.of("secure.example.com"), List.of(new Fixtures.Backend("plain")))));
   }
 
@@ -109,15 +92,10 @@ class ClusterTest {
     if (plain != null) plain.close();
   }
 
-  static int servicePort(String name) {
-    Service svc = api.client.services().inNamespace("default").withName(name).get();
-    return svc == null ? -1 : svc.getSpec().getPorts().get(0).getTargetPort().getIntVal();
-  }
-
   @Test
   void everyNodeTerminatesTlsWithTheListenersCertificateFromTheApiServer() throws Exception {
-    Await.until(Duration.ofSeconds(30), "the terminating Gateway's Service", () -> servicePort("passage-tgw") > 0);
-    int port = servicePort("passage-tgw");
+    Await.until(Duration.ofSeconds(30), "the terminating Gateway's Service", () -> api.gatewayPort("tgw") > 0);
+    int port = api.gatewayPort("tgw");
     List<RunningPassage> running = new ArrayList<>(nodes);
     assertEquals(3, running.size());
     for (RunningPassage n : running) {
@@ -161,8 +139,7 @@ class ClusterTest {
   }
 
   static int gatewayPort() {
-    Service svc = api.client.services().inNamespace("default").withName("passage-gw").get();
-    return svc == null ? -1 : svc.getSpec().getPorts().get(0).getTargetPort().getIntVal();
+    return api.gatewayPort("gw");
   }
 
   static String reach(String address, String sni) throws IOException {

@@ -168,8 +168,7 @@ class PartitionTest {
   }
 
   static int servicePort() {
-    Service svc = api.client.services().inNamespace("default").withName("passage-gw").get();
-    return svc == null ? -1 : svc.getSpec().getPorts().get(0).getTargetPort().getIntVal();
+    return api.gatewayPort("gw");
   }
 
   static String reach(int node) throws IOException {

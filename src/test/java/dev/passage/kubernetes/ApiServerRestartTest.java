@@ -37,8 +37,7 @@ class ApiServerRestartTest {
   }
 
   static int gatewayPort(MockApiServer api) {
-    Service svc = api.client.services().inNamespace("default").withName("passage-gw").get();
-    return svc == null ? -1 : svc.getSpec().getPorts().get(0).getTargetPort().getIntVal();
+    return api.gatewayPort("gw");
   }
 
   static String reach(int port) throws IOException {

@@ -9,7 +9,6 @@ import dev.passage.testkit.MockApiServer;
 import dev.passage.testkit.PlainBackend;
 import dev.passage.testkit.RunningPassage;
 import dev.passage.testkit.TlsClient;
-import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
 import java.time.Duration;
 import java.util.List;
@@ -24,28 +23,8 @@ import org.junit.jupiter.api.Test;
  * ResolvedRefs=False / InvalidCertificateRef, and records a Warning Event on the Gateway.
  */
 class TerminateSecretRenewalTest {
-  static final String GATEWAY = """
-      apiVersion: gateway.networking.k8s.io/v1
-      kind: Gateway
-      metadata:
-        name: tgw
-        namespace: default
-      spec:
-        gatewayClassName: passage
-        listeners:
-        - name: secure
-          protocol: TLS
-          port: 443
-          hostname: secure.example.com
-          tls:
-            mode: Terminate
-            certificateRefs:
-            - name: secure-cert
-      """;
-
   static int gatewayPort(MockApiServer api) {
-    Service svc = api.client.services().inNamespace("default").withName("passage-tgw").get();
-    return svc == null ? -1 : svc.getSpec().getPorts().get(0).getTargetPort().getIntVal();
+    return api.gatewayPort("tgw");
   }
 
   static boolean serves(int port, Certificates.Pem cert, String line) {
@@ -71,7 +50,8 @@ class TerminateSecretRenewalTest {
     Certificates.Pem renewed = Certificates.selfSignedPem("secure.example.com");
     Certificates.Pem stranger = Certificates.selfSignedPem("secure.example.com");
     try (MockApiServer api = new MockApiServer(); PlainBackend plain = new PlainBackend()) {
-      api.create(Fixtures.join(Fixtures.GATEWAY_CLASS, GATEWAY, first.secret("default", "secure-cert"),
+      api.create(Fixtures.join(Fixtures.GATEWAY_CLASS, Fixtures.terminatingGateway("tgw", 443, "secure.example.com", "secure-cert"),
+          first.secret("default", "secure-cert"),
           Fixtures.service("default", "plain", plain.port()),
           Fixtures.route("secure", "tgw", List.of("secure.example.com"), List.of(new Fixtures.Backend("plain")))));
       try (RunningPassage passage = RunningPassage.kubernetes(api.clientVia(api.port()), """

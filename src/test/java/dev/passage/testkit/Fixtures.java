@@ -39,6 +39,28 @@ public final class Fixtures {
         """.formatted(name, port);
   }
 
+  /** A Gateway in default with one TLS listener in Terminate mode for hostname, its certificate from this Secret. */
+  public static String terminatingGateway(String name, int port, String hostname, String secret) {
+    return """
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: Gateway
+        metadata:
+          name: %s
+          namespace: default
+        spec:
+          gatewayClassName: passage
+          listeners:
+          - name: secure
+            protocol: TLS
+            port: %d
+            hostname: %s
+            tls:
+              mode: Terminate
+              certificateRefs:
+              - name: %s
+        """.formatted(name, port, hostname, secret);
+  }
+
   /** A Service on port 8443 whose EndpointSlice puts its endpoints on 127.0.0.1 at these ports. */
   public static String service(String namespace, String name, int... targetPorts) {
     return serviceAt("127.0.0.1", namespace, name, targetPorts);

@@ -135,6 +135,15 @@ public final class MockApiServer implements AutoCloseable {
     return server.getPort();
   }
 
+  /**
+   * The port the Passage pods serve a Gateway on: the targetPort of its Service (passage-NAME in
+   * default), or -1 while Passage has not made the Service yet.
+   */
+  public int gatewayPort(String gateway) {
+    var svc = client.services().inNamespace("default").withName("passage-" + gateway).get();
+    return svc == null ? -1 : svc.getSpec().getPorts().get(0).getTargetPort().getIntVal();
+  }
+
   /** A client for Passage that reaches the server on another port (a relay), retrying quickly. */
   public KubernetesClient clientVia(int port) {
     Config config = new ConfigBuilder(client.getConfiguration())
