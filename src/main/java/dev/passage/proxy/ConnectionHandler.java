@@ -5,23 +5,26 @@ import dev.passage.proxy.io.BufferBudget;
 import dev.passage.proxy.io.NioTcp;
 import dev.passage.proxy.tls.FirstPull;
 import dev.passage.proxy.tls.ServerCertificates;
-import javax.net.ssl.SSLEngine;
-import org.apache.pekko.stream.TLSClosing;
-import org.apache.pekko.stream.TLSProtocol;
-import org.apache.pekko.stream.javadsl.TLS;
 import dev.passage.rules.ResolvedBackend;
 import dev.passage.table.BindAddress;
+import dev.passage.table.ListenerTable;
 import dev.passage.table.RouteTable;
 import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLEngine;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.Scheduler;
+import org.apache.pekko.stream.TLSClosing;
+import org.apache.pekko.stream.TLSProtocol;
 import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.TLS;
 import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
-import scala.concurrent.ExecutionContext;
 import org.slf4j.LoggerFactory;
+import scala.concurrent.ExecutionContext;
 
 /**
  * Makes the stage that serves one accepted client connection ({@link ProxyConnection}), and
@@ -32,6 +35,8 @@ import org.slf4j.LoggerFactory;
 public final class ConnectionHandler {
   private static final Logger log = LoggerFactory.getLogger(ConnectionHandler.class);
   private static final Logger access = LoggerFactory.getLogger("passage.access");
+  /** How long a connection refused at the cap is drained after its FIN, so that it ends without a reset. */
+  private static final Duration REFUSAL_LINGER = Duration.ofSeconds(1);
 
   /** What a connection reports when it ends; refusal is null for a connection that was relayed. */
   record Ended(InetSocketAddress client, BindAddress bind, String sni, String route, String backend,
@@ -44,8 +49,6 @@ public final class ConnectionHandler {
   private final DataPlane dataPlane;
   private final ProxyMetrics metrics;
   private final Admission admission;
-  /** How long a connection refused at the cap is drained after its FIN, so that it ends without a reset. */
-  private static final java.time.Duration REFUSAL_LINGER = java.time.Duration.ofSeconds(1);
   private final BufferBudget budget;
   private final Scheduler scheduler;        // deadlines of connections that have no stream yet
   private final ServerCertificates certificates;
@@ -83,7 +86,7 @@ public final class ConnectionHandler {
       ended(refusedBeforeStream(client, bind, ProxyMetrics.Refusal.LIMIT, "the node holds passage.proxy.max-connections", start));
       return;
     }
-    java.time.Duration deadline = admission.helloDeadline();
+    Duration deadline = admission.helloDeadline();
     long deadlineAt = start + deadline.toNanos();
     NioTcp.FirstBytes[] first = new NioTcp.FirstBytes[1];
     Cancellable[] timer = new Cancellable[1];
@@ -119,10 +122,6 @@ public final class ConnectionHandler {
     return budget;
   }
 
-  Admission admission() {
-    return admission;
-  }
-
   RouteTable table() {
     return table.get();
   }
@@ -147,8 +146,13 @@ public final class ConnectionHandler {
     return TLS.create(() -> engine, TLSClosing.eagerClose()).reversed().join(plaintext);
   }
 
+  /** Whether a Terminate listener has a usable certificate now (checked before connecting to a backend). */
+  boolean canTerminate(ListenerTable.Termination terminate) {
+    return certificates.hasUsable(terminate.certificates());
+  }
+
   /** The server engine for a Terminate listener's handshake with this SNI, or empty when no certificate is usable. */
-  java.util.Optional<SSLEngine> serverEngine(dev.passage.table.ListenerTable.Termination terminate, String sni) {
+  Optional<SSLEngine> serverEngine(ListenerTable.Termination terminate, String sni) {
     return certificates.engine(terminate.certificates(), sni);
   }
 
@@ -170,7 +174,7 @@ public final class ConnectionHandler {
       }
     }
     if (e.refusal() != null) {
-      refusals.note(RefusalLog.of(e.refusal()), () -> "client=" + e.client() + " listener=" + e.bind() + " sni=" + e.sni()
+      refusals.note(e.refusal(), () -> "client=" + e.client() + " listener=" + e.bind() + " sni=" + e.sni()
           + (e.route() != null ? " route=" + e.route() : "") + ": " + e.reason());
     }
   }
@@ -186,7 +190,7 @@ public final class ConnectionHandler {
   }
 
   void logConnectRetry(InetSocketAddress client, String sni, ResolvedBackend.Endpoint endpoint, Throwable e) {
-    refusals.note(RefusalLog.Kind.CONNECT_ATTEMPT_FAILED, () -> "client=" + client + " sni=" + sni + ": connect to "
+    refusals.noteConnectAttempt(() -> "client=" + client + " sni=" + sni + ": connect to "
         + endpoint + " failed (" + e.getMessage() + "), trying the next endpoint");
   }
 

@@ -232,7 +232,7 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
       Decision.Forward forward = (Decision.Forward) decision;
       route = forward.route().route().toString();
       terminate = forward.terminate();
-      if (terminate != null && handler.serverEngine(terminate, name).isEmpty()) {
+      if (terminate != null && !handler.canTerminate(terminate)) {
         refuse(ProxyMetrics.Refusal.NO_CERTIFICATE, "listener " + forward.listener() + " has no usable certificate");
         return;
       }

@@ -18,57 +18,66 @@ import org.slf4j.LoggerFactory;
 final class RefusalLog {
   private static final Logger log = LoggerFactory.getLogger(RefusalLog.class);
 
-  /** What is summarised: each refusal reason, and backend connect attempts that failed. */
-  enum Kind { NO_SNI, NO_ROUTE, BACKEND, NOT_A_CLIENT_HELLO, TIMEOUT, CLOSED_EARLY, LIMIT, SHED, NO_CERTIFICATE, CONNECT_FAILED, CONNECT_ATTEMPT_FAILED }
-
   private static final class Tally {
     final LongAdder count = new LongAdder();
     final AtomicReference<String> example = new AtomicReference<>();
   }
 
-  private final Map<Kind, Tally> tallies = new EnumMap<>(Kind.class);
+  private final Map<ProxyMetrics.Refusal, Tally> refused = new EnumMap<>(ProxyMetrics.Refusal.class);
+  private final Tally connectAttempts = new Tally(); // failed attempts, the connection perhaps served by another endpoint
 
   RefusalLog() {
-    for (Kind k : Kind.values()) tallies.put(k, new Tally());
+    for (ProxyMetrics.Refusal r : ProxyMetrics.Refusal.values()) refused.put(r, new Tally());
   }
 
-  static Kind of(ProxyMetrics.Refusal refusal) {
-    return Kind.valueOf(refusal.name());
+  /** Counts one refused connection; detail is built only when needed (the interval's first, or DEBUG). */
+  void note(ProxyMetrics.Refusal refusal, java.util.function.Supplier<String> detail) {
+    note(refused.get(refusal), label(refusal), detail);
   }
 
-  /** Counts one occurrence; detail is built only when it is needed (the first of an interval, or DEBUG). */
-  void note(Kind kind, java.util.function.Supplier<String> detail) {
-    Tally t = tallies.get(kind);
+  /** Counts one failed backend connect attempt. */
+  void noteConnectAttempt(java.util.function.Supplier<String> detail) {
+    note(connectAttempts, CONNECT_ATTEMPTS, detail);
+  }
+
+  private static void note(Tally t, String label, java.util.function.Supplier<String> detail) {
     t.count.increment();
     boolean debug = log.isDebugEnabled();
     if (t.example.get() == null || debug) {
       String text = detail.get();
       t.example.compareAndSet(null, text);
-      if (debug) log.debug("{}: {}", label(kind), text);
+      if (debug) log.debug("{}: {}", label, text);
     }
   }
 
   /** One line per reason seen since the last flush. */
   void flush(long intervalSeconds) {
-    for (Map.Entry<Kind, Tally> e : tallies.entrySet()) {
-      long n = e.getValue().count.sumThenReset();
-      if (n == 0) continue;
-      String example = e.getValue().example.getAndSet(null);
-      String line = String.format("%,d %s in the last %d s (first: %s)", n, label(e.getKey()), intervalSeconds, example);
-      if (operatorsConcern(e.getKey())) log.warn(line);
-      else log.info(line);
+    for (Map.Entry<ProxyMetrics.Refusal, Tally> e : refused.entrySet()) {
+      flush(e.getValue(), label(e.getKey()), operatorsConcern(e.getKey()), intervalSeconds);
     }
+    flush(connectAttempts, CONNECT_ATTEMPTS, true, intervalSeconds);
   }
 
-  private static boolean operatorsConcern(Kind k) {
-    return switch (k) {
-      case LIMIT, SHED, BACKEND, NO_CERTIFICATE, CONNECT_FAILED, CONNECT_ATTEMPT_FAILED -> true;
-      default -> false;
+  private static void flush(Tally t, String label, boolean warn, long intervalSeconds) {
+    long n = t.count.sumThenReset();
+    if (n == 0) return;
+    String line = String.format("%,d %s in the last %d s (first: %s)", n, label, intervalSeconds, t.example.getAndSet(null));
+    if (warn) log.warn(line);
+    else log.info(line);
+  }
+
+  private static final String CONNECT_ATTEMPTS = "backend connect attempt(s) failed";
+
+  private static boolean operatorsConcern(ProxyMetrics.Refusal r) {
+    return switch (r) {
+      case LIMIT, SHED, BACKEND, NO_CERTIFICATE, CONNECT_FAILED -> true;
+      case NO_SNI, NO_ROUTE, NOT_A_CLIENT_HELLO, TIMEOUT, CLOSED_EARLY -> false;
     };
   }
 
-  private static String label(Kind k) {
-    return switch (k) {
+  /** A switch over every refusal: a new one does not compile until it has its words here. */
+  private static String label(ProxyMetrics.Refusal r) {
+    return switch (r) {
       case NO_SNI -> "connection(s) refused: no SNI";
       case NO_ROUTE -> "connection(s) refused: no route for the SNI";
       case BACKEND -> "connection(s) refused: the route's backend is not usable";
@@ -79,7 +88,6 @@ final class RefusalLog {
       case SHED -> "connection(s) without a ClientHello shed to admit new clients at the cap";
       case NO_CERTIFICATE -> "connection(s) refused: the Terminate listener has no usable certificate";
       case CONNECT_FAILED -> "connection(s) refused: no endpoint of the backend accepted a connection";
-      case CONNECT_ATTEMPT_FAILED -> "backend connect attempt(s) failed";
     };
   }
 }

@@ -38,9 +38,9 @@ class RefusalLogTest {
     RefusalLog log = new RefusalLog();
     for (int i = 0; i < 1336; i++) {
       int n = i;
-      log.note(RefusalLog.Kind.NO_ROUTE, () -> "client=10.0.0." + (n % 250) + " sni=x" + n + ".example.org");
+      log.note(ProxyMetrics.Refusal.NO_ROUTE, () -> "client=10.0.0." + (n % 250) + " sni=x" + n + ".example.org");
     }
-    for (int i = 0; i < 3; i++) log.note(RefusalLog.Kind.LIMIT, () -> "client=10.1.1.1");
+    for (int i = 0; i < 3; i++) log.note(ProxyMetrics.Refusal.LIMIT, () -> "client=10.1.1.1");
     assertEquals(List.of(), lines.list, "nothing is logged per connection at INFO");
     log.flush(10);
     assertEquals(2, lines.list.size(), lines.list.toString());
@@ -54,7 +54,7 @@ class RefusalLogTest {
     lines.list.clear();
     log.flush(10);
     assertEquals(List.of(), lines.list, "a quiet interval logs nothing");
-    log.note(RefusalLog.Kind.NO_ROUTE, () -> "client=10.9.9.9 sni=late.example.org");
+    log.note(ProxyMetrics.Refusal.NO_ROUTE, () -> "client=10.9.9.9 sni=late.example.org");
     log.flush(10);
     assertEquals(1, lines.list.size());
     assertTrue(lines.list.get(0).getFormattedMessage().contains("(first: client=10.9.9.9 sni=late.example.org)"),

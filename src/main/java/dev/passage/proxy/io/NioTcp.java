@@ -71,11 +71,7 @@ public final class NioTcp {
       return remote;
     }
 
-    /** Runs the handler on this connection: what it emits is written, what is read goes into it. */
-    public void handleWith(Flow<ByteString, ByteString, ?> handler) {
-      run(null, handler);
-    }
-
+    /** Runs the handler on this connection, whose registration has seen its first bytes. */
     private void run(Registration registered, Flow<ByteString, ByteString, ?> handler) {
       Flow.fromGraph(SocketStage.accepted(buffers, budget, channel, registered, sendTimeout)).join(handler)
           .withAttributes(onDispatcher).run(materializer);

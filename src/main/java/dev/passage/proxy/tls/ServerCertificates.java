@@ -79,6 +79,11 @@ public final class ServerCertificates {
     }
   }
 
+  /** Whether any of these Secrets holds a usable certificate now. */
+  public boolean hasUsable(List<NamespacedName> certificates) {
+    return certificates.stream().anyMatch(loaded::containsKey);
+  }
+
   /**
    * A server-side engine for a handshake whose ClientHello named sni: the first of the listener's
    * certificates whose names cover sni, else its first usable one; empty when none is usable.
