@@ -6,6 +6,7 @@ import dev.passage.control.ControllerRoot;
 import dev.passage.control.ComputedStatuses;
 import dev.passage.proxy.Capacity;
 import dev.passage.proxy.ConnectionHandler;
+import dev.passage.proxy.http.HttpService;
 import dev.passage.proxy.io.BufferBudget;
 import dev.passage.proxy.tls.ServerCertificates;
 import dev.passage.resources.DirectorySource;
@@ -119,7 +120,8 @@ public final class PassageNode implements AutoCloseable {
         system.dispatchers().lookup(DispatcherSelector.fromConfig(PROXY_DISPATCHER)), PROXY_DISPATCHER,
         (int) settings.proxy().readBufferBytes(), settings.proxy().sendTimeout(), budget);
     ConnectionHandler handler = new ConnectionHandler(tcp, table::get, settings.proxy(), capacity.maxConnections(),
-        dataPlane, budget, system.classicSystem().scheduler(), system.executionContext(), certificates);
+        dataPlane, budget, system.classicSystem().scheduler(), system.executionContext(), certificates,
+        new HttpService(system.classicSystem(), system.settings().config(), table::get, settings.proxy().accessLog()));
     java.time.Duration summaryEvery = settings.proxy().logSummaryInterval();
     org.apache.pekko.actor.Cancellable summaries = system.scheduler().scheduleAtFixedRate(summaryEvery, summaryEvery,
         handler::flushLogSummary, system.executionContext());

@@ -19,12 +19,15 @@ public final class BackendChoice {
   /** endpoints in the order to try: first choice first, the others after it as fall-backs. */
   public record Connect(ResolvedBackend backend, List<ResolvedBackend.Endpoint> endpoints) implements Outcome {}
 
-  public record Reject(String reason) implements Outcome {}
+  /** Why nothing was chosen: HTTP answers 500 for the first two, 503 for the last. */
+  public enum Why { NO_BACKENDS, INVALID_BACKEND, NO_ENDPOINTS }
+
+  public record Reject(Why why, String reason) implements Outcome {}
 
   public static Outcome choose(List<ResolvedBackend> backends, RandomGenerator random) {
     long total = 0;
     for (ResolvedBackend b : backends) total += Math.max(0, b.weight());
-    if (total == 0) return new Reject(backends.isEmpty() ? "route has no backends" : "every backend has weight 0");
+    if (total == 0) return new Reject(Why.NO_BACKENDS, backends.isEmpty() ? "route has no backends" : "every backend has weight 0");
     long pick = random.nextLong(total);
     ResolvedBackend chosen = null;
     for (ResolvedBackend b : backends) {
@@ -34,8 +37,8 @@ public final class BackendChoice {
         break;
       }
     }
-    if (!chosen.valid()) return new Reject("backend " + chosen.name() + ": " + chosen.failureMessage());
-    if (chosen.endpoints().isEmpty()) return new Reject("backend " + chosen.name() + " has no ready endpoints");
+    if (!chosen.valid()) return new Reject(Why.INVALID_BACKEND, "backend " + chosen.name() + ": " + chosen.failureMessage());
+    if (chosen.endpoints().isEmpty()) return new Reject(Why.NO_ENDPOINTS, "backend " + chosen.name() + " has no ready endpoints");
     List<ResolvedBackend.Endpoint> order = new ArrayList<>(chosen.endpoints());
     if (order.size() > 1) Collections.shuffle(order, new java.util.Random(random.nextLong()));
     return new Connect(chosen, order);

@@ -2,6 +2,7 @@ package dev.passage.proxy;
 
 import dev.passage.config.PassageSettings;
 import dev.passage.proxy.io.BufferBudget;
+import dev.passage.proxy.http.HttpService;
 import dev.passage.proxy.io.NioTcp;
 import dev.passage.proxy.tls.FirstPull;
 import dev.passage.proxy.tls.ServerCertificates;
@@ -52,13 +53,15 @@ public final class ConnectionHandler {
   private final BufferBudget budget;
   private final Scheduler scheduler;        // deadlines of connections that have no stream yet
   private final ServerCertificates certificates;
+  private final HttpService http;
   private final ExecutionContext timerContext;
   private final RefusalLog refusals = new RefusalLog();
 
   public ConnectionHandler(NioTcp tcp, Supplier<RouteTable> table, PassageSettings.Proxy settings,
                            int maxConnections, DataPlane dataPlane, BufferBudget budget, Scheduler scheduler,
-                           ExecutionContext timerContext, ServerCertificates certificates) {
+                           ExecutionContext timerContext, ServerCertificates certificates, HttpService http) {
     this.tcp = tcp;
+    this.http = http;
     this.certificates = certificates;
     this.scheduler = scheduler;
     this.timerContext = timerContext;
@@ -144,6 +147,21 @@ public final class ConnectionHandler {
     // cores. (Put on the I/O loop instead, keep-alive throughput fell from 8,394 to 5,182 req/s:
     // README, Passthrough or termination.)
     return TLS.create(() -> engine, TLSClosing.eagerClose()).reversed().join(plaintext);
+  }
+
+  /** Whether plain HTTP listeners are bound on this address (a connection not opening with a TLS record is theirs). */
+  boolean servesPlainHttp(BindAddress bind) {
+    return table.get().servesPlainHttp(bind);
+  }
+
+  /** A plain HTTP connection, served by Pekko HTTP with the routes of the address's HTTP listeners. */
+  Flow<ByteString, ByteString, NotUsed> plainHttp(BindAddress bind, InetSocketAddress client) {
+    return http.plain(bind, client);
+  }
+
+  /** An HTTPS connection: TLS terminated with this engine, then HTTP served for the SNI's listener. */
+  Flow<ByteString, ByteString, NotUsed> https(BindAddress bind, InetSocketAddress client, String sni, SSLEngine engine) {
+    return http.https(bind, client, sni, engine);
   }
 
   /** Whether a Terminate listener has a usable certificate now (checked before connecting to a backend). */

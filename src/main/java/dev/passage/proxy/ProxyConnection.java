@@ -35,11 +35,23 @@ import org.apache.pekko.util.ByteString;
  *               side has sent its FIN (a peer that stops reading: the socket's send timeout)
  * </pre>
  * It counts nothing while it runs: the outcome, the bytes and the access-log line are recorded
- * once, when the connection ends (postStop). Later modes (terminating TLS, serving HTTP) are
- * further states after PEEKING.
+ * once, when the connection ends (postStop). The same phases serve every {@link Mode}: for
+ * TERMINATE the "backend" flow is a TLS engine before the TCP connection; for HTTPS and HTTP it is
+ * Pekko HTTP's server layer (proxy/http), connected at once, which sends each request on itself.
  */
 final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>> {
   private enum Phase { PEEKING, CONNECTING, RELAYING }
+
+  /**
+   * What the client's bytes go to once peeked: a backend's TCP connection, still encrypted
+   * (PASSTHROUGH) or decrypted here (TERMINATE); or Pekko HTTP serving HTTPRoutes, over TLS
+   * terminated here (HTTPS) or plain (HTTP, for a connection that does not open with a TLS record
+   * on an address with HTTP listeners).
+   */
+  private enum Mode { PASSTHROUGH, TERMINATE, HTTPS, HTTP }
+
+  /** The first byte of a TLS handshake record. */
+  private static final byte TLS_HANDSHAKE = 0x16;
 
   private static final String HELLO_DEADLINE = "hello";
   private static final String QUIET = "quiet";
@@ -93,7 +105,8 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
     private String route;
     private String backend;
     private BackendChoice.Connect target;
-    private dev.passage.table.ListenerTable.Termination terminate; // null: passthrough
+    private dev.passage.table.ListenerTable.Termination terminate; // the certificates of TERMINATE and HTTPS
+    private Mode mode = Mode.PASSTHROUGH;
     private ByteString helloToSend; // connected, the hello not yet handed on (a TLS stage pulls when it likes)
     private AsyncCallback<Integer> terminatedConnected;
     private int attempt;
@@ -178,6 +191,19 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
     }
 
     private void peek(ByteString chunk) {
+      if (firstChunk == null && received == null && chunk.apply(0) != TLS_HANDSHAKE && handler.servesPlainHttp(bind)) {
+        cancelTimer(HELLO_DEADLINE); // Pekko HTTP's own timeouts bound the request from here
+        if (!waiting.leave()) {
+          refuse(ProxyMetrics.Refusal.SHED, SHED_REASON);
+          return;
+        }
+        firstChunk = chunk;
+        mode = Mode.HTTP;
+        route = "http";
+        phase = Phase.CONNECTING;
+        connect();
+        return;
+      }
       keep(chunk);
       // the kept bytes (their array) and, at most as many, the reader's copy of the handshake
       long held = received != null ? (long) received.length + receivedLength : 2L * firstChunk.size();
@@ -229,9 +255,22 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
         refuse(ProxyMetrics.Refusal.NO_ROUTE, r.reason());
         return;
       }
+      if (decision instanceof Decision.ServeHttps https) {
+        terminate = https.terminate();
+        if (!handler.canTerminate(terminate)) {
+          refuse(ProxyMetrics.Refusal.NO_CERTIFICATE, "listener " + https.listener() + " has no usable certificate");
+          return;
+        }
+        mode = Mode.HTTPS;
+        route = "https";
+        phase = Phase.CONNECTING;
+        connect();
+        return;
+      }
       Decision.Forward forward = (Decision.Forward) decision;
       route = forward.route().route().toString();
       terminate = forward.terminate();
+      if (terminate != null) mode = Mode.TERMINATE;
       if (terminate != null && !handler.canTerminate(terminate)) {
         refuse(ProxyMetrics.Refusal.NO_CERTIFICATE, "listener " + forward.listener() + " has no usable certificate");
         return;
@@ -258,7 +297,9 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
         @Override
         public void onPull() {
           if (phase == Phase.CONNECTING) {
-            if (terminate == null) connected(); // the socket pulls once connected; a TLS stage pulls at once
+            // the socket pulls once connected; a TLS stage before a backend pulls at once, so
+            // TERMINATE waits for its backend's FirstPull (HTTP and HTTPS are connected at once)
+            if (mode == Mode.PASSTHROUGH) connected();
           } else if (helloToSend != null) {
             sendHello();
           } else if (!hasBeenPulled(fromClient) && !isClosed(fromClient)) {
@@ -290,30 +331,34 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
 
         @Override
         public void onUpstreamFailure(Throwable ex) {
-          if (phase == Phase.CONNECTING) connectFailed(ex);
+          if (phase == Phase.CONNECTING && target != null) connectFailed(ex);
           else if (ex instanceof SendTimeoutException) completeStage(); // the backend stopped reading: FIN to the client
           else failStage(ex);
         }
       });
-      ResolvedBackend.Endpoint endpoint = target.endpoints().get(attempt);
-      org.apache.pekko.stream.javadsl.Flow<ByteString, ByteString, ?> backendFlow;
-      if (terminate == null) {
-        backendFlow = handler.backendConnection(endpoint);
-      } else {
-        int thisAttempt = attempt;
-        javax.net.ssl.SSLEngine engine = handler.serverEngine(terminate, sni).orElseThrow();
-        backendFlow = handler.terminatedConnection(endpoint, engine, () -> terminatedConnected.invoke(thisAttempt));
-      }
+      org.apache.pekko.stream.javadsl.Flow<ByteString, ByteString, ?> backendFlow = switch (mode) {
+        case PASSTHROUGH -> handler.backendConnection(target.endpoints().get(attempt));
+        case TERMINATE -> {
+          int thisAttempt = attempt;
+          javax.net.ssl.SSLEngine engine = handler.serverEngine(terminate, sni).orElseThrow();
+          yield handler.terminatedConnection(target.endpoints().get(attempt), engine,
+              () -> terminatedConnected.invoke(thisAttempt));
+        }
+        case HTTPS -> handler.https(bind, client, sni, handler.serverEngine(terminate, sni).orElseThrow());
+        case HTTP -> handler.plainHttp(bind, client);
+      };
       Source.fromGraph(toBackend.source())
           .via(backendFlow)
           .to(fromBackend.sink())
           .run(subFusingMaterializer());
+      // Pekko HTTP reads its input only once its output is wanted: nothing to wait for here
+      if (mode == Mode.HTTP || mode == Mode.HTTPS) connected();
     }
 
     private void connected() {
       phase = Phase.RELAYING; // relaying means routed: a connection never leaves this phase but to end
       lastActivity = System.nanoTime();
-      handler.logRouted(client, sni, route, backend, target.endpoints().get(attempt));
+      handler.logRouted(client, sni, route, backend, target == null ? null : target.endpoints().get(attempt));
       helloToSend = firstChunk != null ? firstChunk : ByteString.fromArrayUnsafe(received, 0, receivedLength);
       firstChunk = null;
       received = null;
@@ -394,7 +439,8 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
       waiting.leave(); // no longer a candidate for shedding
       boolean routed = phase == Phase.RELAYING;
       if (!routed && refusal == null) refusal(ProxyMetrics.Refusal.CLOSED_EARLY, "client connection ended while connecting");
-      handler.ended(new ConnectionHandler.Ended(client, bind, sni, route, backend, routed ? target.endpoints().get(attempt) : null,
+      handler.ended(new ConnectionHandler.Ended(client, bind, sni, route, backend,
+          routed && target != null ? target.endpoints().get(attempt) : null,
           refusal, refusalReason, helloBytes, connectFailures, bytesToBackend, bytesToClient, System.nanoTime() - start));
     }
   }

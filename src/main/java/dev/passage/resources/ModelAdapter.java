@@ -49,24 +49,26 @@ public final class ModelAdapter {
     } else if (obj instanceof io.fabric8.kubernetes.api.model.gatewayapi.v1.TLSRoute r) {
       var s = r.getSpec();
       view = route(Kind.TLS_ROUTE, meta(r.getMetadata(), defaultNamespace), r.getApiVersion(), s.getParentRefs(),
-          s.getHostnames(), backends(s.getRules(), TLSRouteRule::getBackendRefs, ModelAdapter::backendRef));
+          s.getHostnames(), backends(s.getRules(), TLSRouteRule::getBackendRefs, ModelAdapter::backendRef), List.of());
     } else if (obj instanceof io.fabric8.kubernetes.api.model.gatewayapi.v1alpha3.TLSRoute r) {
       var s = r.getSpec();
       view = route(Kind.TLS_ROUTE, meta(r.getMetadata(), defaultNamespace), r.getApiVersion(), s.getParentRefs(),
-          s.getHostnames(), backends(s.getRules(), TLSRouteRule::getBackendRefs, ModelAdapter::backendRef));
+          s.getHostnames(), backends(s.getRules(), TLSRouteRule::getBackendRefs, ModelAdapter::backendRef), List.of());
     } else if (obj instanceof io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.TLSRoute r) {
       var s = r.getSpec();
       view = route(Kind.TLS_ROUTE, meta(r.getMetadata(), defaultNamespace), r.getApiVersion(), s.getParentRefs(),
           s.getHostnames(), backends(s.getRules(),
-              io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.TLSRouteRule::getBackendRefs, ModelAdapter::backendRef));
+              io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.TLSRouteRule::getBackendRefs, ModelAdapter::backendRef), List.of());
     } else if (obj instanceof io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute r) {
       var s = r.getSpec();
       view = route(Kind.HTTP_ROUTE, meta(r.getMetadata(), defaultNamespace), r.getApiVersion(), s.getParentRefs(),
-          s.getHostnames(), backends(s.getRules(), HTTPRouteRule::getBackendRefs, ModelAdapter::httpBackendRef));
+          s.getHostnames(), backends(s.getRules(), HTTPRouteRule::getBackendRefs, ModelAdapter::httpBackendRef),
+          HttpRuleAdapter.rules(s.getRules()));
     } else if (obj instanceof io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute r) {
       var s = r.getSpec();
       view = route(Kind.HTTP_ROUTE, meta(r.getMetadata(), defaultNamespace), r.getApiVersion(), s.getParentRefs(),
-          s.getHostnames(), backends(s.getRules(), HTTPRouteRule::getBackendRefs, ModelAdapter::httpBackendRef));
+          s.getHostnames(), backends(s.getRules(), HTTPRouteRule::getBackendRefs, ModelAdapter::httpBackendRef),
+          HttpRuleAdapter.rules(s.getRules()));
     } else if (obj instanceof io.fabric8.kubernetes.api.model.Secret secret) {
       view = secret(meta(secret.getMetadata(), defaultNamespace), secret);
     } else if (obj instanceof io.fabric8.kubernetes.api.model.gatewayapi.v1.ReferenceGrant g) {
@@ -160,7 +162,7 @@ public final class ModelAdapter {
         b.getPort(), b.getWeight() == null ? 1 : b.getWeight());
   }
 
-  private static RouteView.BackendRef httpBackendRef(HTTPBackendRef b) {
+  static RouteView.BackendRef httpBackendRef(HTTPBackendRef b) {
     return new RouteView.BackendRef(b.getGroup(), b.getKind(), blankToNull(b.getNamespace()), b.getName(),
         b.getPort(), b.getWeight() == null ? 1 : b.getWeight());
   }
@@ -189,12 +191,13 @@ public final class ModelAdapter {
   }
 
   private static RouteView route(Kind kind, Meta meta, String apiVersion, List<ParentReference> parents,
-                                 List<String> hostnames, List<RouteView.BackendRef> backendRefs) {
+                                 List<String> hostnames, List<RouteView.BackendRef> backendRefs,
+                                 List<HttpRuleView> httpRules) {
     List<RouteView.ParentRef> parentRefs = nullSafe(parents).stream()
         .map(p -> new RouteView.ParentRef(p.getGroup(), p.getKind(), blankToNull(p.getNamespace()), p.getName(),
             blankToNull(p.getSectionName()), p.getPort()))
         .toList();
-    return new RouteView(kind, meta, apiVersion, parentRefs, nullSafe(hostnames), backendRefs);
+    return new RouteView(kind, meta, apiVersion, parentRefs, nullSafe(hostnames), backendRefs, httpRules);
   }
 
   private static ReferenceGrantView grant(Meta meta, ReferenceGrantSpec spec) {
@@ -252,11 +255,11 @@ public final class ModelAdapter {
     return new EndpointSliceView(meta, service, ports, endpoints);
   }
 
-  private static <T> List<T> nullSafe(List<T> l) {
+  static <T> List<T> nullSafe(List<T> l) {
     return l == null ? List.of() : l;
   }
 
-  private static String blankToNull(String s) {
+  static String blankToNull(String s) {
     return s == null || s.isBlank() ? null : s;
   }
 

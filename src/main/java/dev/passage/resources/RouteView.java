@@ -6,15 +6,18 @@ import java.util.List;
  * A route of any served version: a TLSRoute (kind TLS_ROUTE) or an HTTPRoute (kind HTTP_ROUTE).
  * The backendRefs of every rule are kept in one list: TLSRoute rules carry no match, so
  * v1alpha2's several rules act as one weighted set (v1alpha3 and v1 allow exactly one rule).
- * HTTPRoutes are read for attachment and status only; Passage serves no HTTP traffic yet.
+ * An HTTPRoute also keeps its rules as written (httpRules; empty for a TLSRoute): matches,
+ * filters and per-rule backends, which the HTTP data plane serves.
  */
 public record RouteView(Kind kind, Meta meta, String apiVersion, List<ParentRef> parentRefs,
-                        List<String> hostnames, List<BackendRef> backendRefs) implements Resource {
+                        List<String> hostnames, List<BackendRef> backendRefs, List<HttpRuleView> httpRules)
+    implements Resource {
   public RouteView {
     if (kind != Kind.TLS_ROUTE && kind != Kind.HTTP_ROUTE) throw new IllegalArgumentException("not a route: " + kind);
     parentRefs = List.copyOf(parentRefs);
     hostnames = List.copyOf(hostnames);
     backendRefs = List.copyOf(backendRefs);
+    httpRules = List.copyOf(httpRules);
   }
 
   public GroupKind groupKind() {

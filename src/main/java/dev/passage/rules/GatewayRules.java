@@ -17,10 +17,14 @@ import java.util.TreeSet;
 
 /** A Gateway's status and table, from its listeners and the routes attached to it. */
 public final class GatewayRules {
-  /** The features that really work; sorted, as the spec asks. */
-  /** The GatewayClass's supportedFeatures, sorted by name as the API asks. */
-  public static final List<String> SUPPORTED_FEATURES = List.of("Gateway", "ReferenceGrant", "TLSRoute",
-      "TLSRouteModeMixed", "TLSRouteModeTerminate");
+  /**
+   * The GatewayClass's supportedFeatures, sorted by name as the API asks: only features that work
+   * and that a test holds (HttpRouteTest for the HTTP ones).
+   */
+  public static final List<String> SUPPORTED_FEATURES = List.of("Gateway", "HTTPRoute", "HTTPRouteHostRewrite",
+      "HTTPRouteMethodMatching", "HTTPRoutePathRedirect", "HTTPRoutePathRewrite", "HTTPRouteQueryParamMatching",
+      "HTTPRouteRequestTimeout", "HTTPRouteResponseHeaderModification", "HTTPRouteSchemeRedirect", "ReferenceGrant",
+      "TLSRoute", "TLSRouteModeMixed", "TLSRouteModeTerminate");
 
   private GatewayRules() {}
 
@@ -78,19 +82,20 @@ public final class GatewayRules {
         List<String> hosts = a.hostnamesByListener().get(l.name());
         if (hosts == null) continue;
         attached++;
-        for (String h : hosts) routes.add(new HostRoute(h, a.route(), a.backends()));
+        for (String h : hosts) routes.add(new HostRoute(h, a.route(), a.backends(), a.created(), a.httpRules()));
       }
       listenerStatus.add(new GatewayStatus.Listener(l.name(), l.supportedKinds(), attached, l.conditions()));
-      if (l.servesPassthrough() && gateway.infrastructureParametersRef() == null) {
+      if (l.served() && gateway.infrastructureParametersRef() == null) {
         routes.sort(Comparator.comparing(HostRoute::hostname, Hostnames.MOST_SPECIFIC_FIRST)); // stable: age kept
-        ListenerTable.Termination terminate = "Terminate".equals(l.spec().tlsMode())
+        String protocol = l.spec().protocol();
+        ListenerTable.Termination terminate = "Terminate".equals(l.spec().tlsMode()) || ListenerTable.HTTPS.equals(protocol)
             ? new ListenerTable.Termination(l.spec().certificateRefs().stream()
                 .filter(ref -> CertificateRules.permitted(gateway, ref, index)) // never a Secret the Gateway may not use
                 .map(ref -> new NamespacedName(ref.namespace() != null ? ref.namespace() : gateway.meta().namespace(), ref.name()))
                 .toList())
             : null;
-        tables.add(new ListenerTable(l.name(), l.spec().port(), placement.bindPort(l.spec().port()), l.hostname(), routes,
-            terminate));
+        tables.add(new ListenerTable(l.name(), protocol, l.spec().port(), placement.bindPort(l.spec().port()), l.hostname(),
+            routes, terminate));
       }
     }
 

@@ -5,10 +5,10 @@ import dev.passage.resources.GroupKind;
 import java.util.List;
 
 /**
- * A listener after validation. accepted: routes may attach; servesPassthrough: Passage's data plane
- * serves it (TLS in Passthrough mode). conditions lack only attachedRoutes, which needs the routes.
+ * A listener after validation. accepted: routes may attach; served: Passage's data plane serves it
+ * (TLS, HTTPS or HTTP, without conflict). conditions lack only attachedRoutes, which needs the routes.
  */
-public record ListenerResult(GatewayView.Listener spec, boolean accepted, boolean servesPassthrough,
+public record ListenerResult(GatewayView.Listener spec, boolean accepted, boolean served,
                              List<GroupKind> supportedKinds, List<Condition> conditions) {
   public String name() {
     return spec.name();

@@ -32,7 +32,7 @@ public final class ListenerRules {
                                          long gen) {
     String protocol = l.protocol() == null ? "" : l.protocol();
     List<GroupKind> protocolKinds;
-    boolean served = false; // by the data plane: TLS listeners, Passthrough or Terminate
+    boolean served = false; // by the data plane
     switch (protocol) {
       case "TLS" -> {
         if (!"Passthrough".equals(l.tlsMode()) && !"Terminate".equals(l.tlsMode())) {
@@ -42,9 +42,13 @@ public final class ListenerRules {
         protocolKinds = List.of(GroupKind.TLS_ROUTE);
         served = true;
       }
-      // HTTP and HTTPS listeners are accepted for status (routes attach and are counted);
-      // Passage's data plane does not serve HTTP yet.
-      case "HTTP", "HTTPS" -> protocolKinds = List.of(HTTP_ROUTE);
+      case "HTTP", "HTTPS" -> {
+        if ("HTTPS".equals(protocol) && l.tlsMode() != null && !"Terminate".equals(l.tlsMode())) {
+          return rejected(l, "UnsupportedValue", "an HTTPS listener terminates TLS: tls.mode " + l.tlsMode() + " is not supported", gen);
+        }
+        protocolKinds = List.of(HTTP_ROUTE);
+        served = true;
+      }
       default -> {
         return rejected(l, "UnsupportedProtocol", "protocol " + protocol + " is not supported", gen);
       }

@@ -8,12 +8,13 @@ import java.util.Map;
 /**
  * What a route brings to one Gateway: for each listener it attached to, the hostnames it serves
  * there (already intersected with the listener's; {@link Hostnames#ANY} for every name), and
- * its resolved backends.
+ * its resolved backends; for an HTTPRoute, also its valid rules compiled.
  */
 public record RouteAttachment(NamespacedName route, Instant created, Map<String, List<String>> hostnamesByListener,
-                              List<ResolvedBackend> backends) {
+                              List<ResolvedBackend> backends, List<dev.passage.table.HttpRouteRule> httpRules) {
   public RouteAttachment {
     hostnamesByListener = Map.copyOf(hostnamesByListener);
     backends = List.copyOf(backends);
+    httpRules = List.copyOf(httpRules);
   }
 }

@@ -23,6 +23,8 @@ public final class RouteRules {
     List<ResolvedBackend> backends = route.backendRefs().stream()
         .map(b -> BackendRules.resolve(index, route.kind().kindName(), routeNs, b)).toList();
     Condition resolvedRefs = resolvedRefs(backends, gen);
+    HttpRouteRules.Compiled http = route.kind() == dev.passage.resources.Kind.HTTP_ROUTE
+        ? HttpRouteRules.compile(route, index) : null;
 
     List<RouteStatus.Parent> parents = new ArrayList<>();
     Map<NamespacedName, Map<String, Set<String>>> attached = new LinkedHashMap<>();
@@ -36,19 +38,32 @@ public final class RouteRules {
       parentGateways.add(gateway.get().meta().ref());
       Map<String, Set<String>> byListener = new LinkedHashMap<>();
       Condition accepted = attach(route, ref, gateway.get(), index, byListener, gen);
+      List<Condition> conditions = new ArrayList<>();
+      if (accepted.holds() && http != null && http.rules().isEmpty()) {
+        // every rule dropped: nothing of the route can be served
+        HttpRouteRules.Dropped first = http.dropped().get(0);
+        accepted = Condition.isFalse("Accepted", first.reason(), "no rule can be served: "
+            + String.join("; ", http.dropped().stream().map(HttpRouteRules.Dropped::message).toList()), gen);
+      }
+      conditions.add(accepted);
+      conditions.add(resolvedRefs);
+      if (accepted.holds() && http != null && !http.dropped().isEmpty()) {
+        conditions.add(Condition.isTrue("PartiallyInvalid", "UnsupportedValue", droppedMessage(http), gen));
+      }
       if (accepted.holds()) {
         Map<String, Set<String>> into = attached.computeIfAbsent(gateway.get().meta().ref(), k -> new LinkedHashMap<>());
         byListener.forEach((l, hs) -> into.computeIfAbsent(l, k -> new LinkedHashSet<>()).addAll(hs));
       }
       RouteStatus.ParentRef echo = new RouteStatus.ParentRef(ref.group(), ref.kind(), ref.namespace(), ref.name(),
           ref.sectionName(), ref.port());
-      parents.add(new RouteStatus.Parent(echo, settings.controllerName(), List.of(accepted, resolvedRefs)));
+      parents.add(new RouteStatus.Parent(echo, settings.controllerName(), conditions));
     }
     Map<NamespacedName, RouteAttachment> attachments = new LinkedHashMap<>();
     attached.forEach((gw, byListener) -> {
       Map<String, List<String>> hosts = new LinkedHashMap<>();
       byListener.forEach((l, hs) -> hosts.put(l, List.copyOf(hs)));
-      attachments.put(gw, new RouteAttachment(route.meta().ref(), route.meta().creationTimestamp(), hosts, backends));
+      attachments.put(gw, new RouteAttachment(route.meta().ref(), route.meta().creationTimestamp(), hosts, backends,
+          http == null ? List.of() : http.rules()));
     });
     return new RouteEvaluation(new RouteStatus(parents), attachments, parentGateways);
   }
@@ -86,6 +101,12 @@ public final class RouteRules {
           "no route hostname intersects a listener hostname of Gateway " + gateway.meta().ref(), gen);
     }
     return Condition.isTrue("Accepted", "Accepted", "", gen);
+  }
+
+  /** "Dropped Rule" and why, as the specification asks the message of PartiallyInvalid to start. */
+  private static String droppedMessage(HttpRouteRules.Compiled http) {
+    return "Dropped Rule" + (http.dropped().size() == 1 ? " " : "s ")
+        + String.join("; ", http.dropped().stream().map(HttpRouteRules.Dropped::message).toList());
   }
 
   static boolean namespaceAllowed(GatewayView.AllowedRoutes allowed, String gatewayNs, String routeNs,

@@ -2,11 +2,23 @@ package dev.passage.table;
 
 import dev.passage.resources.NamespacedName;
 import dev.passage.rules.ResolvedBackend;
+import java.time.Instant;
 import java.util.List;
 
-/** One hostname a listener serves ("" for every name), the route that won it, and its backends. */
-public record HostRoute(String hostname, NamespacedName route, List<ResolvedBackend> backends) {
+/**
+ * One hostname a listener serves ("" for every name) and a route serving it. A TLS listener keeps
+ * one route per hostname (the first claims it) and sends its connections to backends; an HTTP or
+ * HTTPS listener keeps every route attached for the hostname, and its requests pick among the
+ * routes' rules (httpRules, empty for a TLSRoute). created orders routes of equal precedence.
+ */
+public record HostRoute(String hostname, NamespacedName route, List<ResolvedBackend> backends, Instant created,
+                        List<HttpRouteRule> httpRules) {
   public HostRoute {
     backends = List.copyOf(backends);
+    httpRules = List.copyOf(httpRules);
+  }
+
+  public HostRoute(String hostname, NamespacedName route, List<ResolvedBackend> backends) {
+    this(hostname, route, backends, Instant.EPOCH, List.of());
   }
 }

@@ -4,23 +4,39 @@ import dev.passage.resources.NamespacedName;
 import java.util.List;
 
 /**
- * The routes of one TLS listener, most specific hostname first. hostname is "" when the listener
- * has none. port is the listener's port; bindPort the one the data plane binds for it (the same
- * standalone; allocated in Kubernetes mode, behind the Gateway's Service). terminate is null for a
- * Passthrough listener; for a Terminate one it names the Secrets of its certificates: only the
+ * The routes of one served listener. protocol is TLS, HTTPS or HTTP. For TLS the routes are most
+ * specific hostname first, one per hostname; for HTTP and HTTPS every attached route is kept
+ * ({@link HostRoute}). hostname is "" when the listener has none. port is the listener's port;
+ * bindPort the one the data plane binds for it (the same standalone; allocated in Kubernetes mode,
+ * behind the Gateway's Service). terminate is null for a Passthrough listener and for HTTP; for a
+ * Terminate TLS listener or an HTTPS one it names the Secrets of its certificates: only the
  * references travel between nodes, never the keys (each node reads the Secrets it serves itself).
  */
-public record ListenerTable(String name, int port, int bindPort, String hostname, List<HostRoute> routes,
+public record ListenerTable(String name, String protocol, int port, int bindPort, String hostname, List<HostRoute> routes,
                             Termination terminate) {
+  public static final String TLS = "TLS";
+  public static final String HTTPS = "HTTPS";
+  public static final String HTTP = "HTTP";
+
   public ListenerTable {
     routes = List.copyOf(routes);
   }
 
+  /** A TLS Passthrough listener. */
   public ListenerTable(String name, int port, int bindPort, String hostname, List<HostRoute> routes) {
-    this(name, port, bindPort, hostname, routes, null);
+    this(name, TLS, port, bindPort, hostname, routes, null);
   }
 
-  /** A Terminate listener's certificates: the Secrets of its certificateRefs, in order. */
+  /** Whether the connection starts with a TLS handshake (TLS and HTTPS listeners share ports). */
+  public boolean tls() {
+    return !HTTP.equals(protocol);
+  }
+
+  public boolean servesHttp() {
+    return !TLS.equals(protocol);
+  }
+
+  /** A terminating listener's certificates: the Secrets of its certificateRefs, in order. */
   public record Termination(List<NamespacedName> certificates) {
     public Termination {
       certificates = List.copyOf(certificates);

@@ -47,6 +47,21 @@ public final class RouteTable {
     return ports.keySet();
   }
 
+  /** Whether plain HTTP listeners are bound here (a connection not starting with a TLS handshake is HTTP). */
+  public boolean servesPlainHttp(BindAddress address) {
+    PortTable port = ports.get(address);
+    return port != null && port.servesPlainHttp();
+  }
+
+  /**
+   * The HTTP listener serving a request on this address: over TLS the one the SNI chose (name is
+   * the SNI), else the plain HTTP listener for its Host (name is the Host header).
+   */
+  public java.util.Optional<HttpListener> httpListener(BindAddress address, String name, boolean tls) {
+    PortTable port = ports.get(address);
+    return port == null ? java.util.Optional.empty() : port.httpListener(name, tls);
+  }
+
   /** The decision for a connection accepted on this address whose ClientHello named sni. */
   public Decision lookup(BindAddress address, String sni) {
     PortTable port = ports.get(address);

@@ -52,7 +52,7 @@ public final class TableParts {
   private static GatewayTable part(GatewayTable table, Map<String, List<HostRoute>> routes) {
     List<ListenerTable> listeners = new ArrayList<>();
     for (ListenerTable l : table.listeners()) {
-      listeners.add(new ListenerTable(l.name(), l.port(), l.bindPort(), l.hostname(), routes.getOrDefault(l.name(), List.of()),
+      listeners.add(new ListenerTable(l.name(), l.protocol(), l.port(), l.bindPort(), l.hostname(), routes.getOrDefault(l.name(), List.of()),
           l.terminate()));
     }
     return new GatewayTable(table.gateway(), table.created(), table.addresses(), listeners);

@@ -1,0 +1,262 @@
+package dev.passage.proxy.http;
+
+import com.typesafe.config.Config;
+import dev.passage.proxy.BackendChoice;
+import dev.passage.rules.HttpMatching;
+import dev.passage.rules.ResolvedBackend;
+import dev.passage.table.BindAddress;
+import dev.passage.table.HttpFilters;
+import dev.passage.table.HttpListener;
+import dev.passage.table.HttpRouteRule;
+import dev.passage.table.HttpRoutes;
+import dev.passage.table.RouteTable;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import javax.net.ssl.SSLEngine;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.event.LoggingAdapter;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.model.HttpHeader;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.Uri;
+import org.apache.pekko.http.javadsl.model.headers.Host;
+import org.apache.pekko.http.javadsl.model.headers.Location;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.http.javadsl.settings.ConnectionPoolSettings;
+import org.apache.pekko.http.javadsl.settings.ServerSettings;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.TLSClosing;
+import org.apache.pekko.stream.TLSProtocol;
+import org.apache.pekko.stream.javadsl.BidiFlow;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.TLS;
+import org.apache.pekko.stream.javadsl.TLSPlacebo;
+import org.apache.pekko.util.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves HTTP on a client connection the data plane accepted (plain, or decrypted from an HTTPS
+ * listener): Pekko HTTP's server layer parses the requests, each request is routed by the current
+ * table (listener, then the HTTPRoute rule by precedence), filtered, and sent to a backend endpoint
+ * through Pekko HTTP's pooled HTTP/1.1 client. Bodies stream both ways with backpressure; nothing
+ * is buffered whole.
+ */
+public final class HttpService {
+  private static final Logger access = LoggerFactory.getLogger("passage.access");
+  private static final Logger log = LoggerFactory.getLogger(HttpService.class);
+  /** Requests that may be sent again to another endpoint when the first did not accept the connection. */
+  private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE");
+
+  private final Http http;
+  private final Supplier<RouteTable> table;
+  private final ServerSettings serverSettings;
+  private final ConnectionPoolSettings poolSettings;
+  private final LoggingAdapter pekkoLog;
+  private final boolean accessLog;
+  private final Materializer materializer;
+
+  public HttpService(ActorSystem system, Config root, Supplier<RouteTable> table, boolean accessLog) {
+    this.http = Http.get(system);
+    this.table = table;
+    this.accessLog = accessLog;
+    Config http = root.getConfig("passage.http");
+    this.serverSettings = ServerSettings.create(http.getConfig("server").atPath("pekko.http.server").withFallback(root));
+    this.poolSettings = ConnectionPoolSettings.create(
+        http.getConfig("client-pool").atPath("pekko.http.host-connection-pool").withFallback(root));
+    this.pekkoLog = system.log();
+    this.materializer = Materializer.matFromSystem(system);
+  }
+
+  /** A plain HTTP connection: its bytes in, its bytes out. */
+  public Flow<ByteString, ByteString, NotUsed> plain(BindAddress bind, InetSocketAddress client) {
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    BidiFlow<TLSProtocol.SslTlsOutbound, ByteString, ByteString, TLSProtocol.SslTlsInbound, NotUsed> placebo =
+        (BidiFlow) TLSPlacebo.getInstance();
+    return serve(placebo, new Connection(bind, client, null));
+  }
+
+  /** An HTTPS connection, decrypted with this engine (its certificate chosen by the SNI). */
+  public Flow<ByteString, ByteString, NotUsed> https(BindAddress bind, InetSocketAddress client, String sni, SSLEngine engine) {
+    return serve(TLS.create(() -> engine, TLSClosing.eagerClose()), new Connection(bind, client, sni));
+  }
+
+  private Flow<ByteString, ByteString, NotUsed> serve(
+      BidiFlow<TLSProtocol.SslTlsOutbound, ByteString, ByteString, TLSProtocol.SslTlsInbound, NotUsed> transport,
+      Connection c) {
+    Flow<HttpRequest, HttpResponse, NotUsed> requests = Flow.of(HttpRequest.class)
+        .mapAsync(1, request -> handle(request, c)); // HTTP/1.1: responses in request order
+    return http.serverLayer(serverSettings, Optional.of(c.client), pekkoLog).atop(transport).reversed().join(requests);
+  }
+
+  /** What every request of one connection shares. sni null: plain HTTP. */
+  private record Connection(BindAddress bind, InetSocketAddress client, String sni) {
+    boolean tls() {
+      return sni != null;
+    }
+  }
+
+  /** One request's way through: listener, rule, filters, backend; the answer. */
+  CompletionStage<HttpResponse> handle(HttpRequest request, Connection c) {
+    long start = System.nanoTime();
+    String host = request.getHeader(Host.class).map(h -> h.host().address() + (h.port() != 0 ? ":" + h.port() : ""))
+        .orElse(request.getUri().host().address());
+    Optional<HttpListener> listener = table.get().httpListener(c.bind, c.tls() ? c.sni : host, c.tls());
+    if (listener.isEmpty()) return done(request, c, start, error(404, "no listener serves this host"), "no listener for host " + host, null);
+    HttpMatching.Request matchable = matchable(request);
+    Optional<HttpRoutes.Target> target = listener.get().routes().select(host, matchable);
+    if (target.isEmpty()) return done(request, c, start, error(404, "no route matches"), "no route matches", null);
+    HttpRoutes.Target t = target.get();
+    String route = t.route().route().toString();
+    HttpRouteRule rule = t.rule();
+    String matchedPrefix = rule.matches().get(0).path().value(); // only used with exactly one PathPrefix match
+    HttpFilters f = rule.filters();
+    Uri uri = request.getUri();
+    if (f.redirect() != null) {
+      String location = UrlChanges.location(f.redirect(), c.tls(), HttpRoutes.hostWithoutPort(host), listener.get().port(),
+          uri.path(), uri.rawQueryString().orElse(null), matchedPrefix);
+      HttpResponse redirect = HttpResponse.create().withStatus(f.redirect().statusCode())
+          .addHeader(Location.create(location));
+      return done(request, c, start, withHeaders(redirect, f.responseHeaders(), null), null, route);
+    }
+    BackendChoice.Outcome choice = BackendChoice.choose(rule.resolvedBackends(), ThreadLocalRandom.current());
+    if (choice instanceof BackendChoice.Reject r) {
+      int status = r.why() == BackendChoice.Why.NO_ENDPOINTS ? 503 : 500;
+      return done(request, c, start, error(status, r.reason()), "route " + route + ": " + r.reason(), route);
+    }
+    BackendChoice.Connect connect = (BackendChoice.Connect) choice;
+    HttpFilters backendFilters = filtersOf(rule, connect.backend());
+
+    // the request as the backend gets it: rewritten, headers edited, hop-by-hop gone, X-Forwarded-*
+    String path = f.rewrite() != null ? UrlChanges.path(uri.path(), f.rewrite().path(), matchedPrefix) : uri.path();
+    List<HttpHeader> headers = HttpHeaders.endToEnd(request.getHeaders());
+    if (f.rewrite() != null && f.rewrite().hostname() != null) {
+      headers.removeIf(h -> h.is("host"));
+      headers.add(0, Host.create(f.rewrite().hostname()));
+    }
+    headers = HttpHeaders.edit(headers, f.requestHeaders());
+    headers = HttpHeaders.edit(headers, backendFilters.requestHeaders());
+    headers = HttpHeaders.forwarded(headers, c.client.getAddress().getHostAddress(), c.tls());
+    String relative = uri.rawQueryString().map(q -> path + "?" + q).orElse(path);
+    HttpRequest outgoing = HttpRequest.create().withMethod(request.method()).withHeaders(headers)
+        .withEntity(request.entity()).withProtocol(request.protocol());
+    boolean retryable = IDEMPOTENT.contains(request.method().name()) && request.entity().isKnownEmpty();
+    CompletableFuture<HttpResponse> response = send(outgoing, relative, connect.endpoints(), 0, retryable, rule);
+    if (rule.requestTimeoutMillis() > 0) response = response.orTimeout(rule.requestTimeoutMillis(), TimeUnit.MILLISECONDS);
+    String backend = connect.backend().name();
+    return response.handle((rsp, failure) -> {
+      if (failure == null) {
+        // the client's protocol, not the backend's: an HTTP/1.0 backend does not end a keep-alive client connection
+        HttpResponse out = withHeaders(rsp, f.responseHeaders(), backendFilters.responseHeaders()).withProtocol(request.protocol());
+        logAccess(request, c, start, out.status().intValue(), route, backend, null);
+        return out;
+      }
+      Throwable cause = unwrap(failure);
+      if (cause instanceof TimeoutException) {
+        logAccess(request, c, start, 504, route, backend, "backend " + backend + " did not answer in time");
+        return error(504, "the backend did not answer in time");
+      }
+      String why = "backend " + backend + " failed: " + cause.getMessage();
+      logAccess(request, c, start, 502, route, backend, why);
+      return error(502, "the backend failed");
+    });
+  }
+
+  /** Sends to endpoint i; a connection that was refused moves on to the next endpoint when the request allows it. */
+  private CompletableFuture<HttpResponse> send(HttpRequest outgoing, String relative, List<ResolvedBackend.Endpoint> endpoints,
+                                               int i, boolean retryable, HttpRouteRule rule) {
+    ResolvedBackend.Endpoint e = endpoints.get(i);
+    HttpRequest attempt = outgoing.withUri(Uri.create("http://" + e + relative));
+    CompletableFuture<HttpResponse> sent = http.singleRequest(attempt, http.defaultClientHttpsContext(), poolSettings, pekkoLog)
+        .toCompletableFuture();
+    if (rule.backendTimeoutMillis() > 0) sent = sent.orTimeout(rule.backendTimeoutMillis(), TimeUnit.MILLISECONDS);
+    if (!retryable || i + 1 >= endpoints.size()) return sent;
+    return sent.handle((rsp, failure) -> {
+      if (failure == null) return CompletableFuture.completedFuture(rsp);
+      if (!neverConnected(unwrap(failure))) return CompletableFuture.<HttpResponse>failedFuture(failure);
+      log.debug("endpoint {} refused the connection, trying the next", e);
+      return send(outgoing, relative, endpoints, i + 1, retryable, rule);
+    }).thenCompose(x -> x);
+  }
+
+  /** A failure to establish the TCP connection: the request never reached the endpoint. */
+  private static boolean neverConnected(Throwable t) {
+    for (Throwable x = t; x != null; x = x.getCause()) {
+      if (x instanceof ConnectException) return true;
+      String m = x.getMessage();
+      if (m != null && m.contains("Connection refused")) return true; // Pekko wraps it in StreamTcpException
+    }
+    return false;
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    while ((t instanceof java.util.concurrent.CompletionException || t instanceof java.util.concurrent.ExecutionException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  /** The filters of the backendRef that was chosen (the first entry naming that backend). */
+  private static HttpFilters filtersOf(HttpRouteRule rule, ResolvedBackend chosen) {
+    for (HttpRouteRule.HttpBackend b : rule.backends()) if (b.backend() == chosen) return b.filters();
+    return HttpFilters.NONE;
+  }
+
+  private static HttpResponse withHeaders(HttpResponse rsp, HttpFilters.HeaderEdits rule, HttpFilters.HeaderEdits backend) {
+    if (rule == null && backend == null && !hasHopByHop(rsp)) return rsp;
+    List<HttpHeader> headers = HttpHeaders.edit(HttpHeaders.edit(HttpHeaders.endToEnd(rsp.getHeaders()), rule), backend);
+    return rsp.withHeaders(headers);
+  }
+
+  private static boolean hasHopByHop(HttpResponse rsp) {
+    for (HttpHeader h : rsp.getHeaders()) {
+      if (h.is("connection") || h.is("keep-alive") || h.is("upgrade") || h.is("proxy-authenticate") || h.is("trailer")) return true;
+    }
+    return false;
+  }
+
+  /** The request as matching sees it: header names lower-cased, the first value of a repeated header or parameter. */
+  private static HttpMatching.Request matchable(HttpRequest request) {
+    Map<String, String> headers = new HashMap<>();
+    for (HttpHeader h : request.getHeaders()) headers.putIfAbsent(h.lowercaseName(), h.value());
+    Map<String, String> query = new HashMap<>();
+    for (var p : request.getUri().query().toList()) query.putIfAbsent(p.first(), p.second());
+    return new HttpMatching.Request(request.method().name(), request.getUri().path(), headers, query);
+  }
+
+  private static HttpResponse error(int status, String text) {
+    return HttpResponse.create().withStatus(StatusCodes.get(status)).withEntity(text + "\n");
+  }
+
+  private CompletionStage<HttpResponse> done(HttpRequest request, Connection c, long start, HttpResponse response,
+                                             String why, String route) {
+    request.discardEntityBytes(materializer); // answered without the body: drain it, keep the connection
+    logAccess(request, c, start, response.status().intValue(), route, null, why);
+    return CompletableFuture.completedFuture(response);
+  }
+
+  private void logAccess(HttpRequest request, Connection c, long start, int status, String route, String backend, String why) {
+    if (!accessLog && why == null) return;
+    long ms = (System.nanoTime() - start) / 1_000_000;
+    String line = "client=" + c.client + " listener=" + c.bind + (c.tls() ? " sni=" + c.sni : "") + " " + request.method().name()
+        + " " + request.getUri().path() + " status=" + status + " route=" + route + " backend=" + backend + " ms=" + ms
+        + (why == null ? "" : " reason=\"" + why + "\"");
+    if (accessLog) access.info(line);
+    else if (status >= 500) log.debug(line);
+  }
+}
