@@ -41,6 +41,37 @@ class ClusterTest {
   static final java.util.Map<RunningPassage, String> addressOf = new java.util.concurrent.ConcurrentHashMap<>();
   static dev.passage.testkit.PlainBackend plain;
   static dev.passage.testkit.Certificates.Pem secure;
+  static dev.passage.testkit.EchoHttpBackend echo;
+
+  /** An HTTP Gateway and an HTTPRoute with a match and a filter: its compiled rules must reach every node. */
+  static final String HTTP_GATEWAY_AND_ROUTE = """
+      apiVersion: gateway.networking.k8s.io/v1
+      kind: Gateway
+      metadata:
+        name: hgw
+        namespace: default
+      spec:
+        gatewayClassName: passage
+        listeners:
+        - name: http
+          protocol: HTTP
+          port: 80
+      ---
+      apiVersion: gateway.networking.k8s.io/v1
+      kind: HTTPRoute
+      metadata:
+        name: web
+        namespace: default
+      spec:
+        parentRefs: [{name: hgw}]
+        hostnames: ["web.example.com"]
+        rules:
+        - matches: [{path: {type: PathPrefix, value: /api}, headers: [{name: X-Env, value: prod}]}]
+          filters:
+          - type: RequestHeaderModifier
+            requestHeaderModifier: {set: [{name: X-Rule, value: api-prod}]}
+          backendRefs: [{name: echo, port: 8443}]
+      """;
 
   @BeforeAll
   static void start() throws Exception {
@@ -50,6 +81,7 @@ class ClusterTest {
     portBase = Fixtures.freePort();
     remoting = new int[] {Fixtures.freePort(), Fixtures.freePort(), Fixtures.freePort(), Fixtures.freePort()};
     plain = new dev.passage.testkit.PlainBackend();
+    echo = new dev.passage.testkit.EchoHttpBackend("echo");
     secure = dev.passage.testkit.Certificates.selfSignedPem("secure.example.com");
     for (int i = 0; i < 3; i++) nodes.add(node(i, false));
     Await.until(Duration.ofSeconds(30), "three members Up", () -> {
@@ -64,7 +96,8 @@ class ClusterTest {
         // a Terminate listener: every node reads the Secret from the API server itself
         secure.secret("default", "secure-cert"), Fixtures.service("default", "plain", plain.port()),
         Fixtures.terminatingGateway("tgw", 443, "secure.example.com", "secure-cert"),
-        Fixtures.route("secure", "tgw", List.of("secure.example.com"), List.of(new Fixtures.Backend("plain")))));
+        Fixtures.route("secure", "tgw", List.of("secure.example.com"), List.of(new Fixtures.Backend("plain"))),
+        Fixtures.service("default", "echo", echo.port()), HTTP_GATEWAY_AND_ROUTE));
   }
 
   /** Node i serves on 127.0.0.(i+2); node 0 is the seed. */
@@ -90,6 +123,34 @@ class ClusterTest {
     if (first != null) first.close();
     if (second != null) second.close();
     if (plain != null) plain.close();
+    if (echo != null) echo.close();
+  }
+
+  @Test
+  void everyNodeServesTheHttpRouteWithItsRulesIntact() throws Exception {
+    Await.until(Duration.ofSeconds(30), "the HTTP Gateway's Service", () -> api.gatewayPort("hgw") > 0);
+    int port = api.gatewayPort("hgw");
+    java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+    List<RunningPassage> running = new ArrayList<>(nodes);
+    assertEquals(3, running.size());
+    for (RunningPassage n : running) {
+      String address = addressOf.get(n);
+      java.util.function.Function<String, java.net.http.HttpResponse<String>> get = env -> {
+        try {
+          return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + address + ":" + port + "/api/x"))
+              .header("Host", "web.example.com").header("X-Env", env).timeout(Duration.ofSeconds(5)).build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+        } catch (Exception e) {
+          return null;
+        }
+      };
+      // the match (path and header) and the filter arrived with the table, on nodes without the controller too
+      Await.until(Duration.ofSeconds(30), "the HTTPRoute served on " + address, () -> {
+        var r = get.apply("prod");
+        return r != null && r.statusCode() == 200 && r.body().contains("header:x-rule=api-prod");
+      });
+      assertEquals(404, get.apply("dev").statusCode(), "the header match holds on " + address);
+    }
   }
 
   @Test
