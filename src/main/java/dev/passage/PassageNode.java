@@ -121,7 +121,8 @@ public final class PassageNode implements AutoCloseable {
         (int) settings.proxy().readBufferBytes(), settings.proxy().sendTimeout(), budget);
     ConnectionHandler handler = new ConnectionHandler(tcp, table::get, settings.proxy(), capacity.maxConnections(),
         dataPlane, budget, system.classicSystem().scheduler(), system.executionContext(), certificates,
-        new HttpService(system.classicSystem(), system.settings().config(), table::get, settings.proxy().accessLog()));
+        new HttpService(system.classicSystem(), system.settings().config(), table::get, settings.proxy().accessLog(),
+            tcp, PROXY_DISPATCHER, settings.proxy().connectTimeout()));
     java.time.Duration summaryEvery = settings.proxy().logSummaryInterval();
     org.apache.pekko.actor.Cancellable summaries = system.scheduler().scheduleAtFixedRate(summaryEvery, summaryEvery,
         handler::flushLogSummary, system.executionContext());

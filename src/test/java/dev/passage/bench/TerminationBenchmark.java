@@ -20,8 +20,11 @@ import java.util.regex.Pattern;
  * the backend, serving the same small page over HTTPS (for passthrough) and plain HTTP (for
  * termination). In one run, interleaved round by round: hey straight to the backend's HTTPS port,
  * through Passage passthrough, through Passage terminating (TLSRoute Terminate, plaintext to the
- * backend), and through HAProxy terminating the same way, for reference; each with keep-alive and
- * with a new connection (a full handshake) per request. Needs root (it adds host names to
+ * backend), and through HAProxy terminating the same way, for reference; then HTTP: through an
+ * HTTPS listener of Passage serving an HTTPRoute (TLS terminated, each request routed and sent over
+ * Passage's pooled HTTP/1.1 client) and through nginx's http proxy terminating the same TLS to the
+ * same backend (upstream keep-alive); each with keep-alive and with a new connection (a full
+ * handshake) per request. Needs root (it adds host names to
  * /etc/hosts for the SNI, and removes them), nginx, haproxy and hey on the PATH, and the jar.
  * <pre>
  *   mvn -q package -DskipTests
@@ -41,10 +44,14 @@ public final class TerminationBenchmark {
     if (!Files.exists(jar)) throw new IllegalStateException("build the jar first: mvn -q package -DskipTests");
     Path dir = Files.createTempDirectory("passage-termination");
     int httpsPort = Fixtures.freePort(), httpPort = Fixtures.freePort(), passagePort = Fixtures.freePort(),
-        haproxyPort = Fixtures.freePort();
+        haproxyPort = Fixtures.freePort(), nginxProxyPort = Fixtures.freePort();
     Certificates.Pem backendCert = Certificates.selfSignedPem("pass.bench.test");
     Certificates.Pem listenerCert = Certificates.selfSignedPem("term.bench.test");
     Certificates.Pem haproxyCert = Certificates.selfSignedPem("haproxy.bench.test");
+    Certificates.Pem httpCert = Certificates.selfSignedPem("http.bench.test");
+    Certificates.Pem nginxCert = Certificates.selfSignedPem("nginx.bench.test");
+    Files.writeString(dir.resolve("nginx-proxy.crt"), nginxCert.crt());
+    Files.writeString(dir.resolve("nginx-proxy.key"), nginxCert.key());
     Files.writeString(dir.resolve("backend.crt"), backendCert.crt());
     Files.writeString(dir.resolve("backend.key"), backendCert.key());
     Files.writeString(dir.resolve("haproxy.pem"), haproxyCert.crt() + haproxyCert.key());
@@ -63,8 +70,13 @@ public final class TerminationBenchmark {
           server { listen 127.0.0.1:%2$d ssl; ssl_certificate %1$s/backend.crt; ssl_certificate_key %1$s/backend.key;
                    ssl_protocols TLSv1.2 TLSv1.3; root %1$s/www; }
           server { listen 127.0.0.1:%3$d; root %1$s/www; }
+          upstream plain { server 127.0.0.1:%3$d; keepalive 64; }
+          server { listen 127.0.0.1:%4$d ssl; ssl_certificate %1$s/nginx-proxy.crt; ssl_certificate_key %1$s/nginx-proxy.key;
+                   ssl_protocols TLSv1.2 TLSv1.3;
+                   location / { proxy_pass http://plain; proxy_http_version 1.1; proxy_set_header Connection "";
+                                proxy_set_header Host $host; proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; } }
         }
-        """.formatted(dir, httpsPort, httpPort));
+        """.formatted(dir, httpsPort, httpPort, nginxProxyPort));
     Files.writeString(dir.resolve("haproxy.cfg"), """
         global
           maxconn 8000
@@ -81,6 +93,7 @@ public final class TerminationBenchmark {
         """.formatted(haproxyPort, dir, httpPort));
     Path folder = Files.createDirectories(dir.resolve("passage"));
     Files.writeString(folder.resolve("secret.yaml"), listenerCert.secret("default", "term-cert"));
+    Files.writeString(folder.resolve("http-secret.yaml"), httpCert.secret("default", "http-cert"));
     Files.writeString(folder.resolve("all.yaml"), Fixtures.join(Fixtures.GATEWAY_CLASS, """
         apiVersion: gateway.networking.k8s.io/v1
         kind: Gateway
@@ -104,7 +117,26 @@ public final class TerminationBenchmark {
               mode: Terminate
               certificateRefs:
               - name: term-cert
-        """.formatted(passagePort, passagePort),
+          - name: http
+            protocol: HTTPS
+            port: %d
+            hostname: http.bench.test
+            tls:
+              mode: Terminate
+              certificateRefs:
+              - name: http-cert
+        ---
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: HTTPRoute
+        metadata:
+          name: http
+          namespace: default
+        spec:
+          parentRefs: [{name: bench, sectionName: http}]
+          rules:
+          - matches: [{path: {type: PathPrefix, value: /}}]
+            backendRefs: [{name: http-backend, port: 8443}]
+        """.formatted(passagePort, passagePort, passagePort),
         Fixtures.service("default", "https-backend", httpsPort), Fixtures.service("default", "http-backend", httpPort),
         Fixtures.route("pass", "bench", List.of("pass.bench.test"), List.of(new Fixtures.Backend("https-backend"))),
         Fixtures.route("term", "bench", List.of("term.bench.test"), List.of(new Fixtures.Backend("http-backend")))));
@@ -112,7 +144,7 @@ public final class TerminationBenchmark {
     String hostsBefore = Files.readString(HOSTS);
     List<Process> started = new ArrayList<>();
     try {
-      Files.writeString(HOSTS, hostsBefore + "\n" + MARK + "\n127.0.0.1 pass.bench.test term.bench.test haproxy.bench.test "
+      Files.writeString(HOSTS, hostsBefore + "\n" + MARK + "\n127.0.0.1 pass.bench.test term.bench.test haproxy.bench.test http.bench.test nginx.bench.test "
           + MARK + "\n");
       started.add(new ProcessBuilder("nginx", "-c", dir.resolve("nginx.conf").toString(), "-g", "daemon off;")
           .redirectErrorStream(true).redirectOutput(dir.resolve("nginx.out").toFile()).start());
@@ -123,13 +155,15 @@ public final class TerminationBenchmark {
       jvm.add("-Dpekko.loglevel=WARNING");
       Process passage = Processes.java(jvm, jar.toString(), null, "--resources", folder.toString());
       started.add(passage);
-      for (int p : new int[] {httpsPort, httpPort, haproxyPort, passagePort}) Processes.awaitListening(p, started.get(started.size() - 1));
+      for (int p : new int[] {httpsPort, httpPort, haproxyPort, nginxProxyPort, passagePort}) Processes.awaitListening(p, started.get(started.size() - 1));
 
       Map<String, String> targets = new LinkedHashMap<>();
       targets.put("direct (backend's TLS)", "https://pass.bench.test:" + httpsPort + "/index.html");
       targets.put("Passage passthrough", "https://pass.bench.test:" + passagePort + "/index.html");
       targets.put("Passage terminating", "https://term.bench.test:" + passagePort + "/index.html");
       targets.put("HAProxy terminating", "https://haproxy.bench.test:" + haproxyPort + "/index.html");
+      targets.put("Passage HTTPRoute", "https://http.bench.test:" + passagePort + "/index.html");
+      targets.put("nginx http proxy", "https://nginx.bench.test:" + nginxProxyPort + "/index.html");
       targets.forEach((name, url) -> System.out.println(name + ": " + url));
       for (String mode : List.of("keep-alive", "new connection per request")) {
         Map<String, List<double[]>> results = new LinkedHashMap<>();
@@ -141,14 +175,20 @@ public final class TerminationBenchmark {
           }
         }
         System.out.printf("%n%s, hey -c 50, %d s x %d rounds, medians (ratios: median of per-round ratios)%n", mode, seconds, rounds);
-        System.out.printf("%-24s %10s %9s %9s %10s %12s%n", "target", "req/s", "p50 ms", "p99 ms", "errors", "vs terminate");
+        System.out.printf("%-24s %10s %9s %9s %10s %12s %12s%n", "target", "req/s", "p50 ms", "p99 ms", "errors",
+            "vs terminate", "vs nginx http");
         List<double[]> term = results.get("Passage terminating");
+        List<double[]> nginxHttp = results.get("nginx http proxy");
         for (Map.Entry<String, List<double[]>> e : results.entrySet()) {
           List<double[]> rs = e.getValue();
           double[] ratios = new double[rs.size()];
-          for (int i = 0; i < rs.size(); i++) ratios[i] = rs.get(i)[0] / term.get(i)[0];
-          System.out.printf("%-24s %10.0f %9.2f %9.2f %10.0f %11.2fx%n", e.getKey(), median(rs, 0), median(rs, 1) * 1000,
-              median(rs, 2) * 1000, median(rs, 3), median(ratios));
+          double[] toNginx = new double[rs.size()];
+          for (int i = 0; i < rs.size(); i++) {
+            ratios[i] = rs.get(i)[0] / term.get(i)[0];
+            toNginx[i] = rs.get(i)[0] / nginxHttp.get(i)[0];
+          }
+          System.out.printf("%-24s %10.0f %9.2f %9.2f %10.0f %11.2fx %11.2fx%n", e.getKey(), median(rs, 0), median(rs, 1) * 1000,
+              median(rs, 2) * 1000, median(rs, 3), median(ratios), median(toNginx));
         }
       }
     } finally {
