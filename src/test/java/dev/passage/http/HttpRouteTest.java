@@ -411,6 +411,23 @@ class HttpRouteTest {
     assertEquals("b", backendOf(r));
     assertEquals(List.of("https"), lines(r, "header:x-forwarded-proto="));
     assertEquals(List.of("/hello"), lines(r, "path="));
+    assertEquals(HttpClient.Version.HTTP_1_1, r.version());
+
+    // HTTP/2, chosen by ALPN: several requests at once on one connection, each routed
+    HttpClient h2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).sslContext(trusting(appCert))
+        .sslParameters(sni("app.example.com")).connectTimeout(Duration.ofSeconds(5)).build();
+    List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> concurrent = new java.util.ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      concurrent.add(h2.sendAsync(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + tlsPort + "/h2/" + i))
+          .header("Host", "app.example.com").timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()));
+    }
+    for (int i = 0; i < 8; i++) {
+      HttpResponse<String> r2 = concurrent.get(i).get(20, java.util.concurrent.TimeUnit.SECONDS);
+      assertEquals(HttpClient.Version.HTTP_2, r2.version(), "ALPN chose h2");
+      assertEquals("b", backendOf(r2));
+      assertEquals(List.of("/h2/" + i), lines(r2, "path="));
+      assertEquals(List.of("app.example.com"), lines(r2, "header:host="));
+    }
     try (TlsClient c = TlsClient.connect(tlsPort, "pass.example.com")) {
       assertEquals("hello from pass sni=pass.example.com", c.greeting, "passthrough on the same port");
     }
@@ -419,6 +436,7 @@ class HttpRouteTest {
   static javax.net.ssl.SSLParameters sni(String name) {
     javax.net.ssl.SSLParameters p = new javax.net.ssl.SSLParameters();
     p.setServerNames(List.of(new javax.net.ssl.SNIHostName(name)));
+    p.setProtocols(new String[] {"TLSv1.3", "TLSv1.2"}); // without them the JDK client offers no ALPN, so no h2
     return p;
   }
 

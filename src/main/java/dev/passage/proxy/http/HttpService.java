@@ -30,6 +30,7 @@ import org.apache.pekko.event.LoggingAdapter;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpProtocols;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.Uri;
@@ -69,6 +70,9 @@ public final class HttpService {
   private final LoggingAdapter pekkoLog;
   private final boolean accessLog;
   private final Materializer materializer;
+  private final scala.concurrent.ExecutionContextExecutor dispatcher;
+  private final org.apache.pekko.http.impl.engine.http2.TelemetrySpi telemetry;
+  private final org.apache.pekko.http.scaladsl.HttpExt scalaHttp;
 
   /** tcp and dispatcher: the data plane's sockets and the I/O loops' dispatcher, under the client pools. */
   public HttpService(ActorSystem system, Config root, Supplier<RouteTable> table, boolean accessLog,
@@ -84,6 +88,9 @@ public final class HttpService {
         .withTransport(new BackendTransport(tcp, dispatcher, connectTimeout)));
     this.pekkoLog = system.log();
     this.materializer = Materializer.matFromSystem(system);
+    this.dispatcher = system.dispatcher();
+    this.telemetry = org.apache.pekko.http.impl.engine.http2.TelemetrySpi$.MODULE$.create(system);
+    this.scalaHttp = (org.apache.pekko.http.scaladsl.HttpExt) org.apache.pekko.http.scaladsl.Http.get(system);
   }
 
   /** A plain HTTP connection: its bytes in, its bytes out. */
@@ -94,17 +101,49 @@ public final class HttpService {
     return serve(placebo, new Connection(bind, client, null));
   }
 
-  /** An HTTPS connection, decrypted with this engine (its certificate chosen by the SNI). */
+  /**
+   * An HTTPS connection, decrypted with this engine (its certificate chosen by the SNI). ALPN offers
+   * h2 and http/1.1; once the handshake is done, the first decrypted bytes find out which the client
+   * chose, and the connection is served by Pekko HTTP's HTTP/2 or HTTP/1.1 server stack.
+   */
   public Flow<ByteString, ByteString, NotUsed> https(BindAddress bind, InetSocketAddress client, String sni, SSLEngine engine) {
-    return serve(TLS.create(() -> engine, TLSClosing.eagerClose()), new Connection(bind, client, sni));
+    engine.setHandshakeApplicationProtocolSelector((e, offered) ->
+        offered.contains("h2") ? "h2" : offered.contains("http/1.1") ? "http/1.1" : null);
+    Connection c = new Connection(bind, client, sni);
+    Flow<TLSProtocol.SslTlsInbound, TLSProtocol.SslTlsOutbound, ?> plaintext =
+        Flow.<TLSProtocol.SslTlsInbound, TLSProtocol.SslTlsOutbound, NotUsed>lazyFlow(() ->
+            "h2".equals(engine.getApplicationProtocol()) ? http2(c) : http1(c));
+    return TLS.create(() -> engine, TLSClosing.eagerClose()).reversed().join(plaintext);
   }
 
   private Flow<ByteString, ByteString, NotUsed> serve(
       BidiFlow<TLSProtocol.SslTlsOutbound, ByteString, ByteString, TLSProtocol.SslTlsInbound, NotUsed> transport,
       Connection c) {
-    Flow<HttpRequest, HttpResponse, NotUsed> requests = Flow.of(HttpRequest.class)
-        .mapAsync(1, request -> handle(request, c)); // HTTP/1.1: responses in request order
-    return http.serverLayer(serverSettings, Optional.of(c.client), pekkoLog).atop(transport).reversed().join(requests);
+    return transport.reversed().join(http1(c));
+  }
+
+  /** HTTP/1.1 on decrypted (or placebo) TLS records: one request at a time, responses in order. */
+  private Flow<TLSProtocol.SslTlsInbound, TLSProtocol.SslTlsOutbound, NotUsed> http1(Connection c) {
+    Flow<HttpRequest, HttpResponse, NotUsed> requests = Flow.of(HttpRequest.class).mapAsync(1, request -> handle(request, c));
+    return http.serverLayer(serverSettings, Optional.of(c.client), pekkoLog).reversed().join(requests);
+  }
+
+  /**
+   * HTTP/2 on decrypted TLS records, through Pekko HTTP's own HTTP/2 server stack (the one its
+   * bind uses; internal API, so pinned by HttpRouteTest's h2 case): streams are handled
+   * concurrently, up to pekko.http.server.http2.max-concurrent-streams.
+   */
+  private Flow<TLSProtocol.SslTlsInbound, TLSProtocol.SslTlsOutbound, NotUsed> http2(Connection c) {
+    var settings = (org.apache.pekko.http.scaladsl.settings.ServerSettings) serverSettings;
+    scala.Function1<org.apache.pekko.http.scaladsl.model.HttpRequest,
+        scala.concurrent.Future<org.apache.pekko.http.scaladsl.model.HttpResponse>> handler = request ->
+        scala.jdk.javaapi.FutureConverters.asScala(
+            handle(request, c).thenApply(r -> (org.apache.pekko.http.scaladsl.model.HttpResponse) r));
+    var streams = org.apache.pekko.http.impl.engine.http2.Http2Blueprint$.MODULE$.handleWithStreamIdHeader(
+        settings.http2Settings().maxConcurrentStreams(), handler, dispatcher);
+    var stack = org.apache.pekko.http.impl.engine.http2.Http2Blueprint$.MODULE$.serverStackTls(settings, pekkoLog,
+        telemetry, scalaHttp.dateHeaderRendering());
+    return streams.join(stack).asJava().mapMaterializedValue(terminator -> NotUsed.getInstance());
   }
 
   /** What every request of one connection shares. sni null: plain HTTP. */
@@ -118,7 +157,7 @@ public final class HttpService {
   CompletionStage<HttpResponse> handle(HttpRequest request, Connection c) {
     long start = System.nanoTime();
     String host = request.getHeader(Host.class).map(h -> h.host().address() + (h.port() != 0 ? ":" + h.port() : ""))
-        .orElse(request.getUri().host().address());
+        .orElse(request.getUri().host().address() + (request.getUri().port() != 0 ? ":" + request.getUri().port() : ""));
     Optional<HttpListener> listener = table.get().httpListener(c.bind, c.tls() ? c.sni : host, c.tls());
     if (listener.isEmpty()) return done(request, c, start, error(404, "no listener serves this host"), "no listener for host " + host, null);
     HttpMatching.Request matchable = matchable(request);
@@ -151,13 +190,15 @@ public final class HttpService {
     if (f.rewrite() != null && f.rewrite().hostname() != null) {
       headers.removeIf(h -> h.is("host"));
       headers.add(0, Host.create(f.rewrite().hostname()));
+    } else if (headers.stream().noneMatch(h -> h.is("host")) && !host.isEmpty()) {
+      headers.add(0, HttpHeader.parse("Host", host)); // HTTP/2 names the authority in :authority, HTTP/1.1 in Host
     }
     headers = HttpHeaders.edit(headers, f.requestHeaders());
     headers = HttpHeaders.edit(headers, backendFilters.requestHeaders());
     headers = HttpHeaders.forwarded(headers, c.client.getAddress().getHostAddress(), c.tls());
     String relative = uri.rawQueryString().map(q -> path + "?" + q).orElse(path);
     HttpRequest outgoing = HttpRequest.create().withMethod(request.method()).withHeaders(headers)
-        .withEntity(request.entity()).withProtocol(request.protocol());
+        .withEntity(request.entity()).withProtocol(HttpProtocols.HTTP_1_1); // the pools speak HTTP/1.1
     boolean retryable = IDEMPOTENT.contains(request.method().name()) && request.entity().isKnownEmpty();
     CompletableFuture<HttpResponse> response = send(outgoing, relative, connect.endpoints(), 0, retryable, rule);
     if (rule.requestTimeoutMillis() > 0) response = response.orTimeout(rule.requestTimeoutMillis(), TimeUnit.MILLISECONDS);
