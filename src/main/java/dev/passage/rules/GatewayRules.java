@@ -21,9 +21,10 @@ public final class GatewayRules {
    * The GatewayClass's supportedFeatures, sorted by name as the API asks: only features that work
    * and that a test holds (HttpRouteTest for the HTTP ones).
    */
-  public static final List<String> SUPPORTED_FEATURES = List.of("Gateway", "HTTPRoute", "HTTPRouteHostRewrite",
-      "HTTPRouteMethodMatching", "HTTPRoutePathRedirect", "HTTPRoutePathRewrite", "HTTPRouteQueryParamMatching",
-      "HTTPRouteRequestTimeout", "HTTPRouteResponseHeaderModification", "HTTPRouteSchemeRedirect", "ReferenceGrant",
+  public static final List<String> SUPPORTED_FEATURES = List.of("Gateway", "HTTPRoute", "HTTPRouteBackendTimeout",
+      "HTTPRouteHostRewrite", "HTTPRouteMethodMatching", "HTTPRoutePathRedirect", "HTTPRoutePathRewrite",
+      "HTTPRoutePortRedirect", "HTTPRouteQueryParamMatching", "HTTPRouteRequestTimeout",
+      "HTTPRouteResponseHeaderModification", "HTTPRouteSchemeRedirect", "ReferenceGrant",
       "TLSRoute", "TLSRouteModeMixed", "TLSRouteModeTerminate");
 
   private GatewayRules() {}

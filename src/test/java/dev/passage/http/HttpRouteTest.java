@@ -150,6 +150,10 @@ class HttpRouteTest {
           filters:
           - type: RequestRedirect
             requestRedirect: {scheme: https, statusCode: 301}
+        - matches: [{path: {type: PathPrefix, value: /portredirect}}]
+          filters:
+          - type: RequestRedirect
+            requestRedirect: {port: 8443, statusCode: 307}
         - matches: [{path: {type: PathPrefix, value: /moved}}]
           filters:
           - type: RequestRedirect
@@ -166,6 +170,13 @@ class HttpRouteTest {
         - matches: [{path: {type: PathPrefix, value: /slow}}]
           timeouts: {request: 500ms}
           backendRefs: [{name: a, port: 8443}]
+        - matches: [{path: {type: PathPrefix, value: /slowbackend}}]
+          timeouts: {backendRequest: 300ms}
+          backendRefs: [{name: a, port: 8443}]
+        - matches: [{path: {type: PathPrefix, value: /granted}}]
+          backendRefs: [{name: b, namespace: granted, port: 8443}]
+        - matches: [{path: {type: PathPrefix, value: /ungranted}}]
+          backendRefs: [{name: b, namespace: ungranted, port: 8443}]
         - matches: [{path: {type: PathPrefix, value: /nobackend}}]
         - matches: [{path: {type: PathPrefix, value: /missing}}]
           backendRefs: [{name: no-such-service, port: 8443}]
@@ -239,7 +250,22 @@ class HttpRouteTest {
     Files.writeString(folder.resolve("secret.yaml"), appCert.secret("default", "app-cert"));
     Files.writeString(folder.resolve("all.yaml"), join(GATEWAY_CLASS, GATEWAY.formatted(httpPort, tlsPort),
         service("default", "a", a.port()), service("default", "b", b.port()), service("default", "pass", passBackend.port()),
-        service("default", "half-down", closedPort, a.port()), emptyService(), ROUTES));
+        service("default", "half-down", closedPort, a.port()), emptyService(), ROUTES,
+        service("granted", "b", b.port()), service("ungranted", "b", b.port()), """
+            apiVersion: gateway.networking.k8s.io/v1beta1
+            kind: ReferenceGrant
+            metadata:
+              name: httproutes-from-default
+              namespace: granted
+            spec:
+              from:
+              - group: gateway.networking.k8s.io
+                kind: HTTPRoute
+                namespace: default
+              to:
+              - group: ""
+                kind: Service
+            """));
     passage = new RunningPassage(folder, "passage.proxy.access-log = on");
   }
 
@@ -335,6 +361,9 @@ class HttpRouteTest {
     HttpResponse<String> toHttps = get("filters.example.com:" + httpPort, "/redirect/x?q=1");
     assertEquals(301, toHttps.statusCode());
     assertEquals("https://filters.example.com/redirect/x?q=1", toHttps.headers().firstValue("Location").orElseThrow());
+    HttpResponse<String> port = get("filters.example.com", "/portredirect");
+    assertEquals(307, port.statusCode());
+    assertEquals("http://filters.example.com:8443/portredirect", port.headers().firstValue("Location").orElseThrow());
     HttpResponse<String> moved = get("filters.example.com", "/moved/thing");
     assertEquals(302, moved.statusCode(), "302 by default");
     assertEquals("http://elsewhere.example.org:" + httpPort + "/new/thing", moved.headers().firstValue("Location").orElseThrow());
@@ -350,6 +379,12 @@ class HttpRouteTest {
     assertEquals(500, get("filters.example.com", "/nobackend").statusCode(), "a rule without backends");
     assertEquals(500, get("filters.example.com", "/missing").statusCode(), "an invalid backend's share");
     assertEquals(503, get("filters.example.com", "/empty").statusCode(), "a Service without ready endpoints");
+    assertEquals("b", backendOf(get("filters.example.com", "/granted")), "another namespace, under a ReferenceGrant");
+    assertEquals(500, get("filters.example.com", "/ungranted").statusCode(), "another namespace without a grant");
+    long b0 = System.nanoTime();
+    assertEquals(504, get("filters.example.com", "/slowbackend?ms=3000").statusCode(), "timeouts.backendRequest 300ms");
+    long backendMs = (System.nanoTime() - b0) / 1_000_000;
+    assertTrue(backendMs >= 250 && backendMs < 2500, "answered after the backend timeout: " + backendMs + " ms");
     long t0 = System.nanoTime();
     HttpResponse<String> slow = get("filters.example.com", "/slow?ms=5000");
     long ms = (System.nanoTime() - t0) / 1_000_000;
@@ -357,6 +392,7 @@ class HttpRouteTest {
     assertTrue(ms >= 450 && ms < 4000, "answered after the route's timeout, not the backend's 5 s: " + ms + " ms");
     String status = passage.get("/passage/status").body();
     assertTrue(status.contains("filter RequestMirror is not supported"), status);
+    assertTrue(status.contains("no ReferenceGrant in namespace ungranted allows HTTPRoutes from default"), status);
     assertEquals(404, get("mirror.example.com", "/").statusCode(), "a route whose only rule was dropped serves nothing");
   }
 
