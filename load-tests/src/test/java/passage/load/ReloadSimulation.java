@@ -72,7 +72,7 @@ public class ReloadSimulation extends Simulation {
     hosts.add("reload.example.com");
     setUp(Phases.verdict(Phases.open("reload under load", request, Targets.intSetting("rate", 300)),
             "3 route changes or more, the switch seen", () -> CHANGES.get() >= 3 && SWITCHED_TO.size() == 2))
-        .protocols(Targets.protocol(Targets.hostname(), Targets.port(), hosts).shareConnections())
+        .protocols(Targets.shared(Targets.protocol(Targets.hostname(), Targets.port(), hosts)))
         .assertions(Phases.assertions(Targets.intSetting("p99.ms", 200)));
   }
 

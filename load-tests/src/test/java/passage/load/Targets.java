@@ -19,6 +19,7 @@ import java.util.Map;
  *   target.expect     the backend name its responses must carry (default api-service)
  *   routes            hostname=backend pairs for the SNI mix, comma-separated (default: the tutorial's)
  *   duration          seconds of load (default 30)
+ *   connections       keep-alive connections per hostname of the open models (default 64)
  * </pre>
  * Certificates are not verified (the backends' own are self-signed): routing is checked by the body.
  */
@@ -77,6 +78,14 @@ final class Targets {
 
   static HttpProtocolBuilder protocol() {
     return protocol(hostname(), port(), List.of());
+  }
+
+  /**
+   * For open models: virtual users share a pool of keep-alive connections, as many per hostname as
+   * -Dconnections (Gatling's default of 6 would queue arrivals behind six connections).
+   */
+  static HttpProtocolBuilder shared(HttpProtocolBuilder protocol) {
+    return protocol.shareConnections().maxConnectionsPerHost(intSetting("connections", 64));
   }
 
   /** The body every response of a route must carry. */
