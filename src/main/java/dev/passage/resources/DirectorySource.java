@@ -56,6 +56,8 @@ public final class DirectorySource implements AutoCloseable {
   private final Map<Path, Seen> changing = new HashMap<>();       // changed, waiting to settle
   private final Map<Path, Long> absentSince = new HashMap<>();    // applied files not seen since
   private Map<ObjectKey, Resource> current = Map.of();
+  /** When each object without a creationTimestamp was first read, to the second; forgotten when it goes. */
+  private final Map<ObjectKey, java.time.Instant> firstRead = new HashMap<>();
   private boolean loaded;
 
   private record Stamp(FileTime modified, long size) {}
@@ -170,9 +172,10 @@ public final class DirectorySource implements AutoCloseable {
         if (earlier != null && !earlier.equals(f.getKey())) {
           log.warn("{} is defined in {} and again in {}; the latter wins", r.key(), earlier, f.getKey());
         }
-        next.put(r.key(), r);
+        next.put(r.key(), created(r));
       }
     }
+    firstRead.keySet().retainAll(next.keySet());
     List<ResourceEvent> events = new ArrayList<>();
     for (Map.Entry<ObjectKey, Resource> e : next.entrySet()) {
       if (!Objects.equals(current.get(e.getKey()), e.getValue())) events.add(new ResourceEvent.Upserted(e.getValue()));
@@ -182,6 +185,18 @@ public final class DirectorySource implements AutoCloseable {
     }
     current = next;
     return events;
+  }
+
+  /**
+   * An object without a creationTimestamp is stamped with the time Passage first read it, as the API
+   * server would have stamped it on creation: what was added later is younger, and loses ties of
+   * precedence to what was there before (objects read in the same second tie, and go by name).
+   */
+  private Resource created(Resource r) {
+    if (r.meta().hasCreationTimestamp()) return r;
+    java.time.Instant first = firstRead.computeIfAbsent(r.key(),
+        k -> java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+    return r.withMeta(r.meta().withCreationTimestamp(first));
   }
 
   /** Parses one settled file; an empty or broken rewrite of a file that held objects keeps them. */

@@ -5,6 +5,11 @@ import java.util.List;
 /** serviceName comes from the label kubernetes.io/service-name. */
 public record EndpointSliceView(Meta meta, String serviceName, List<Port> ports,
                                 List<Endpoint> endpoints) implements Resource {
+  @Override
+  public Resource withMeta(Meta other) {
+    return new EndpointSliceView(other, serviceName, ports, endpoints);
+  }
+
   public EndpointSliceView {
     ports = List.copyOf(ports);
     endpoints = List.copyOf(endpoints);

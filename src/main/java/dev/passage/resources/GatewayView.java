@@ -8,6 +8,11 @@ import java.util.List;
  */
 public record GatewayView(Meta meta, String gatewayClassName, List<Listener> listeners,
                           List<String> addresses, String infrastructureParametersRef) implements Resource {
+  @Override
+  public Resource withMeta(Meta other) {
+    return new GatewayView(other, gatewayClassName, listeners, addresses, infrastructureParametersRef);
+  }
+
   public GatewayView {
     listeners = List.copyOf(listeners);
     addresses = List.copyOf(addresses);

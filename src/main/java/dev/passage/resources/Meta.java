@@ -20,6 +20,15 @@ public record Meta(String namespace, String name, long generation, Instant creat
     creationTimestamp = creationTimestamp == null ? Instant.EPOCH : creationTimestamp;
   }
 
+  /** Whether the object said when it was created (standalone YAML usually does not). */
+  public boolean hasCreationTimestamp() {
+    return !Instant.EPOCH.equals(creationTimestamp);
+  }
+
+  public Meta withCreationTimestamp(Instant created) {
+    return new Meta(namespace, name, generation, created, labels, uid);
+  }
+
   public NamespacedName ref() {
     return new NamespacedName(namespace, name);
   }

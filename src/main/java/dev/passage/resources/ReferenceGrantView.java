@@ -3,6 +3,11 @@ package dev.passage.resources;
 import java.util.List;
 
 public record ReferenceGrantView(Meta meta, List<From> from, List<To> to) implements Resource {
+  @Override
+  public Resource withMeta(Meta other) {
+    return new ReferenceGrantView(other, from, to);
+  }
+
   public ReferenceGrantView {
     from = List.copyOf(from);
     to = List.copyOf(to);

@@ -11,6 +11,9 @@ public sealed interface Resource
 
   Kind kind();
 
+  /** The same object with other metadata. */
+  Resource withMeta(Meta other);
+
   default ObjectKey key() {
     return ObjectKey.of(kind(), meta().namespace(), meta().name());
   }

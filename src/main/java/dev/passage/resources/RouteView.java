@@ -12,6 +12,11 @@ import java.util.List;
 public record RouteView(Kind kind, Meta meta, String apiVersion, List<ParentRef> parentRefs,
                         List<String> hostnames, List<BackendRef> backendRefs, List<HttpRuleView> httpRules)
     implements Resource {
+  @Override
+  public Resource withMeta(Meta other) {
+    return new RouteView(kind, other, apiVersion, parentRefs, hostnames, backendRefs, httpRules);
+  }
+
   public RouteView {
     if (kind != Kind.TLS_ROUTE && kind != Kind.HTTP_ROUTE) throw new IllegalArgumentException("not a route: " + kind);
     parentRefs = List.copyOf(parentRefs);

@@ -9,6 +9,11 @@ import java.util.Map;
  */
 public record ServiceView(Meta meta, String type, List<Port> ports, Map<String, String> selector, String clusterIp,
                           List<String> externalIps, List<String> loadBalancerIngress) implements Resource {
+  @Override
+  public Resource withMeta(Meta other) {
+    return new ServiceView(other, type, ports, selector, clusterIp, externalIps, loadBalancerIngress);
+  }
+
   public ServiceView(Meta meta, String type, List<Port> ports) {
     this(meta, type, ports, Map.of(), null, List.of(), List.of());
   }

@@ -367,8 +367,20 @@ class StandaloneProxyTest {
           dev.passage.rules.RulesSettings.standalone(dev.passage.rules.RulesSettings.DEFAULT_CONTROLLER_NAME, "127.0.0.1"));
       String want = dev.passage.ops.Json.JSON.writeValueAsString(dev.passage.ops.Documents.statuses(expected.statuses()));
       String got = dev.passage.ops.Json.JSON.writeValueAsString(dev.passage.ops.Documents.statuses(passage.node.statuses().statuses()));
-      return want.equals(got) && expected.table().gateways().equals(passage.node.table().get().gateways());
+      // the folder's objects carry no creationTimestamp: the running source stamps them when first read,
+      // Folders.load does not; the rules are compared, so the times are left out on both sides
+      return want.equals(got) && withoutTimes(expected.table().gateways()).equals(withoutTimes(passage.node.table().get().gateways()));
     });
+  }
+
+  static java.util.Map<dev.passage.resources.NamespacedName, dev.passage.table.GatewayTable> withoutTimes(
+      java.util.Map<dev.passage.resources.NamespacedName, dev.passage.table.GatewayTable> tables) {
+    java.util.Map<dev.passage.resources.NamespacedName, dev.passage.table.GatewayTable> out = new java.util.TreeMap<>();
+    tables.forEach((k, g) -> out.put(k, new dev.passage.table.GatewayTable(g.gateway(), java.time.Instant.EPOCH, g.addresses(),
+        g.listeners().stream().map(l -> new dev.passage.table.ListenerTable(l.name(), l.protocol(), l.port(), l.bindPort(),
+            l.hostname(), l.routes().stream().map(r -> new dev.passage.table.HostRoute(r.hostname(), r.route(), r.backends(),
+                java.time.Instant.EPOCH, r.httpRules())).toList(), l.terminate())).toList())));
+    return out;
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.passage.resources;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,6 +41,37 @@ class DirectorySourceTest {
       List<ResourceEvent> deleted = source.scan();
       assertEquals(List.of(new ResourceEvent.Deleted(ObjectKey.of(Kind.NAMESPACE, "", "a"))), deleted);
     }
+  }
+
+  @Test
+  void objectsWithoutACreationTimestampAreStampedWhenFirstRead() throws Exception {
+    java.time.Instant before = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    Files.writeString(folder.resolve("a.yaml"), namespace("a"));
+    Files.writeString(folder.resolve("b.yaml"), "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: b\n"
+        + "  creationTimestamp: \"2025-01-02T03:04:05Z\"\n");
+    try (DirectorySource source = new DirectorySource(folder, Duration.ofHours(1), Duration.ZERO, e -> {})) {
+      List<ResourceEvent> first = source.scan();
+      java.time.Instant a = created(first, "a");
+      assertTrue(!a.isBefore(before) && !a.isAfter(java.time.Instant.now()), "stamped when read: " + a);
+      assertEquals(java.time.Instant.parse("2025-01-02T03:04:05Z"), created(first, "b"), "a written timestamp is kept");
+
+      Files.writeString(folder.resolve("a.yaml"), namespace("a") + "  labels: {x: y}\n");
+      List<ResourceEvent> changed = source.scan();
+      assertEquals(a, created(changed, "a"), "a change keeps the first time");
+
+      Files.delete(folder.resolve("a.yaml"));
+      source.scan();
+      java.time.Instant gone = java.time.Instant.now();
+      Files.writeString(folder.resolve("a.yaml"), namespace("a"));
+      java.time.Instant again = created(source.scan(), "a");
+      assertTrue(!again.isBefore(gone.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)),
+          "deleted and written again: a new object, stamped anew (" + again + ")");
+    }
+  }
+
+  static java.time.Instant created(List<ResourceEvent> events, String name) {
+    return events.stream().filter(e -> e instanceof ResourceEvent.Upserted u && u.key().name().equals(name))
+        .map(e -> ((ResourceEvent.Upserted) e).resource().meta().creationTimestamp()).findFirst().orElseThrow();
   }
 
   /** A clock the test moves by hand. */
