@@ -8,7 +8,8 @@ import java.util.Map;
 /**
  * What a route brings to one Gateway: for each listener it attached to, the hostnames it serves
  * there (already intersected with the listener's; {@link Hostnames#ANY} for every name), and
- * its resolved backends; for an HTTPRoute, also its valid rules compiled.
+ * for a TLSRoute its resolved backends, for an HTTPRoute its valid rules compiled (each with its
+ * own backends; backends is then empty).
  */
 public record RouteAttachment(NamespacedName route, Instant created, Map<String, List<String>> hostnamesByListener,
                               List<ResolvedBackend> backends, List<dev.passage.table.HttpRouteRule> httpRules) {

@@ -62,8 +62,9 @@ public final class RouteRules {
     attached.forEach((gw, byListener) -> {
       Map<String, List<String>> hosts = new LinkedHashMap<>();
       byListener.forEach((l, hs) -> hosts.put(l, List.copyOf(hs)));
-      attachments.put(gw, new RouteAttachment(route.meta().ref(), route.meta().creationTimestamp(), hosts, backends,
-          http == null ? List.of() : http.rules()));
+      // a TLSRoute's backends are the route's; an HTTPRoute's belong to its rules, and travel only there
+      attachments.put(gw, new RouteAttachment(route.meta().ref(), route.meta().creationTimestamp(), hosts,
+          http == null ? backends : List.of(), http == null ? List.of() : http.rules()));
     });
     return new RouteEvaluation(new RouteStatus(parents), attachments, parentGateways);
   }

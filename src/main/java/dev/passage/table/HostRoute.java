@@ -9,7 +9,8 @@ import java.util.List;
  * One hostname a listener serves ("" for every name) and a route serving it. A TLS listener keeps
  * one route per hostname (the first claims it) and sends its connections to backends; an HTTP or
  * HTTPS listener keeps every route attached for the hostname, and its requests pick among the
- * routes' rules (httpRules, empty for a TLSRoute). created orders routes of equal precedence.
+ * routes' rules (httpRules, empty for a TLSRoute; backends is then empty, each rule holding its
+ * own). created orders routes of equal precedence.
  */
 public record HostRoute(String hostname, NamespacedName route, List<ResolvedBackend> backends, Instant created,
                         List<HttpRouteRule> httpRules) {
