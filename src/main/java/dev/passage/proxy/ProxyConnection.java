@@ -192,16 +192,9 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
 
     private void peek(ByteString chunk) {
       if (firstChunk == null && received == null && chunk.apply(0) != TLS_HANDSHAKE && handler.servesPlainHttp(bind)) {
-        cancelTimer(HELLO_DEADLINE); // Pekko HTTP's own timeouts bound the request from here
-        if (!waiting.leave()) {
-          refuse(ProxyMetrics.Refusal.SHED, SHED_REASON);
-          return;
-        }
+        if (!helloWaitOver()) return; // Pekko HTTP's own timeouts bound the request from here
         firstChunk = chunk;
-        mode = Mode.HTTP;
-        route = "http";
-        phase = Phase.CONNECTING;
-        connect();
+        serveHttp(Mode.HTTP);
         return;
       }
       keep(chunk);
@@ -211,12 +204,8 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
       heldForHello = held;
       ClientHello.Result r = reader.feed(chunk);
       if (r instanceof ClientHello.Parsed p) {
-        cancelTimer(HELLO_DEADLINE);
         reader = null;
-        if (!waiting.leave()) { // a newcomer shed this connection a moment before its hello was complete
-          refuse(ProxyMetrics.Refusal.SHED, SHED_REASON);
-          return;
-        }
+        if (!helloWaitOver()) return;
         helloBytes = p.handshakeBytes();
         route(p.sni());
       } else if (r instanceof ClientHello.Invalid i) {
@@ -224,6 +213,25 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
       } else {
         pull(fromClient);
       }
+    }
+
+    /**
+     * The connection has what it waited for: no more hello deadline, no longer a candidate for
+     * shedding. False (and refused) when a newcomer shed it a moment before.
+     */
+    private boolean helloWaitOver() {
+      cancelTimer(HELLO_DEADLINE);
+      if (waiting.leave()) return true;
+      refuse(ProxyMetrics.Refusal.SHED, SHED_REASON);
+      return false;
+    }
+
+    /** HTTP or HTTPS: Pekko HTTP serves the connection, each request routed on its own. */
+    private void serveHttp(Mode http) {
+      mode = http;
+      route = http == Mode.HTTP ? "http" : "https";
+      phase = Phase.CONNECTING;
+      connect();
     }
 
     private void keep(ByteString chunk) {
@@ -261,10 +269,7 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
           refuse(ProxyMetrics.Refusal.NO_CERTIFICATE, "listener " + https.listener() + " has no usable certificate");
           return;
         }
-        mode = Mode.HTTPS;
-        route = "https";
-        phase = Phase.CONNECTING;
-        connect();
+        serveHttp(Mode.HTTPS);
         return;
       }
       Decision.Forward forward = (Decision.Forward) decision;

@@ -53,7 +53,7 @@ public final class HttpRouteRules {
     return new Compiled(rules, dropped);
   }
 
-  private static HttpRouteRule rule(int index, HttpRuleView r, RouteView route, ResourceIndex index2) throws Invalid {
+  private static HttpRouteRule rule(int position, HttpRuleView r, RouteView route, ResourceIndex index) throws Invalid {
     if (r.retry()) throw unsupported("retry is not supported");
     if (r.sessionPersistence()) throw unsupported("sessionPersistence is not supported");
     List<HttpMatching.Match> matches = new ArrayList<>();
@@ -66,7 +66,7 @@ public final class HttpRouteRules {
     List<HttpRouteRule.HttpBackend> backends = new ArrayList<>();
     for (HttpRuleView.Backend b : r.backends()) {
       backends.add(new HttpRouteRule.HttpBackend(
-          BackendRules.resolve(index2, route.kind().kindName(), route.meta().namespace(), b.ref()),
+          BackendRules.resolve(index, route.kind().kindName(), route.meta().namespace(), b.ref()),
           filters(b.filters(), matches, false)));
     }
     long request = duration(r.requestTimeout(), "timeouts.request");
@@ -75,7 +75,7 @@ public final class HttpRouteRules {
       throw unsupported("timeouts.backendRequest (" + r.backendRequestTimeout() + ") exceeds timeouts.request ("
           + r.requestTimeout() + ")");
     }
-    return new HttpRouteRule(index, matches, filters, backends, request, backend);
+    return new HttpRouteRule(position, matches, filters, backends, request, backend);
   }
 
   private static HttpMatching.Match match(HttpRuleView.Match m) throws Invalid {

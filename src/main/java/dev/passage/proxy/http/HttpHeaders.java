@@ -36,6 +36,15 @@ final class HttpHeaders {
     return out;
   }
 
+  /** Whether endToEnd would keep every one of these headers (then a message can pass unchanged). */
+  static boolean allEndToEnd(Iterable<HttpHeader> headers) {
+    for (HttpHeader h : headers) {
+      String n = h.lowercaseName();
+      if (n.equals("connection") || HOP_BY_HOP.contains(n) || SYNTHETIC.contains(n)) return false;
+    }
+    return true;
+  }
+
   /** remove, then set (replacing every value), then add (another line: the value is appended). */
   static List<HttpHeader> edit(List<HttpHeader> headers, HttpFilters.HeaderEdits edits) {
     if (edits == null) return headers;

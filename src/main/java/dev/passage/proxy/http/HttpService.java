@@ -98,7 +98,7 @@ public final class HttpService {
     @SuppressWarnings({"unchecked", "rawtypes"})
     BidiFlow<TLSProtocol.SslTlsOutbound, ByteString, ByteString, TLSProtocol.SslTlsInbound, NotUsed> placebo =
         (BidiFlow) TLSPlacebo.getInstance();
-    return serve(placebo, new Connection(bind, client, null));
+    return placebo.reversed().join(http1(new Connection(bind, client, null)));
   }
 
   /**
@@ -114,12 +114,6 @@ public final class HttpService {
         Flow.<TLSProtocol.SslTlsInbound, TLSProtocol.SslTlsOutbound, NotUsed>lazyFlow(() ->
             "h2".equals(engine.getApplicationProtocol()) ? http2(c) : http1(c));
     return TLS.create(() -> engine, TLSClosing.eagerClose()).reversed().join(plaintext);
-  }
-
-  private Flow<ByteString, ByteString, NotUsed> serve(
-      BidiFlow<TLSProtocol.SslTlsOutbound, ByteString, ByteString, TLSProtocol.SslTlsInbound, NotUsed> transport,
-      Connection c) {
-    return transport.reversed().join(http1(c));
   }
 
   /** HTTP/1.1 on decrypted (or placebo) TLS records: one request at a time, responses in order. */
@@ -156,8 +150,8 @@ public final class HttpService {
   /** One request's way through: listener, rule, filters, backend; the answer. */
   CompletionStage<HttpResponse> handle(HttpRequest request, Connection c) {
     long start = System.nanoTime();
-    String host = request.getHeader(Host.class).map(h -> h.host().address() + (h.port() != 0 ? ":" + h.port() : ""))
-        .orElse(request.getUri().host().address() + (request.getUri().port() != 0 ? ":" + request.getUri().port() : ""));
+    String host = request.getHeader(Host.class).map(h -> authority(h.host().address(), h.port()))
+        .orElse(authority(request.getUri().host().address(), request.getUri().port())); // HTTP/2: :authority
     Optional<HttpListener> listener = table.get().httpListener(c.bind, c.tls() ? c.sni : host, c.tls());
     if (listener.isEmpty()) return done(request, c, start, error(404, "no listener serves this host"), "no listener for host " + host, null);
     HttpMatching.Request matchable = matchable(request);
@@ -221,6 +215,11 @@ public final class HttpService {
     });
   }
 
+  /** "host" or "host:port" as the client wrote it (port 0: none given). */
+  private static String authority(String host, int port) {
+    return port != 0 ? host + ":" + port : host;
+  }
+
   /** Sends to endpoint i; a connection that was refused moves on to the next endpoint when the request allows it. */
   private CompletableFuture<HttpResponse> send(HttpRequest outgoing, String relative, List<ResolvedBackend.Endpoint> endpoints,
                                                int i, boolean retryable, HttpRouteRule rule) {
@@ -252,12 +251,13 @@ public final class HttpService {
     return f;
   }
 
-  /** A failure to establish the TCP connection: the request never reached the endpoint. */
+  /**
+   * A failure to establish the TCP connection: the request never reached the endpoint. The pools'
+   * sockets (BackendTransport, io/SocketStage) fail every connect with a ConnectException.
+   */
   private static boolean neverConnected(Throwable t) {
     for (Throwable x = t; x != null; x = x.getCause()) {
       if (x instanceof ConnectException) return true;
-      String m = x.getMessage();
-      if (m != null && m.contains("Connection refused")) return true; // Pekko wraps it in StreamTcpException
     }
     return false;
   }
@@ -277,16 +277,9 @@ public final class HttpService {
   }
 
   private static HttpResponse withHeaders(HttpResponse rsp, HttpFilters.HeaderEdits rule, HttpFilters.HeaderEdits backend) {
-    if (rule == null && backend == null && !hasHopByHop(rsp)) return rsp;
+    if (rule == null && backend == null && HttpHeaders.allEndToEnd(rsp.getHeaders())) return rsp;
     List<HttpHeader> headers = HttpHeaders.edit(HttpHeaders.edit(HttpHeaders.endToEnd(rsp.getHeaders()), rule), backend);
     return rsp.withHeaders(headers);
-  }
-
-  private static boolean hasHopByHop(HttpResponse rsp) {
-    for (HttpHeader h : rsp.getHeaders()) {
-      if (h.is("connection") || h.is("keep-alive") || h.is("upgrade") || h.is("proxy-authenticate") || h.is("trailer")) return true;
-    }
-    return false;
   }
 
   /** The request as matching sees it: header names lower-cased, the first value of a repeated header or parameter. */
