@@ -9,6 +9,7 @@ import dev.passage.resources.ResourceEvent;
 import dev.passage.resources.ResourceIndex;
 import dev.passage.rules.GatewayRules;
 import dev.passage.rules.RulesSettings;
+import dev.passage.table.BindAddress;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +34,9 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
 
   public record Events(List<ResourceEvent> events) implements Command {}
 
+  /** What the nodes could not bind, per binding address ({@link BindFailureWatch}). */
+  record BindFailuresChanged(Map<BindAddress, String> failures) implements Command {}
+
   private final RulesSettings settings;
   private final ComputedStatuses state;
   private final ActorRef<TablePublisher.Command> publisher;
@@ -42,6 +46,7 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
   private ResourceIndex index = ResourceIndex.EMPTY;
   private boolean synced;
   private long spawned;
+  private Map<BindAddress, String> bindFailures = Map.of();
 
   /** onIndex: told every new snapshot (Kubernetes mode keeps the Gateways' Services from it). */
   public static Behavior<Command> create(RulesSettings settings, ComputedStatuses state,
@@ -56,14 +61,24 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
     this.state = state;
     this.publisher = publisher;
     this.onIndex = onIndex;
+    ctx.spawn(BindFailureWatch.create(f -> ctx.getSelf().tell(new BindFailuresChanged(f))), "bind-failures");
   }
 
   @Override
   public Receive<Command> createReceive() {
-    return newReceiveBuilder().onMessage(Events.class, this::onEvents).build();
+    return newReceiveBuilder()
+        .onMessage(Events.class, this::onEvents)
+        .onMessage(BindFailuresChanged.class, f -> {
+          bindFailures = f.failures();
+          GatewayActor.BindFailures changed = new GatewayActor.BindFailures(bindFailures);
+          gateways.values().forEach(g -> g.tell(changed));
+          return this;
+        })
+        .build();
   }
 
   private Behavior<Command> onEvents(Events batch) {
+    ResourceIndex before = index;
     index = index.apply(batch.events());
     boolean firstSync = !synced && batch.events().stream().anyMatch(e -> e instanceof ResourceEvent.Synced);
     synced |= firstSync;
@@ -85,7 +100,7 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
     for (ObjectKey gone : gateways.keySet()) {
       if (!served.contains(gone)) publisher.tell(new TablePublisher.Withdrawn(gone.ref()));
     }
-    reconcileChildren(gateways, served, key -> GatewayActor.create(key, settings, state, publisher), "gateway-");
+    reconcileChildren(gateways, served, key -> GatewayActor.create(key, settings, state, publisher, bindFailures), "gateway-");
     Set<ObjectKey> routeKeys = index.routes().stream().map(r -> r.key()).collect(Collectors.toSet());
     reconcileChildren(routes, routeKeys, key -> RouteActor.create(key, settings, state), "route-");
 
@@ -99,6 +114,8 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
     if (firstSync) {
       publisher.tell(new TablePublisher.AwaitFirst(gatewayRefs.keySet(), index.version()));
     }
+    ChangeSet changes = ChangeSet.between(before, batch.events(), index, gatewayRefs.keySet(), firstSync);
+    if (!changes.empty()) publisher.tell(new TablePublisher.Changes(changes));
     onIndex.accept(index);
     return this;
   }

@@ -4,10 +4,12 @@ import dev.passage.resources.GatewayView;
 import dev.passage.resources.NamespacedName;
 import dev.passage.resources.ObjectKey;
 import dev.passage.resources.ResourceIndex;
+import dev.passage.rules.BindingRules;
 import dev.passage.rules.GatewayEvaluation;
 import dev.passage.rules.GatewayRules;
 import dev.passage.rules.RouteAttachment;
 import dev.passage.rules.RulesSettings;
+import dev.passage.table.BindAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -37,6 +39,9 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
   public record RouteReport(NamespacedName route, long version, Optional<RouteAttachment> attachment)
       implements Command {}
 
+  /** What the nodes could not bind: a listener on such an address is not Programmed. */
+  record BindFailures(Map<BindAddress, String> failures) implements Command {}
+
   private final ObjectKey key;
   private final RulesSettings settings;
   private final ComputedStatuses state;
@@ -48,15 +53,20 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
   private int missing;
   /** Whether this snapshot's status and table are out. */
   private boolean published;
+  private Map<BindAddress, String> bindFailures;
+  /** The last evaluation, before the bind failures are applied to its status. */
+  private GatewayEvaluation evaluation;
 
   public static Behavior<Command> create(ObjectKey key, RulesSettings settings, ComputedStatuses state,
-                                         ActorRef<TablePublisher.Command> publisher) {
-    return Behaviors.setup(ctx -> new GatewayActor(ctx, key, settings, state, publisher));
+                                         ActorRef<TablePublisher.Command> publisher,
+                                         Map<BindAddress, String> bindFailures) {
+    return Behaviors.setup(ctx -> new GatewayActor(ctx, key, settings, state, publisher, bindFailures));
   }
 
   private GatewayActor(ActorContext<Command> ctx, ObjectKey key, RulesSettings settings, ComputedStatuses state,
-                       ActorRef<TablePublisher.Command> publisher) {
+                       ActorRef<TablePublisher.Command> publisher, Map<BindAddress, String> bindFailures) {
     super(ctx);
+    this.bindFailures = bindFailures;
     this.key = key;
     this.settings = settings;
     this.state = state;
@@ -68,6 +78,11 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
     return newReceiveBuilder()
         .onMessage(IndexChanged.class, this::onIndex)
         .onMessage(RouteReport.class, this::onReport)
+        .onMessage(BindFailures.class, f -> {
+          bindFailures = f.failures();
+          if (evaluation != null) state.putStatus(key, BindingRules.apply(evaluation.status(), evaluation.table(), bindFailures));
+          return this;
+        })
         .onSignal(PostStop.class, s -> {
           // not Withdrawn here: the actor also stops when the controller moves to another node,
           // and the tables must stay. The Controller withdraws a Gateway that is gone.
@@ -107,7 +122,8 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
     List<RouteAttachment> attachments = new ArrayList<>();
     for (RouteReport r : reports.values()) r.attachment().ifPresent(attachments::add);
     GatewayEvaluation e = GatewayRules.evaluate(gw, index, settings, attachments);
-    state.putStatus(key, e.status());
+    evaluation = e;
+    state.putStatus(key, BindingRules.apply(e.status(), e.table(), bindFailures));
     publisher.tell(new TablePublisher.Published(e.table(), index.version()));
     published = true; // nothing more until the next snapshot
     return this;

@@ -34,6 +34,9 @@ public final class TablePublisher {
   /** From the controller at the first sync: these Gateways must publish at least this version. */
   public record AwaitFirst(Set<NamespacedName> gateways, long version) implements Command {}
 
+  /** A change set to log once every Gateway it names has published its snapshot (or is gone). */
+  record Changes(ChangeSet changes) implements Command {}
+
   private record Written(Replicator.UpdateResponse<?> response) implements Command {}
 
   private TablePublisher() {}
@@ -45,13 +48,17 @@ public final class TablePublisher {
       ActorRef<Replicator.UpdateResponse<?>> replies = (ActorRef) ctx.messageAdapter(Replicator.UpdateResponse.class,
           r -> new Written(r));
       return new Publisher(DistributedData.get(ctx.getSystem()).replicator(), replies,
-          DistributedData.get(ctx.getSystem()).selfUniqueAddress(), new HashMap<>()).running(Map.of(), null, false);
+          DistributedData.get(ctx.getSystem()).selfUniqueAddress(), new HashMap<>(), new java.util.ArrayList<>())
+          .running(Map.of(), null, false);
     });
   }
 
-  /** written: the parts last written for each Gateway (the actor's own state, touched only by it). */
+  /**
+   * written: the parts last written for each Gateway; pending: change sets not yet logged, oldest
+   * first (the actor's own state, touched only by it).
+   */
   private record Publisher(ActorRef<Replicator.Command> replicator, ActorRef<Replicator.UpdateResponse<?>> replies,
-                           SelfUniqueAddress self, Map<String, List<GatewayTable>> written) {
+                           SelfUniqueAddress self, Map<String, List<GatewayTable>> written, List<ChangeSet> pending) {
     @SuppressWarnings({"unchecked", "rawtypes"})
     private <T extends org.apache.pekko.cluster.ddata.ReplicatedData> void update(
         org.apache.pekko.cluster.ddata.Key<T> key, T initial, java.util.function.Function<T, T> modify) {
@@ -81,11 +88,16 @@ public final class TablePublisher {
             String id = w.gateway().toString();
             for (int i = 0; i < written.getOrDefault(id, List.of()).size(); i++) removeEntry(TableKeys.entry(id, i));
             written.remove(id);
+            pending.replaceAll(c -> c.without(w.gateway())); // a Gateway that is gone is not waited for
             Map<NamespacedName, Long> v = new HashMap<>(versions);
             v.remove(w.gateway());
             return check(v, awaiting, synced);
           })
           .onMessage(AwaitFirst.class, a -> check(versions, a, synced))
+          .onMessage(Changes.class, c -> {
+            pending.add(c.changes());
+            return check(versions, awaiting, synced);
+          })
           .onMessage(Written.class, w -> {
             if (!(w.response() instanceof Replicator.UpdateSuccess<?>)) {
               org.slf4j.LoggerFactory.getLogger(TablePublisher.class).warn("route table update failed: {}", w.response());
@@ -95,11 +107,37 @@ public final class TablePublisher {
           .build();
     }
 
+    /** Logs, oldest first, each change set whose Gateways have all published its snapshot or gone. */
+    private void logApplied(Map<NamespacedName, Long> versions) {
+      while (!pending.isEmpty()) {
+        ChangeSet c = pending.get(0);
+        boolean applied = c.gateways().stream().allMatch(g -> versions.getOrDefault(g, -1L) >= c.version());
+        if (!applied) return;
+        pending.remove(0);
+        org.slf4j.LoggerFactory.getLogger(TablePublisher.class).info("applied {}; {}", c.describe(), serving());
+      }
+    }
+
+    /** The routes each Gateway's table serves now: "serving default/gw (3 routes), ...". */
+    private String serving() {
+      if (written.isEmpty()) return "serving no Gateway";
+      List<String> each = new java.util.ArrayList<>();
+      new java.util.TreeMap<>(written).forEach((id, parts) -> {
+        long routes = parts.stream().flatMap(p -> p.listeners().stream()).flatMap(l -> l.routes().stream())
+            .map(dev.passage.table.HostRoute::route).distinct().count();
+        each.add(id + " (" + routes + (routes == 1 ? " route)" : " routes)"));
+      });
+      int shown = 10;
+      return "serving " + String.join(", ", each.subList(0, Math.min(shown, each.size())))
+          + (each.size() > shown ? " and " + (each.size() - shown) + " more Gateways" : "");
+    }
+
     private void removeEntry(String entry) {
       update(TableKeys.bucketOf(entry), LWWMap.<String, GatewayTable>empty(), m -> m.remove(self, entry));
     }
 
     private Behavior<Command> check(Map<NamespacedName, Long> versions, AwaitFirst awaiting, boolean synced) {
+      logApplied(versions);
       if (synced || awaiting == null) return running(versions, awaiting, synced);
       boolean all = awaiting.gateways().stream().allMatch(g -> versions.getOrDefault(g, -1L) >= awaiting.version());
       if (!all) return running(versions, awaiting, false);

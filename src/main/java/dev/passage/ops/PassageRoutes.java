@@ -28,7 +28,7 @@ public final class PassageRoutes extends AllDirectives implements ManagementRout
         pathPrefix("passage", () -> get(() -> concat(
             path("routes", () -> complete(json(Documents.routes(node.ready(), node.dataPlane().openConnections(),
                 node.table().get(), node.dataPlane().bindings())))),
-            path("status", () -> complete(json(Documents.statuses(node.statuses().statuses()))))))),
+            path("status", () -> complete(json(Documents.statuses(node.statuses().storedStatuses()))))))),
         path("metrics", () -> get(() -> complete(org.apache.pekko.http.javadsl.model.HttpResponse.create().withEntity(
             HttpEntities.create(ContentTypes.TEXT_PLAIN_UTF8,
                 node.dataPlane().metrics().render(node.dataPlane().openConnections(), node.ready())

@@ -2,6 +2,11 @@ package dev.passage.proxy;
 
 import dev.passage.proxy.io.NioTcp;
 import dev.passage.table.BindAddress;
+import dev.passage.table.BindFailures;
+import java.util.List;
+import org.apache.pekko.cluster.ddata.LWWMap;
+import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
+import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
 import dev.passage.table.GatewayTable;
 import java.util.HashMap;
 import java.util.Map;
@@ -17,7 +22,8 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * the ones no table names any more. Unbinding stops accepting; established connections go on.
  * A port that cannot be bound (in use, an address this host does not have) is logged once, marked
  * failed, and tried again on its own, after 1 s and then twice as long each time up to 30 s, for as
- * long as a table names it.
+ * long as a table names it. The addresses it cannot bind are published in {@link BindFailures}
+ * under this node's entry, for the control plane to report (listener Programmed=False).
  */
 public final class ListenerManager extends AbstractBehavior<ListenerManager.Command> {
   public sealed interface Command {}
@@ -38,6 +44,9 @@ public final class ListenerManager extends AbstractBehavior<ListenerManager.Comm
   private Set<BindAddress> wanted = Set.of();
   private final Map<BindAddress, java.time.Duration> retryAfter = new HashMap<>();
   private final org.apache.pekko.actor.typed.javadsl.TimerScheduler<Command> timers;
+  /** The causes this node last published: only a change is written. */
+  private final Map<BindAddress, String> failed = new java.util.TreeMap<>();
+  private List<BindFailures.Failure> published = List.of();
 
   /** anyNodeAddress: what this node binds for the table's "*" address (Kubernetes mode). */
   public static Behavior<Command> create(NioTcp tcp, ConnectionHandler handler, DataPlane state, int backlog,
@@ -63,6 +72,7 @@ public final class ListenerManager extends AbstractBehavior<ListenerManager.Comm
         .onMessage(Rebind.class, this::onRebind)
         .onMessage(RetryBind.class, r -> {
           if (wanted.contains(r.address()) && !bound.containsKey(r.address())) bind(r.address());
+          publishFailures();
           return this;
         })
         .build();
@@ -86,7 +96,20 @@ public final class ListenerManager extends AbstractBehavior<ListenerManager.Comm
       if (!bound.containsKey(address) && !retryAfter.containsKey(address)) bind(address); // a failed one has its own timer
     }
     state.bindings().keySet().stream().filter(a -> !wanted.contains(a)).forEach(state::bindingRemoved);
+    failed.keySet().retainAll(wanted);
+    publishFailures();
     return this;
+  }
+
+  private void publishFailures() {
+    List<BindFailures.Failure> now = failed.entrySet().stream()
+        .map(e -> new BindFailures.Failure(e.getKey(), e.getValue())).toList();
+    if (now.equals(published)) return;
+    published = now;
+    DistributedData ddata = DistributedData.get(getContext().getSystem());
+    String node = ddata.selfUniqueAddress().uniqueAddress().address().toString();
+    ddata.replicator().tell(new Replicator.Update<>(BindFailures.KEY, LWWMap.empty(), Replicator.writeLocal(),
+        getContext().getSystem().ignoreRef(), map -> map.put(ddata.selfUniqueAddress(), node, new BindFailures(now))));
   }
 
   /** Binding is immediate: the port is ours now, or the reason why not is known now. */
@@ -97,6 +120,7 @@ public final class ListenerManager extends AbstractBehavior<ListenerManager.Comm
           connection -> handler.accept(address, connection));
       bound.put(address, binding);
       state.bindingState(address, "bound");
+      failed.remove(address);
       if (retryAfter.remove(address) != null) getContext().getLog().info("listening on {} (it was refused before)", binding.localAddress());
       else getContext().getLog().info("listening on {}", binding.localAddress());
     } catch (java.io.IOException | RuntimeException e) {
@@ -105,6 +129,7 @@ public final class ListenerManager extends AbstractBehavior<ListenerManager.Comm
       java.time.Duration next = last == null ? FIRST_RETRY
           : last.multipliedBy(2).compareTo(LONGEST_RETRY) > 0 ? LONGEST_RETRY : last.multipliedBy(2);
       retryAfter.put(address, next);
+      failed.put(address, why);
       state.bindingState(address, "failed: " + why + " (trying again in " + next.toSeconds() + " s)");
       if (last == null) getContext().getLog().error("cannot listen on {}: {}; trying again until it can", address, why);
       timers.startSingleTimer(address, new RetryBind(address), next);

@@ -107,7 +107,8 @@ public final class DirectorySource implements AutoCloseable {
       List<ResourceEvent> events = scan();
       if (!events.isEmpty()) {
         sink.accept(events);
-        log.info("applied {} changed object(s) from {}", events.size(), root);
+        // the controller logs what it applied, once the tables are out
+        log.debug("read {} changed object(s) from {}", events.size(), root);
       }
     } catch (RuntimeException e) {
       log.error("scanning {} failed", root, e);
@@ -172,7 +173,7 @@ public final class DirectorySource implements AutoCloseable {
         if (earlier != null && !earlier.equals(f.getKey())) {
           log.warn("{} is defined in {} and again in {}; the latter wins", r.key(), earlier, f.getKey());
         }
-        next.put(r.key(), created(r));
+        next.put(r.key(), generation(created(r)));
       }
     }
     firstRead.keySet().retainAll(next.keySet());
@@ -185,6 +186,20 @@ public final class DirectorySource implements AutoCloseable {
     }
     current = next;
     return events;
+  }
+
+  /**
+   * A changed object's generation goes up by one, as the API server counts changes (here any
+   * change, labels included), so that observedGeneration in its status tells which version of it
+   * was judged. An unchanged object keeps the generation it had.
+   */
+  private Resource generation(Resource r) {
+    Resource before = current.get(r.key());
+    if (before == null) return r;
+    long was = before.meta().generation();
+    Resource same = r.withMeta(r.meta().withGeneration(was));
+    if (same.equals(before)) return before;
+    return r.withMeta(r.meta().withGeneration(Math.max(r.meta().generation(), was + 1)));
   }
 
   /**

@@ -25,6 +25,10 @@ public record Meta(String namespace, String name, long generation, Instant creat
     return !Instant.EPOCH.equals(creationTimestamp);
   }
 
+  public Meta withGeneration(long generation) {
+    return new Meta(namespace, name, generation, creationTimestamp, labels, uid);
+  }
+
   public Meta withCreationTimestamp(Instant created) {
     return new Meta(namespace, name, generation, created, labels, uid);
   }

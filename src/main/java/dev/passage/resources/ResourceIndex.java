@@ -57,6 +57,11 @@ public final class ResourceIndex {
     return new ResourceIndex(version + 1, next);
   }
 
+  /** How many objects the index holds, of every kind. */
+  public int size() {
+    return byKind.values().stream().mapToInt(Map::size).sum();
+  }
+
   public Optional<Resource> get(ObjectKey key) {
     return Optional.ofNullable(byKind.getOrDefault(key.kind(), Map.of()).get(key));
   }

@@ -62,7 +62,8 @@ public final class StatusPatcher {
       if (current == null) return new Result(Outcome.GONE, 0);
       @SuppressWarnings("unchecked")
       Map<String, Object> old = (Map<String, Object>) current.getAdditionalProperties().get("status");
-      Map<String, Object> merged = merge(key.kind(), old == null ? Map.of() : old, want);
+      Map<String, Object> merged = StoredStatus.merge(key.kind(), controllerName, old == null ? Map.of() : old, want,
+          Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
       if (merged == null) return new Result(Outcome.STALE, fingerprint(old));
       if (Objects.equals(normalize(old), normalize(merged))) return new Result(Outcome.UNCHANGED, fingerprint(old));
       current.getAdditionalProperties().put("status", merged);
@@ -86,104 +87,6 @@ public final class StatusPatcher {
         .withNamespaced(kind.namespaced()).build();
   }
 
-  /** The status to write, or null when the one there is newer than ours. */
-  @SuppressWarnings("unchecked")
-  Map<String, Object> merge(Kind kind, Map<String, Object> old, Map<String, Object> want) {
-    String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
-    Map<String, Object> out = new LinkedHashMap<>(old);
-    if (kind == Kind.TLS_ROUTE || kind == Kind.HTTP_ROUTE) {
-      List<Map<String, Object>> oldParents = (List<Map<String, Object>>) old.getOrDefault("parents", List.of());
-      List<Map<String, Object>> parents = new ArrayList<>();
-      Map<String, Map<String, Object>> ours = new HashMap<>();
-      for (Map<String, Object> p : oldParents) {
-        if (controllerName.equals(p.get("controllerName"))) ours.put(refKey(p), p);
-        else parents.add(p); // another controller's entry: untouched
-      }
-      List<Map<String, Object>> wanted = want == null ? List.of()
-          : (List<Map<String, Object>>) want.getOrDefault("parents", List.of());
-      for (Map<String, Object> p : wanted) {
-        Map<String, Object> before = ours.get(refKey(p));
-        if (before != null && newerThanOurs(before, p)) return null;
-        Map<String, Object> entry = new LinkedHashMap<>(p);
-        entry.put("conditions", conditions((List<Map<String, Object>>) p.get("conditions"),
-            before == null ? List.of() : (List<Map<String, Object>>) before.get("conditions"), now));
-        parents.add(entry);
-      }
-      out.put("parents", parents);
-      return out;
-    }
-    if (want == null) return old; // a Gateway or class Passage no longer serves: leave its last word
-    if (newerThanOurs(old, want)) return null;
-    for (Map.Entry<String, Object> e : want.entrySet()) {
-      if (e.getKey().equals("conditions")) {
-        out.put("conditions", conditions((List<Map<String, Object>>) e.getValue(),
-            (List<Map<String, Object>>) old.getOrDefault("conditions", List.of()), now));
-      } else if (e.getKey().equals("listeners")) {
-        Map<String, Map<String, Object>> oldListeners = new HashMap<>();
-        for (Map<String, Object> l : (List<Map<String, Object>>) old.getOrDefault("listeners", List.of())) {
-          oldListeners.put(String.valueOf(l.get("name")), l);
-        }
-        List<Map<String, Object>> listeners = new ArrayList<>();
-        for (Map<String, Object> l : (List<Map<String, Object>>) e.getValue()) {
-          Map<String, Object> before = oldListeners.getOrDefault(String.valueOf(l.get("name")), Map.of());
-          Map<String, Object> entry = new LinkedHashMap<>(l);
-          entry.put("conditions", conditions((List<Map<String, Object>>) l.get("conditions"),
-              (List<Map<String, Object>>) before.getOrDefault("conditions", List.of()), now));
-          listeners.add(entry);
-        }
-        out.put("listeners", listeners);
-      } else {
-        out.put(e.getKey(), e.getValue());
-      }
-    }
-    return out;
-  }
-
-  /**
-   * Our conditions, one per type, each keeping the lastTransitionTime it had while its status
-   * holds. Passage owns every condition of what it writes, so a type it no longer sets goes: a
-   * stale condition would carry an old observedGeneration.
-   */
-  private static List<Map<String, Object>> conditions(List<Map<String, Object>> want, List<Map<String, Object>> old,
-                                                      String now) {
-    Map<String, Map<String, Object>> previous = new HashMap<>();
-    for (Map<String, Object> c : old) previous.put(String.valueOf(c.get("type")), c);
-    Map<String, Map<String, Object>> byType = new LinkedHashMap<>();
-    for (Map<String, Object> c : want) {
-      Map<String, Object> before = previous.get(String.valueOf(c.get("type")));
-      Map<String, Object> entry = new LinkedHashMap<>(c);
-      boolean same = before != null && Objects.equals(before.get("status"), c.get("status"))
-          && before.get("lastTransitionTime") != null;
-      entry.put("lastTransitionTime", same ? before.get("lastTransitionTime") : now);
-      byType.put(String.valueOf(c.get("type")), entry);
-    }
-    return new ArrayList<>(byType.values());
-  }
-
-  /** Whether a status already written carries a newer generation than the one we computed. */
-  @SuppressWarnings("unchecked")
-  private static boolean newerThanOurs(Map<String, Object> written, Map<String, Object> want) {
-    long ours = maxGeneration((List<Map<String, Object>>) want.getOrDefault("conditions", List.of()));
-    long theirs = maxGeneration((List<Map<String, Object>>) written.getOrDefault("conditions", List.of()));
-    return theirs > ours;
-  }
-
-  private static long maxGeneration(List<Map<String, Object>> conditions) {
-    long max = 0;
-    for (Map<String, Object> c : conditions) {
-      if (c.get("observedGeneration") instanceof Number n) max = Math.max(max, n.longValue());
-    }
-    return max;
-  }
-
-  @SuppressWarnings("unchecked")
-  private static String refKey(Map<String, Object> parent) {
-    Map<String, Object> ref = (Map<String, Object>) parent.getOrDefault("parentRef", Map.of());
-    return ref.get("group") + "/" + ref.get("kind") + "/" + ref.get("namespace") + "/" + ref.get("name") + "/"
-        + ref.get("sectionName") + "/" + ref.get("port");
-  }
-
-  /** The status as JSON text with numbers and key order made comparable. */
   /**
    * A fingerprint of a status as the server holds it, the same whatever the map's key order or
    * number types: the status written and the one a watch then reports compare equal.
@@ -225,8 +128,8 @@ public final class StatusPatcher {
 
   @SuppressWarnings("unchecked")
   private void reportTurnedFalse(GenericKubernetesResource obj, Map<String, Object> old, Map<String, Object> now) {
-    Map<String, String> before = falseConditions(old == null ? Map.of() : old);
-    for (Map.Entry<String, String> e : falseConditions(now).entrySet()) {
+    Map<String, String> before = StoredStatus.falseConditions(controllerName, old == null ? Map.of() : old);
+    for (Map.Entry<String, String> e : StoredStatus.falseConditions(controllerName, now).entrySet()) {
       if (e.getValue().equals(before.get(e.getKey()))) continue;
       String[] reasonAndMessage = e.getValue().split("\n", 2);
       try {
@@ -247,32 +150,5 @@ public final class StatusPatcher {
         log.debug("cannot record an Event on {} {}: {}", obj.getKind(), obj.getMetadata().getName(), ex.getMessage());
       }
     }
-  }
-
-  /** Our False conditions, keyed by where they are, valued "reason\nmessage". */
-  @SuppressWarnings("unchecked")
-  private Map<String, String> falseConditions(Map<String, Object> status) {
-    Map<String, String> out = new HashMap<>();
-    Consumer3 collect = (prefix, conditions) -> {
-      for (Map<String, Object> c : conditions) {
-        if ("False".equals(c.get("status")) && !"Conflicted".equals(c.get("type"))) {
-          out.put(prefix + c.get("type"), c.get("reason") + "\n" + c.get("message"));
-        }
-      }
-    };
-    collect.accept("", (List<Map<String, Object>>) status.getOrDefault("conditions", List.of()));
-    for (Map<String, Object> l : (List<Map<String, Object>>) status.getOrDefault("listeners", List.of())) {
-      collect.accept("listener " + l.get("name") + " ", (List<Map<String, Object>>) l.getOrDefault("conditions", List.of()));
-    }
-    for (Map<String, Object> p : (List<Map<String, Object>>) status.getOrDefault("parents", List.of())) {
-      if (controllerName.equals(p.get("controllerName"))) {
-        collect.accept("parent " + refKey(p) + " ", (List<Map<String, Object>>) p.getOrDefault("conditions", List.of()));
-      }
-    }
-    return out;
-  }
-
-  private interface Consumer3 {
-    void accept(String prefix, List<Map<String, Object>> conditions);
   }
 }

@@ -15,6 +15,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import dev.passage.resources.Kind;
+import dev.passage.resources.ObjectKey;
+import dev.passage.rules.Condition;
+import dev.passage.rules.GatewayStatus;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,6 +44,20 @@ class PortInUseTest {
           String routes = passage.get("/passage/routes").body();
           return routes.contains("failed: ") && routes.contains("Address already in use");
         });
+        // the status says so: the listener and (its only listener) the Gateway are not Programmed
+        Await.until(Duration.ofSeconds(10), "Programmed=False on the listener", () ->
+            programmed(passage).equals("False"));
+        GatewayStatus status = gatewayStatus(passage);
+        Condition listener = condition(status.listeners().get(0).conditions(), "Programmed");
+        assertEquals("Pending", listener.reason());
+        assertTrue(listener.message().startsWith("cannot listen on 127.0.0.1:" + port + ": Address already in use"),
+            listener.message());
+        assertEquals("True", condition(status.listeners().get(0).conditions(), "Accepted").status(), "still valid");
+        Condition gateway = condition(status.conditions(), "Programmed");
+        assertEquals("False", gateway.status());
+        assertTrue(gateway.message().contains("127.0.0.1:" + port), gateway.message());
+        // the one readiness rule: every listener has been tried, and a taken port does not hold it back
+        assertEquals(200, passage.get("/ready").statusCode());
         long modified = Files.getLastModifiedTime(folder.resolve("all.yaml")).toMillis();
         squatter.close();
         Await.until(Duration.ofSeconds(15), "bound on its own and routing", () -> {
@@ -48,10 +66,25 @@ class PortInUseTest {
           }
         });
         assertTrue(passage.get("/passage/routes").body().contains("\"bound\""));
+        Await.until(Duration.ofSeconds(10), "Programmed=True once bound", () -> programmed(passage).equals("True"));
+        assertEquals("True", condition(gatewayStatus(passage).conditions(), "Programmed").status());
         assertEquals(modified, Files.getLastModifiedTime(folder.resolve("all.yaml")).toMillis(), "no file changed");
       } finally {
         squatter.close();
       }
     }
+  }
+
+  private static GatewayStatus gatewayStatus(RunningPassage passage) {
+    return (GatewayStatus) passage.node.statuses().status(ObjectKey.of(Kind.GATEWAY, "default", "gw"));
+  }
+
+  private static String programmed(RunningPassage passage) {
+    GatewayStatus status = gatewayStatus(passage);
+    return status == null ? "none" : condition(status.listeners().get(0).conditions(), "Programmed").status();
+  }
+
+  private static Condition condition(List<Condition> conditions, String type) {
+    return conditions.stream().filter(c -> c.type().equals(type)).findFirst().orElseThrow();
   }
 }

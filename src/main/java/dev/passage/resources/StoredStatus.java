@@ -1,0 +1,154 @@
+package dev.passage.resources;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A status as Kubernetes stores it, made from the one stored before and the one computed now:
+ * conditions keep their lastTransitionTime while their status holds; a route's parent entries of
+ * other controllers are kept as they are; a status whose conditions carry a newer generation than
+ * ours is left alone. The status writer applies it to what the API server holds; standalone
+ * Passage applies it to what it showed before, so both modes show the same shape.
+ */
+public final class StoredStatus {
+  private StoredStatus() {}
+
+  /** The status to write, or null when the one there is newer than ours. */
+  @SuppressWarnings("unchecked")
+  public static Map<String, Object> merge(Kind kind, String controllerName, Map<String, Object> old,
+                                         Map<String, Object> want, String now) {
+    Map<String, Object> out = new LinkedHashMap<>(old);
+    if (kind == Kind.TLS_ROUTE || kind == Kind.HTTP_ROUTE) {
+      List<Map<String, Object>> oldParents = (List<Map<String, Object>>) old.getOrDefault("parents", List.of());
+      List<Map<String, Object>> parents = new ArrayList<>();
+      Map<String, Map<String, Object>> ours = new HashMap<>();
+      for (Map<String, Object> p : oldParents) {
+        if (controllerName.equals(p.get("controllerName"))) ours.put(refKey(p), p);
+        else parents.add(p); // another controller's entry: untouched
+      }
+      List<Map<String, Object>> wanted = want == null ? List.of()
+          : (List<Map<String, Object>>) want.getOrDefault("parents", List.of());
+      for (Map<String, Object> p : wanted) {
+        Map<String, Object> before = ours.get(refKey(p));
+        if (before != null && newerThanOurs(before, p)) return null;
+        Map<String, Object> entry = new LinkedHashMap<>(p);
+        entry.put("conditions", conditions((List<Map<String, Object>>) p.get("conditions"),
+            before == null ? List.of() : (List<Map<String, Object>>) before.get("conditions"), now));
+        parents.add(entry);
+      }
+      out.put("parents", parents);
+      return out;
+    }
+    if (want == null) return old; // a Gateway or class Passage no longer serves: leave its last word
+    if (newerThanOurs(old, want)) return null;
+    for (Map.Entry<String, Object> e : want.entrySet()) {
+      if (e.getKey().equals("conditions")) {
+        out.put("conditions", conditions((List<Map<String, Object>>) e.getValue(),
+            (List<Map<String, Object>>) old.getOrDefault("conditions", List.of()), now));
+      } else if (e.getKey().equals("listeners")) {
+        Map<String, Map<String, Object>> oldListeners = new HashMap<>();
+        for (Map<String, Object> l : (List<Map<String, Object>>) old.getOrDefault("listeners", List.of())) {
+          oldListeners.put(String.valueOf(l.get("name")), l);
+        }
+        List<Map<String, Object>> listeners = new ArrayList<>();
+        for (Map<String, Object> l : (List<Map<String, Object>>) e.getValue()) {
+          Map<String, Object> before = oldListeners.getOrDefault(String.valueOf(l.get("name")), Map.of());
+          Map<String, Object> entry = new LinkedHashMap<>(l);
+          entry.put("conditions", conditions((List<Map<String, Object>>) l.get("conditions"),
+              (List<Map<String, Object>>) before.getOrDefault("conditions", List.of()), now));
+          listeners.add(entry);
+        }
+        out.put("listeners", listeners);
+      } else {
+        out.put(e.getKey(), e.getValue());
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Our conditions, one per type, each keeping the lastTransitionTime it had while its status
+   * holds. Passage owns every condition of what it writes, so a type it no longer sets goes: a
+   * stale condition would carry an old observedGeneration.
+   */
+  private static List<Map<String, Object>> conditions(List<Map<String, Object>> want, List<Map<String, Object>> old,
+                                                      String now) {
+    Map<String, Map<String, Object>> previous = new HashMap<>();
+    for (Map<String, Object> c : old) previous.put(String.valueOf(c.get("type")), c);
+    Map<String, Map<String, Object>> byType = new LinkedHashMap<>();
+    for (Map<String, Object> c : want) {
+      Map<String, Object> before = previous.get(String.valueOf(c.get("type")));
+      Map<String, Object> entry = new LinkedHashMap<>(c);
+      boolean same = before != null && Objects.equals(before.get("status"), c.get("status"))
+          && before.get("lastTransitionTime") != null;
+      entry.put("lastTransitionTime", same ? before.get("lastTransitionTime") : now);
+      byType.put(String.valueOf(c.get("type")), entry);
+    }
+    return new ArrayList<>(byType.values());
+  }
+
+  /** Whether a status already written carries a newer generation than the one we computed. */
+  @SuppressWarnings("unchecked")
+  private static boolean newerThanOurs(Map<String, Object> written, Map<String, Object> want) {
+    long ours = maxGeneration((List<Map<String, Object>>) want.getOrDefault("conditions", List.of()));
+    long theirs = maxGeneration((List<Map<String, Object>>) written.getOrDefault("conditions", List.of()));
+    return theirs > ours;
+  }
+
+  private static long maxGeneration(List<Map<String, Object>> conditions) {
+    long max = 0;
+    for (Map<String, Object> c : conditions) {
+      if (c.get("observedGeneration") instanceof Number n) max = Math.max(max, n.longValue());
+    }
+    return max;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static String refKey(Map<String, Object> parent) {
+    Map<String, Object> ref = (Map<String, Object>) parent.getOrDefault("parentRef", Map.of());
+    return ref.get("group") + "/" + ref.get("kind") + "/" + ref.get("namespace") + "/" + ref.get("name") + "/"
+        + ref.get("sectionName") + "/" + ref.get("port");
+  }
+
+  /** Our False conditions, keyed by where they are, valued "reason\nmessage". */
+  @SuppressWarnings("unchecked")
+  public static Map<String, String> falseConditions(String controllerName, Map<String, Object> status) {
+    Map<String, String> out = new HashMap<>();
+    Consumer3 collect = (prefix, conditions) -> {
+      for (Map<String, Object> c : conditions) {
+        if ("False".equals(c.get("status")) && !"Conflicted".equals(c.get("type"))) {
+          out.put(prefix + c.get("type"), c.get("reason") + "\n" + c.get("message"));
+        }
+      }
+    };
+    collect.accept("", (List<Map<String, Object>>) status.getOrDefault("conditions", List.of()));
+    for (Map<String, Object> l : (List<Map<String, Object>>) status.getOrDefault("listeners", List.of())) {
+      collect.accept("listener " + l.get("name") + " ", (List<Map<String, Object>>) l.getOrDefault("conditions", List.of()));
+    }
+    for (Map<String, Object> p : (List<Map<String, Object>>) status.getOrDefault("parents", List.of())) {
+      if (controllerName.equals(p.get("controllerName"))) {
+        collect.accept("parent " + parentName(p) + " ", (List<Map<String, Object>>) p.getOrDefault("conditions", List.of()));
+      }
+    }
+    return out;
+  }
+
+  /** How a parentRef reads in a log line: "Gateway default/gw", with its section and port when set. */
+  @SuppressWarnings("unchecked")
+  private static String parentName(Map<String, Object> parent) {
+    Map<String, Object> ref = (Map<String, Object>) parent.getOrDefault("parentRef", Map.of());
+    String out = ref.getOrDefault("kind", "Gateway") + " " + (ref.get("namespace") == null ? "" : ref.get("namespace") + "/")
+        + ref.get("name");
+    if (ref.get("sectionName") != null) out += " section " + ref.get("sectionName");
+    if (ref.get("port") != null) out += " port " + ref.get("port");
+    return out;
+  }
+
+  private interface Consumer3 {
+    void accept(String prefix, List<Map<String, Object>> conditions);
+  }
+}
