@@ -32,17 +32,28 @@ public final class Passage {
         default -> {
           System.err.println("unknown argument: " + args[i]);
           usage();
-          System.exit(2);
+          System.exit(StartupFailure.USAGE);
         }
       }
     }
+    try {
+      PassageNode node = start(resources, configFile);
+      Runtime.getRuntime().addShutdownHook(new Thread(node::close, "passage-shutdown"));
+    } catch (StartupFailure f) {
+      System.err.println(f.getMessage());
+      System.exit(f.exitCode());
+    } catch (com.typesafe.config.ConfigException e) {
+      System.err.println("bad setting: " + e.getMessage());
+      System.exit(StartupFailure.USAGE);
+    }
+  }
+
+  private static PassageNode start(Path resources, Path configFile) throws Exception {
     if (configFile != null && !Files.isRegularFile(configFile)) {
-      System.err.println("config file not found: " + configFile.toAbsolutePath());
-      System.exit(2);
+      throw new StartupFailure(StartupFailure.USAGE, "config file not found: " + configFile.toAbsolutePath());
     }
     if (resources != null && !Files.isDirectory(resources)) {
-      System.err.println("resources folder not found: " + resources.toAbsolutePath());
-      System.exit(2);
+      throw new StartupFailure(StartupFailure.USAGE, "resources folder not found: " + resources.toAbsolutePath());
     }
     Config config = ConfigFactory.load();
     if (configFile != null) {
@@ -50,22 +61,30 @@ public final class Passage {
           .withFallback(ConfigFactory.parseFile(configFile.toFile()))
           .withFallback(ConfigFactory.load()).resolve();
     }
-    PassageNode node;
-    if (resources != null) {
-      node = PassageNode.standalone(config, resources);
-    } else {
-      // connects the way kubectl does: in-cluster service account, else KUBECONFIG or ~/.kube/config
-      KubernetesClient client = new KubernetesClientBuilder().build();
-      System.err.println("Kubernetes mode: API server " + client.getMasterUrl());
-      node = PassageNode.kubernetes(config, client);
+    if (resources != null) return PassageNode.standalone(config, resources);
+    // connects the way kubectl does: in-cluster service account, else KUBECONFIG or ~/.kube/config
+    ApiServerCheck.configured();
+    KubernetesClient client = new KubernetesClientBuilder().build();
+    try {
+      ApiServerCheck.answers(client, config.getDuration("passage.kubernetes.api-server-timeout"));
+    } catch (StartupFailure f) {
+      client.close();
+      throw f;
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(node::close, "passage-shutdown"));
+    org.slf4j.LoggerFactory.getLogger(Passage.class).info("Kubernetes mode: API server {}", client.getMasterUrl());
+    try {
+      config = ContactPoints.fromReplicas(config, client);
+    } catch (StartupFailure f) {
+      client.close();
+      throw f;
+    }
+    return PassageNode.kubernetes(config, client);
   }
 
   private static String value(String[] args, int i, String flag) {
     if (i >= args.length) {
       System.err.println(flag + " needs a value");
-      System.exit(2);
+      System.exit(StartupFailure.USAGE);
     }
     return args[i];
   }

@@ -61,18 +61,20 @@ public final class PassageNode implements AutoCloseable {
 
   /** Standalone mode: serve the Gateway API objects in a folder of YAML. */
   public static PassageNode standalone(Config config, Path folder) throws Exception {
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "passage", config);
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "passage", forJoinMode(config));
+    DirectorySource secrets = null;
     try {
       PassageSettings settings = PassageSettings.from(system.settings().config());
       // this node reads the certificates it serves itself, from the same folder (Secrets only)
       ServerCertificates certificates = new ServerCertificates();
-      DirectorySource secrets = DirectorySource.quiet(folder, settings.pollInterval(), settings.settleTime(),
+      secrets = DirectorySource.quiet(folder, settings.pollInterval(), settings.settleTime(),
           certificates::apply);
       secrets.start();
       return start(system, settings, ControllerRoot.standalone(folder, settings, ComputedStatuses.get(system)),
           certificates, List.of(secrets));
     } catch (Exception | Error e) {
-      system.terminate();
+      if (secrets != null) secrets.close();
+      stop(system);
       throw e;
     }
   }
@@ -82,31 +84,49 @@ public final class PassageNode implements AutoCloseable {
    * Service per Gateway and writes statuses back. The node owns the client and closes it.
    */
   public static PassageNode kubernetes(Config config, KubernetesClient client) throws Exception {
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "passage", config);
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "passage", forJoinMode(config));
     ExecutorService blocking = Executors.newFixedThreadPool(4, r -> {
       Thread t = new Thread(r, "passage-kubernetes-io");
       t.setDaemon(true);
       return t;
     });
+    KubernetesSecrets secrets = null;
     try {
       PassageSettings settings = PassageSettings.from(system.settings().config());
       // every node watches the TLS Secrets itself: route tables name them, keys never cross the cluster
       ServerCertificates certificates = new ServerCertificates();
-      KubernetesSecrets secrets = new KubernetesSecrets(client, settings.kubernetes().resync(), certificates::apply);
+      secrets = new KubernetesSecrets(client, settings.kubernetes().resync(), certificates::apply);
       secrets.start();
       return start(system, settings, ControllerRoot.kubernetes(client, settings, ComputedStatuses.get(system), blocking),
           certificates, List.of(blocking::shutdownNow, secrets, client));
     } catch (Exception | Error e) {
       blocking.shutdownNow();
-      system.terminate();
+      if (secrets != null) secrets.close();
+      client.close();
+      stop(system);
       throw e;
     }
+  }
+
+  /**
+   * Pekko's settings that follow from how this node joins: Cluster Bootstrap's HTTP routes only
+   * when bootstrapping; and a cluster of one (join = self) keeps Pekko Cluster's membership lines
+   * (joining itself, leader, Up, "No seed nodes found ..., relying on Cluster Bootstrap") out of
+   * the log, where they would only puzzle a newcomer.
+   */
+  static Config forJoinMode(Config config) {
+    String join = config.getString("passage.cluster.join");
+    StringBuilder overrides = new StringBuilder();
+    if (!join.equals("bootstrap")) overrides.append("pekko.management.http.routes.cluster-bootstrap = \"\"\n");
+    if (join.equals("self")) overrides.append("pekko.cluster.log-info = off\n");
+    return com.typesafe.config.ConfigFactory.parseString(overrides.toString()).withFallback(config);
   }
 
   private static PassageNode start(ActorSystem<Void> system, PassageSettings settings,
                                    Behavior<ControllerRoot.Command> controlPlane, ServerCertificates certificates,
                                    List<AutoCloseable> afterStop)
       throws Exception {
+    Uri uri = startManagement(system); // first: a node that cannot answer its health checks does nothing else
     CurrentTable table = CurrentTable.get(system);
     DataPlane dataPlane = DataPlane.get(system);
     IoLoops loops = new IoLoops("passage-io", settings.proxy().ioThreads());
@@ -137,7 +157,6 @@ public final class PassageNode implements AutoCloseable {
     if (join.equals("self")) Cluster.get(system).manager().tell(Join.create(Cluster.get(system).selfMember().address()));
     ClusterSingleton.get(system).init(SingletonActor.of(controlPlane, "passage-controller"));
 
-    Uri uri = PekkoManagement.get(Adapter.toClassic(system)).start().toCompletableFuture().get(30, TimeUnit.SECONDS);
     if (join.equals("bootstrap")) ClusterBootstrap.get(Adapter.toClassic(system)).start();
     system.log().info("Passage is up: management on {}, cluster join by {}", uri, join);
     List<AutoCloseable> closing = new java.util.ArrayList<>(afterStop);
@@ -145,6 +164,31 @@ public final class PassageNode implements AutoCloseable {
     closing.add(handler::flushLogSummary); // what the last interval saw
     closing.add(loops);
     return new PassageNode(system, closing, uri);
+  }
+
+  /** Health checks and Passage's routes; a port that cannot be bound stops the node (exit code 3). */
+  private static Uri startManagement(ActorSystem<Void> system) throws Exception {
+    try {
+      return PekkoManagement.get(Adapter.toClassic(system)).start().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      Config http = system.settings().config().getConfig("pekko.management.http");
+      String host = http.hasPath("bind-hostname") && !http.getString("bind-hostname").isEmpty()
+          ? http.getString("bind-hostname") : http.getString("hostname");
+      String port = http.hasPath("bind-port") && !http.getString("bind-port").isEmpty()
+          ? http.getString("bind-port") : http.getString("port");
+      throw new StartupFailure(StartupFailure.MANAGEMENT_PORT, "cannot listen for management on " + host + ":" + port
+          + ": " + ApiServerCheck.rootCause(e).replaceFirst("^\\[[^\\]]*\\] ", "") + " (pekko.management.http.port)");
+    }
+  }
+
+  /** A node that failed to start: its ActorSystem is gone before the reason is printed. */
+  private static void stop(ActorSystem<Void> system) {
+    system.terminate();
+    try {
+      system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      system.log().warn("ActorSystem did not terminate cleanly: {}", e.toString());
+    }
   }
 
   /** The process's open-files limit, or -1 where the JVM cannot tell. */

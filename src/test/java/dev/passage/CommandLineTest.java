@@ -1,23 +1,96 @@
 package dev.passage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** What the command line answers when it is given something wrong: one clear line and exit status 2. */
 class CommandLineTest {
   static String[] run(String... args) throws Exception {
-    List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), Passage.class.getName()));
+    return run(List.of(), Map.of(), args);
+  }
+
+  /** Runs Passage with these JVM options and environment; answers its exit code and what it printed. */
+  static String[] run(List<String> jvmOptions, Map<String, String> env, String... args) throws Exception {
+    List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), Passage.class.getName()));
     command.addAll(List.of(args));
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-    if (!p.waitFor(60, TimeUnit.SECONDS)) p.destroyForcibly();
-    return new String[] {String.valueOf(p.exitValue()), out};
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().putAll(env);
+    Process p = builder.start();
+    java.util.concurrent.CompletableFuture<String> out = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try {
+        return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      } catch (java.io.IOException e) {
+        return e.toString();
+      }
+    });
+    if (!p.waitFor(60, TimeUnit.SECONDS)) { // a process that never gives up is an answer too
+      p.destroyForcibly().waitFor();
+      return new String[] {"still running after 60 s", out.get(10, TimeUnit.SECONDS)};
+    }
+    return new String[] {String.valueOf(p.exitValue()), out.get(10, TimeUnit.SECONDS)};
+  }
+
+  /** The lines a user would read as a problem: anything but Pekko's and Passage's INFO start-up and shut-down lines. */
+  static List<String> problems(String out) {
+    return out.lines().filter(l -> !l.matches("^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO .*")).toList();
+  }
+
+  @Test
+  void aTakenManagementPortIsOneLineAndExitCode3() throws Exception {
+    try (java.net.ServerSocket squatter = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
+      long started = System.nanoTime();
+      String[] r = run(List.of("-Dpekko.management.http.port=" + squatter.getLocalPort()), Map.of(),
+          "--resources", emptyFolder().toString());
+      assertEquals("3", r[0], r[1]);
+      assertEquals(List.of("cannot listen for management on 127.0.0.1:" + squatter.getLocalPort()
+          + ": Address already in use (pekko.management.http.port)"), problems(r[1]), r[1]);
+      assertTrue(r[1].endsWith("(pekko.management.http.port)"), "the reason is the last line:\n" + r[1]);
+      assertFalse(r[1].contains("ListenerManager") || r[1].contains("DirectorySource"), "nothing else was started:\n" + r[1]);
+      assertTrue(System.nanoTime() - started < 45_000_000_000L, "exits soon");
+    }
+  }
+
+  @Test
+  void kubernetesModeWithoutAKubeconfigOrServiceAccountSaysSoAtOnce() throws Exception {
+    Path home = emptyFolder();
+    String[] r = run(List.of("-Duser.home=" + home), Map.of("HOME", home.toString(), "KUBECONFIG", ""));
+    assertEquals("4", r[0], r[1]);
+    assertEquals("no Kubernetes API server to watch: no kubeconfig (KUBECONFIG or " + home + "/.kube/config) and no "
+        + "in-cluster service account; to serve a folder of YAML instead, give --resources DIR", r[1]);
+  }
+
+  @Test
+  void anApiServerThatDoesNotAnswerIsOneLineAfterTheTimeout() throws Exception {
+    int closed;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
+      closed = s.getLocalPort(); // nothing listens there once this closes
+    }
+    Path kubeconfig = java.nio.file.Files.createTempFile("kubeconfig", ".yaml");
+    java.nio.file.Files.writeString(kubeconfig, """
+        apiVersion: v1
+        kind: Config
+        clusters: [{name: c, cluster: {server: "https://127.0.0.1:%d", insecure-skip-tls-verify: true}}]
+        users: [{name: u, user: {token: t}}]
+        contexts: [{name: x, context: {cluster: c, user: u}}]
+        current-context: x
+        """.formatted(closed));
+    long started = System.nanoTime();
+    String[] r = run(List.of("-Dpassage.kubernetes.api-server-timeout=4s"), Map.of("KUBECONFIG", kubeconfig.toString()));
+    long seconds = (System.nanoTime() - started) / 1_000_000_000L;
+    assertEquals("4", r[0], r[1]);
+    assertEquals(List.of("cannot reach the Kubernetes API server at https://127.0.0.1:" + closed + "/ within 4 s "
+        + "(passage.kubernetes.api-server-timeout): Connection refused"), problems(r[1]), r[1]);
+    assertTrue(seconds >= 4 && seconds < 30, "bounded: " + seconds + " s");
   }
 
   @Test
@@ -34,12 +107,14 @@ class CommandLineTest {
     assertEquals("resources folder not found: /no/such/folder", r[1]);
   }
 
-  @Test
-  void startingUpPrintsNoLoggingWarnings() throws Exception {
+  /** Starts Passage on an empty folder and answers what it printed until it was up. */
+  static String untilUp(Map<String, String> env) throws Exception {
     List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Dpekko.management.http.port=0", "-Dpassage.standalone.bind-address=127.0.0.1",
         "-cp", System.getProperty("java.class.path"), Passage.class.getName(), "--resources", emptyFolder().toString());
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().putAll(env);
+    Process p = builder.start();
     StringBuilder seen = new StringBuilder();
     try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       long deadline = System.nanoTime() + 60_000_000_000L;
@@ -52,8 +127,32 @@ class CommandLineTest {
       p.waitFor(30, TimeUnit.SECONDS);
     }
     String out = seen.toString();
-    org.junit.jupiter.api.Assertions.assertTrue(out.contains("Passage is up"), "the premise: it started\n" + out);
-    org.junit.jupiter.api.Assertions.assertFalse(out.contains("SLF4J(W)"), out);
+    assertTrue(out.contains("Passage is up"), "the premise: it started\n" + out);
+    return out;
+  }
+
+  @Test
+  void startingUpPrintsNoLoggingWarnings() throws Exception {
+    String out = untilUp(Map.of());
+    assertFalse(out.contains("SLF4J(W)"), out);
+    // a cluster of one says nothing of seeds or bootstrap, and checks no module it does not run
+    assertFalse(out.contains("No seed nodes found"), out);
+    assertFalse(out.contains("ClusterBootstrap"), out);
+    assertFalse(out.contains("sharding"), out);
+    assertFalse(out.contains("not ok"), out);
+    assertEquals(List.of(), problems(out), "nothing but INFO lines");
+  }
+
+  @Test
+  void logsAreJsonLinesWhenAskedFor() throws Exception {
+    String out = untilUp(Map.of("PASSAGE_LOG_FORMAT", "json"));
+    List<String> lines = out.lines().toList();
+    assertTrue(lines.size() > 3, out);
+    for (String line : lines) {
+      tools.jackson.databind.JsonNode n = dev.passage.ops.Json.JSON.readTree(line); // each line one object
+      assertEquals("INFO", n.get("level").asString(), line);
+      assertTrue(n.get("formattedMessage").isString() && n.get("loggerName").isString(), line);
+    }
   }
 
   private static Path emptyFolder() throws java.io.IOException {

@@ -3,6 +3,7 @@ package dev.passage.k8s;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
@@ -10,7 +11,11 @@ import com.typesafe.config.ConfigFactory;
 import dev.passage.control.GatewayServices;
 import dev.passage.resources.KubernetesSource;
 import dev.passage.resources.StatusPatcher;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.PodSecurityContext;
+import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -37,64 +42,116 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Reads every manifest in k8s/ into the fabric8 model and checks what would break silently on a
- * cluster: probes and ports against the configuration, labels against selectors, and RBAC against
- * every resource and verb the code uses.
+ * Builds every overlay in k8s/overlays with {@code kubectl kustomize} (what {@code kubectl apply -k}
+ * applies), reads the result into the fabric8 model and checks what would break silently on a
+ * cluster: probes and ports against the configuration, labels against selectors, RBAC against
+ * every resource and verb the code uses, the settings file against Passage's settings, the
+ * security context; and that the tutorial's backendRefs find the Services of examples/backends.yaml.
  */
 class ManifestsTest {
-  static final List<HasMetadata> objects = new ArrayList<>();
+  static final Path K8S = Path.of("k8s");
   static final Config config = ConfigFactory.load();
-  static StatefulSet sts;
-  static Container container;
-  static Map<String, String> podLabels;
+
+  /** One overlay, built. */
+  record Overlay(String name, List<HasMetadata> objects) {
+    <T> List<T> all(Class<T> type) {
+      return objects.stream().filter(type::isInstance).map(type::cast).toList();
+    }
+
+    <T> T one(Class<T> type) {
+      List<T> found = all(type);
+      assertEquals(1, found.size(), name + ": one " + type.getSimpleName());
+      return found.get(0);
+    }
+
+    StatefulSet sts() {
+      return one(StatefulSet.class);
+    }
+
+    Container container() {
+      return sts().getSpec().getTemplate().getSpec().getContainers().get(0);
+    }
+
+    Map<String, String> podLabels() {
+      return sts().getSpec().getTemplate().getMetadata().getLabels();
+    }
+
+    String env(String name) {
+      return container().getEnv().stream().filter(e -> e.getName().equals(name)).map(EnvVar::getValue).findFirst()
+          .orElse(null);
+    }
+
+    ContainerPort port(String portName) {
+      return container().getPorts().stream().filter(p -> portName.equals(p.getName())).findFirst()
+          .orElseThrow(() -> new AssertionError(name + ": no container port named " + portName));
+    }
+
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  static final Map<String, Overlay> built = new java.util.TreeMap<>();
 
   @BeforeAll
-  static void load() throws IOException {
-    KubernetesSerialization serialization = new KubernetesSerialization();
-    try (Stream<Path> files = Files.walk(Path.of("k8s"))) {
-      for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
-        for (String doc : Files.readString(f).split("(?m)^---\\s*$")) {
-          if (doc.lines().allMatch(l -> l.isBlank() || l.strip().startsWith("#"))) continue;
-          HasMetadata obj = serialization.unmarshal(doc);
-          assertFalse(obj instanceof GenericKubernetesResource, f + ": a kind the model does not know: " + obj.getKind());
-          objects.add(obj);
-        }
+  static void build() throws Exception {
+    try (Stream<Path> dirs = Files.list(K8S.resolve("overlays"))) {
+      for (Path dir : dirs.filter(Files::isDirectory).sorted().toList()) {
+        String name = dir.getFileName().toString();
+        built.put(name, new Overlay(name, parse(kustomize(dir), dir.toString())));
       }
     }
-    sts = one(StatefulSet.class);
-    container = sts.getSpec().getTemplate().getSpec().getContainers().get(0);
-    podLabels = sts.getSpec().getTemplate().getMetadata().getLabels();
+    assertEquals(java.util.Set.of("production", "single"), built.keySet(), "the overlays the README names");
   }
 
-  static <T> List<T> all(Class<T> type) {
-    return objects.stream().filter(type::isInstance).map(type::cast).toList();
+  static Stream<Overlay> overlays() {
+    return built.values().stream();
   }
 
-  static <T> T one(Class<T> type) {
-    List<T> found = all(type);
-    assertEquals(1, found.size(), "one " + type.getSimpleName());
-    return found.get(0);
+  /** kubectl kustomize DIR: the manifests kubectl apply -k DIR would apply. */
+  static String kustomize(Path dir) throws Exception {
+    Process p;
+    try {
+      p = new ProcessBuilder("kubectl", "kustomize", dir.toString()).redirectErrorStream(true).start();
+    } catch (IOException e) {
+      throw new AssertionError("kubectl is needed to build the overlays (kubectl kustomize): " + e.getMessage(), e);
+    }
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertEquals(0, p.waitFor(), "kubectl kustomize " + dir + ":\n" + out);
+    return out;
+  }
+
+  static List<HasMetadata> parse(String yaml, String from) {
+    KubernetesSerialization serialization = new KubernetesSerialization();
+    List<HasMetadata> objects = new ArrayList<>();
+    for (String doc : yaml.split("(?m)^---\\s*$")) {
+      if (doc.lines().allMatch(l -> l.isBlank() || l.strip().startsWith("#"))) continue;
+      HasMetadata obj = serialization.unmarshal(doc);
+      assertFalse(obj instanceof GenericKubernetesResource, from + ": a kind the model does not know: " + obj.getKind());
+      objects.add(obj);
+    }
+    return objects;
+  }
+
+  static List<HasMetadata> example(String file) throws IOException {
+    return parse(Files.readString(K8S.resolve("examples").resolve(file)), file);
   }
 
   static boolean selects(Map<String, String> selector, Map<String, String> labels) {
     return !selector.isEmpty() && selector.entrySet().stream().allMatch(e -> e.getValue().equals(labels.get(e.getKey())));
   }
 
-  static String env(String name) {
-    return container.getEnv().stream().filter(e -> e.getName().equals(name)).map(EnvVar::getValue).findFirst().orElse(null);
-  }
-
-  static ContainerPort port(String name) {
-    return container.getPorts().stream().filter(p -> name.equals(p.getName())).findFirst()
-        .orElseThrow(() -> new AssertionError("no container port named " + name));
-  }
-
-  @Test
-  void probesAndPortsAgreeWithTheConfiguration() {
-    assertEquals(config.getInt("pekko.management.http.port"), port("management").getContainerPort());
-    assertEquals(Integer.parseInt(env("PASSAGE_REMOTING_PORT")), port("remoting").getContainerPort());
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void probesAndPortsAgreeWithTheConfiguration(Overlay o) {
+    Container container = o.container();
+    assertEquals(config.getInt("pekko.management.http.port"), o.port("management").getContainerPort());
+    assertEquals(Integer.parseInt(o.env("PASSAGE_REMOTING_PORT")), o.port("remoting").getContainerPort());
     Probe readiness = container.getReadinessProbe();
     Probe liveness = container.getLivenessProbe();
     assertEquals("/" + config.getString("pekko.management.health-checks.readiness-path"), readiness.getHttpGet().getPath());
@@ -102,24 +159,95 @@ class ManifestsTest {
     assertEquals("management", readiness.getHttpGet().getPort().getStrVal());
     assertEquals("management", liveness.getHttpGet().getPort().getStrVal());
     // bootstrap finds the management port by this name on the pods
-    port(config.getString("pekko.management.cluster.bootstrap.contact-point-discovery.port-name"));
-    assertEquals("bootstrap", env("PASSAGE_CLUSTER_JOIN"));
+    o.port(config.getString("pekko.management.cluster.bootstrap.contact-point-discovery.port-name"));
+    assertEquals("bootstrap", o.env("PASSAGE_CLUSTER_JOIN"));
     assertNotNull(container.getEnv().stream().filter(e -> e.getName().equals("PASSAGE_NODE_HOST")).findFirst()
         .orElseThrow().getValueFrom().getFieldRef(), "the pod IP is advertised");
-    assertTrue(Integer.parseInt(env("PASSAGE_REQUIRED_CONTACT_POINTS")) <= sts.getSpec().getReplicas());
-    assertEquals("Parallel", sts.getSpec().getPodManagementPolicy(), "OrderedReady would deadlock the bootstrap");
+    assertEquals("Parallel", o.sts().getSpec().getPodManagementPolicy(), "OrderedReady would deadlock the bootstrap");
     assertNotNull(container.getLifecycle().getPreStop(), "a preStop that drains");
   }
 
+  /** The contact points follow the replicas: no number in the manifest that scaling would contradict. */
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void theBootstrapCountsTheStatefulSetsReplicas(Overlay o) {
+    assertEquals(o.name().equals("single") ? 1 : 3, o.sts().getSpec().getReplicas());
+    assertNull(o.env("PASSAGE_REQUIRED_CONTACT_POINTS"), "a fixed count would contradict a scaled StatefulSet");
+    assertEquals(o.sts().getMetadata().getName(), o.env("PASSAGE_STATEFULSET"));
+    assertEquals("metadata.namespace", o.container().getEnv().stream().filter(e -> e.getName().equals("PASSAGE_NAMESPACE"))
+        .findFirst().orElseThrow().getValueFrom().getFieldRef().getFieldPath());
+    Role role = o.all(Role.class).stream().filter(r -> r.getMetadata().getNamespace().equals(o.sts().getMetadata().getNamespace()))
+        .findFirst().orElseThrow();
+    assertAllowed(role.getRules(), "apps", "statefulsets", "get");
+    // one pod at a time may go, whatever the count: minAvailable would block every drain of a single replica
+    PodDisruptionBudget pdb = o.one(PodDisruptionBudget.class);
+    assertNull(pdb.getSpec().getMinAvailable());
+    assertEquals(1, pdb.getSpec().getMaxUnavailable().getIntVal());
+  }
+
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void settingsComeFromTheConfigMapMountedAsConfig(Overlay o) {
+    Container c = o.container();
+    assertEquals(List.of("--config", "/etc/passage/passage.conf"), c.getArgs());
+    VolumeMount mount = c.getVolumeMounts().stream().filter(m -> m.getMountPath().equals("/etc/passage")).findFirst()
+        .orElseThrow(() -> new AssertionError(o + ": nothing mounted at /etc/passage"));
+    String configMapName = o.sts().getSpec().getTemplate().getSpec().getVolumes().stream()
+        .filter(v -> v.getName().equals(mount.getName())).findFirst().orElseThrow().getConfigMap().getName();
+    ConfigMap cm = o.all(ConfigMap.class).stream().filter(m -> m.getMetadata().getName().equals(configMapName)).findFirst()
+        .orElseThrow(() -> new AssertionError(o + ": the StatefulSet mounts ConfigMap " + configMapName + ", which is not there"));
+    assertEquals(o.sts().getMetadata().getNamespace(), cm.getMetadata().getNamespace());
+    String file = cm.getData().get("passage.conf");
+    assertNotNull(file, o + ": passage.conf in the ConfigMap");
+    // Passage reads it the way main does: it parses, and the settings it makes are valid
+    Config read = ConfigFactory.parseString(file).withFallback(config).resolve();
+    var settings = dev.passage.config.PassageSettings.from(read);
+    assertEquals(o.name().equals("single") ? "NodePort" : "LoadBalancer", settings.kubernetes().placement().serviceType());
+    String format = o.env("PASSAGE_LOG_FORMAT");
+    assertTrue(List.of("text", "json").contains(format), o + ": PASSAGE_LOG_FORMAT " + format);
+    assertTrue(List.of("DEBUG", "INFO", "WARN").contains(o.env("PASSAGE_LOG_LEVEL")), o + ": PASSAGE_LOG_LEVEL");
+  }
+
+  /** The logback appenders PASSAGE_LOG_FORMAT chooses between exist. */
   @Test
-  void labelsMatchEverySelector() {
+  void everyLogFormatHasItsAppender() throws IOException {
+    String logback = Files.readString(Path.of("src/main/resources/logback.xml"));
+    for (String format : List.of("text", "json")) assertTrue(logback.contains("<appender name=\"" + format + "\""), format);
+    assertTrue(logback.contains("<appender-ref ref=\"${PASSAGE_LOG_FORMAT:-text}\"/>"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void thePodsRunRestricted(Overlay o) {
+    PodSecurityContext pod = o.sts().getSpec().getTemplate().getSpec().getSecurityContext();
+    assertEquals(Boolean.TRUE, pod.getRunAsNonRoot());
+    assertTrue(pod.getRunAsUser() > 0);
+    assertEquals("RuntimeDefault", pod.getSeccompProfile().getType());
+    SecurityContext c = o.container().getSecurityContext();
+    assertEquals(Boolean.FALSE, c.getAllowPrivilegeEscalation());
+    assertEquals(Boolean.TRUE, c.getReadOnlyRootFilesystem());
+    assertEquals(List.of("ALL"), c.getCapabilities().getDrop());
+    assertTrue(c.getCapabilities().getAdd() == null || c.getCapabilities().getAdd().isEmpty(), "no capability added");
+    // with no NET_BIND_SERVICE, every port Passage binds must be above 1023
+    assertTrue(o.container().getPorts().stream().allMatch(p -> p.getContainerPort() > 1023));
+    assertTrue(config.getInt("passage.kubernetes.port-range-start") > 1023);
+    // the JVM writes only to /tmp, which is a volume
+    assertTrue(o.container().getVolumeMounts().stream().anyMatch(m -> m.getMountPath().equals("/tmp")));
+    assertEquals("passage:0.1.0", o.container().getImage(), "the overlay's images entry is applied");
+  }
+
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void labelsMatchEverySelector(Overlay o) {
+    StatefulSet sts = o.sts();
+    Map<String, String> podLabels = o.podLabels();
     assertTrue(selects(sts.getSpec().getSelector().getMatchLabels(), podLabels), "StatefulSet selector");
-    Service headless = all(Service.class).stream().filter(s -> s.getMetadata().getName().equals(sts.getSpec().getServiceName()))
+    Service headless = o.all(Service.class).stream().filter(s -> s.getMetadata().getName().equals(sts.getSpec().getServiceName()))
         .findFirst().orElseThrow(() -> new AssertionError("the StatefulSet's serviceName has no Service"));
     assertEquals("None", headless.getSpec().getClusterIP());
     assertTrue(selects(headless.getSpec().getSelector(), podLabels), "headless Service selector");
-    headless.getSpec().getPorts().forEach(p -> port(p.getTargetPort().getStrVal()));
-    assertTrue(selects(one(PodDisruptionBudget.class).getSpec().getSelector().getMatchLabels(), podLabels), "PDB");
+    headless.getSpec().getPorts().forEach(p -> o.port(p.getTargetPort().getStrVal()));
+    assertTrue(selects(o.one(PodDisruptionBudget.class).getSpec().getSelector().getMatchLabels(), podLabels), "PDB");
     // the Services Passage creates for Gateways select the pods with passage.kubernetes.pod-selector
     Map<String, String> gatewayServiceSelector =
         dev.passage.config.PassageSettings.from(config).kubernetes().placement().podSelector();
@@ -131,12 +259,13 @@ class ManifestsTest {
     assertEquals(kv[1], podLabels.get(kv[0]), "discovery selector " + selector);
   }
 
-  @Test
-  void rbacCoversEveryResourceAndVerbTheCodeUses() {
-    ServiceAccount account = one(ServiceAccount.class);
-    assertEquals(account.getMetadata().getName(), sts.getSpec().getTemplate().getSpec().getServiceAccountName());
-    ClusterRole role = one(ClusterRole.class);
-    ClusterRoleBinding binding = one(ClusterRoleBinding.class);
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void rbacCoversEveryResourceAndVerbTheCodeUses(Overlay o) {
+    ServiceAccount account = o.one(ServiceAccount.class);
+    assertEquals(account.getMetadata().getName(), o.sts().getSpec().getTemplate().getSpec().getServiceAccountName());
+    ClusterRole role = o.one(ClusterRole.class);
+    ClusterRoleBinding binding = o.one(ClusterRoleBinding.class);
     assertEquals(role.getMetadata().getName(), binding.getRoleRef().getName());
     assertTrue(binding.getSubjects().stream().anyMatch(s -> s.getName().equals(account.getMetadata().getName())
         && s.getNamespace().equals(account.getMetadata().getNamespace())));
@@ -151,10 +280,10 @@ class ManifestsTest {
     for (String verb : GatewayServices.SERVICE_VERBS) assertAllowed(role.getRules(), "", "services", verb);
     assertAllowed(role.getRules(), "", "events", "create");
 
-    Role discovery = one(Role.class);
-    assertEquals(sts.getMetadata().getNamespace(), discovery.getMetadata().getNamespace(), "pods are read in Passage's namespace");
+    Role discovery = o.one(Role.class);
+    assertEquals(o.sts().getMetadata().getNamespace(), discovery.getMetadata().getNamespace(), "pods are read in Passage's namespace");
     for (String verb : List.of("get", "list", "watch")) assertAllowed(discovery.getRules(), "", "pods", verb);
-    RoleBinding rb = one(RoleBinding.class);
+    RoleBinding rb = o.one(RoleBinding.class);
     assertEquals(discovery.getMetadata().getName(), rb.getRoleRef().getName());
     assertTrue(rb.getSubjects().stream().anyMatch(s -> s.getName().equals(account.getMetadata().getName())));
   }
@@ -165,13 +294,50 @@ class ManifestsTest {
     assertTrue(allowed, "RBAC does not allow " + verb + " on " + (group.isEmpty() ? "" : group + "/") + resource);
   }
 
-  @Test
-  void theGatewayClassAndTheExamplesNamePassage() {
-    GatewayClass gc = one(GatewayClass.class);
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void theGatewayClassAndTheExamplesNamePassage(Overlay o) throws IOException {
+    GatewayClass gc = o.one(GatewayClass.class);
     assertEquals(config.getString("passage.controller-name"), gc.getSpec().getControllerName());
-    List<Gateway> gateways = all(Gateway.class);
+    List<Gateway> gateways = example("tutorial.yaml").stream().filter(Gateway.class::isInstance).map(Gateway.class::cast).toList();
     assertFalse(gateways.isEmpty(), "the examples hold a Gateway");
     gateways.forEach(g -> assertEquals(gc.getMetadata().getName(), g.getSpec().getGatewayClassName()));
+  }
+
+  /** So that the README's curls get an answer: every backendRef of the tutorial has a Service with pods behind it. */
+  @Test
+  void theTutorialsBackendsAreProvided() throws IOException {
+    List<HasMetadata> backends = example("backends.yaml");
+    List<HasMetadata> tutorial = example("tutorial.yaml");
+    List<Service> services = backends.stream().filter(Service.class::isInstance).map(Service.class::cast).toList();
+    List<io.fabric8.kubernetes.api.model.apps.Deployment> deployments = backends.stream()
+        .filter(io.fabric8.kubernetes.api.model.apps.Deployment.class::isInstance)
+        .map(io.fabric8.kubernetes.api.model.apps.Deployment.class::cast).toList();
+    int refs = 0;
+    for (HasMetadata route : tutorial) {
+      if (!route.getKind().equals("TLSRoute")) continue;
+      Map<String, Object> spec = new KubernetesSerialization().convertValue(route, Map.class);
+      for (Object rule : (List<?>) ((Map<?, ?>) spec.get("spec")).get("rules")) {
+        for (Object r : (List<?>) ((Map<?, ?>) rule).get("backendRefs")) {
+          Map<?, ?> ref = (Map<?, ?>) r;
+          String ns = ref.get("namespace") != null ? (String) ref.get("namespace") : route.getMetadata().getNamespace();
+          int port = ((Number) ref.get("port")).intValue();
+          Service svc = services.stream().filter(s -> s.getMetadata().getName().equals(ref.get("name"))
+              && s.getMetadata().getNamespace().equals(ns)).findFirst()
+              .orElseThrow(() -> new AssertionError("no Service " + ns + "/" + ref.get("name") + " in backends.yaml"));
+          var servicePort = svc.getSpec().getPorts().stream().filter(p -> p.getPort() == port).findFirst()
+              .orElseThrow(() -> new AssertionError(svc.getMetadata().getName() + " has no port " + port));
+          var pods = deployments.stream().filter(d -> d.getMetadata().getNamespace().equals(ns)
+              && selects(svc.getSpec().getSelector(), d.getSpec().getTemplate().getMetadata().getLabels())).toList();
+          assertEquals(1, pods.size(), "one Deployment behind " + svc.getMetadata().getName());
+          assertTrue(pods.get(0).getSpec().getTemplate().getSpec().getContainers().get(0).getPorts().stream()
+              .anyMatch(p -> servicePort.getTargetPort().getStrVal().equals(p.getName()) && p.getContainerPort() == port),
+              svc.getMetadata().getName() + ": its targetPort names the container's port " + port);
+          refs++;
+        }
+      }
+    }
+    assertTrue(refs >= 7, "the tutorial's backendRefs were found: " + refs);
   }
 
   /** The JVM settings Passage is measured with are the ones every documented start uses. */
@@ -182,9 +348,12 @@ class ManifestsTest {
     String dockerfile = java.nio.file.Files.readString(java.nio.file.Path.of("k8s/Dockerfile"));
     assertTrue(dockerfile.contains("COPY config/jvm.options /opt/passage/jvm.options"), "the image holds the file");
     assertTrue(dockerfile.contains("\"java\", \"@/opt/passage/jvm.options\""), "the image starts java with it");
-    assertTrue(container.getEnv().stream().map(EnvVar::getName)
-            .noneMatch(n -> n.equals("JAVA_TOOL_OPTIONS") || n.equals("JAVA_OPTS") || n.equals("JDK_JAVA_OPTIONS")),
-        "the StatefulSet does not override them");
+    for (Overlay o : built.values()) {
+      assertTrue(o.container().getEnv().stream().map(EnvVar::getName)
+              .noneMatch(n -> n.equals("JAVA_TOOL_OPTIONS") || n.equals("JAVA_OPTS") || n.equals("JDK_JAVA_OPTIONS")),
+          o + ": the StatefulSet does not override them");
+      assertTrue(o.container().getCommand() == null || o.container().getCommand().isEmpty(), o + ": the image's entrypoint runs java with them");
+    }
     String readme = java.nio.file.Files.readString(java.nio.file.Path.of("README.md"));
     assertTrue(readme.contains("java @config/jvm.options -jar target/passage.jar --resources config/resources"),
         "the README's run command uses them");
