@@ -136,6 +136,10 @@ public final class PassageNode implements AutoCloseable {
     if (capacity.lowered(settings.proxy().maxConnections())) system.log().warn("passage.proxy.max-connections: {}", capacity.why());
     else system.log().info("passage.proxy.max-connections {}: {}", capacity.maxConnections(), capacity.why());
     BufferBudget budget = dataPlane.useBufferBudget(capacity.bufferBudget());
+    int maxRouteSeries = system.settings().config().getInt("passage.metrics.max-route-series");
+    if (maxRouteSeries < 0) throw new com.typesafe.config.ConfigException.BadValue("passage.metrics.max-route-series",
+        "must be 0 (off) or more, not " + maxRouteSeries);
+    dev.passage.proxy.RouteMetrics routeMetrics = dataPlane.useRouteMetrics(maxRouteSeries);
     NioTcp tcp = new NioTcp(Materializer.matFromSystem(system),
         system.dispatchers().lookup(DispatcherSelector.fromConfig(PROXY_DISPATCHER)), PROXY_DISPATCHER,
         (int) settings.proxy().readBufferBytes(), settings.proxy().sendTimeout(), budget);
@@ -150,6 +154,7 @@ public final class PassageNode implements AutoCloseable {
         settings.proxy().backlog(), settings.kubernetes().placement().bindAddress()), "listeners", Props.empty());
     system.systemActorOf(ReplicatedTables.create(table, t -> {
       dataPlane.expectBindings(t.bindAddresses()); // readiness waits for the listeners to catch up
+      routeMetrics.retain(t); // the series of a route that is gone go with it
       listeners.tell(new ListenerManager.Rebind(t.bindAddresses()));
     }), "tables", Props.empty());
 

@@ -155,6 +155,69 @@ class CommandLineTest {
     }
   }
 
+  /** The access log as JSON: one object per connection, every field of its own. */
+  @Test
+  void theJsonAccessLogHasEveryField() throws Exception {
+    try (dev.passage.testkit.TlsBackend backend = new dev.passage.testkit.TlsBackend("b", "b.example.com")) {
+      int port = dev.passage.testkit.Fixtures.freePort();
+      Path folder = emptyFolder();
+      java.nio.file.Files.writeString(folder.resolve("all.yaml"), dev.passage.testkit.Fixtures.join(
+          dev.passage.testkit.Fixtures.GATEWAY_CLASS, dev.passage.testkit.Fixtures.passthroughGateway("gw", port),
+          dev.passage.testkit.Fixtures.service("default", "b", backend.port()),
+          dev.passage.testkit.Fixtures.route("b", "gw", List.of("b.example.com"), List.of(new dev.passage.testkit.Fixtures.Backend("b")))));
+      List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          "-Dpekko.management.http.port=0", "-Dpassage.proxy.access-log=on",
+          "-cp", System.getProperty("java.class.path"), Passage.class.getName(), "--resources", folder.toString());
+      ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+      builder.environment().put("PASSAGE_LOG_FORMAT", "json");
+      Process p = builder.start();
+      java.util.concurrent.BlockingQueue<String> lines = new java.util.concurrent.LinkedBlockingQueue<>();
+      Thread reader = new Thread(() -> {
+        try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+          for (String line; (line = in.readLine()) != null; ) lines.add(line);
+        } catch (java.io.IOException ignored) {
+          // the process ended
+        }
+      });
+      reader.setDaemon(true);
+      reader.start();
+      try {
+        awaitLine(lines, "listening on \\/127.0.0.1:" + port); // JSON escapes the slash
+        try (dev.passage.testkit.TlsClient c = dev.passage.testkit.TlsClient.connect(port, "b.example.com")) {
+          assertEquals("hello from b sni=b.example.com", c.greeting);
+        }
+        tools.jackson.databind.JsonNode access = dev.passage.ops.Json.JSON.readTree(awaitLine(lines, "\"passage.access\""));
+        assertEquals("INFO", access.get("level").asString());
+        java.util.Map<String, String> fields = new java.util.HashMap<>();
+        access.get("kvpList").forEach(kv -> kv.properties().forEach(e -> fields.put(e.getKey(), e.getValue().asString())));
+        assertEquals(java.util.Set.of("client", "listener", "sni", "route", "backend", "endpoint", "bytes_to_backend",
+            "bytes_to_client", "duration_ms", "outcome"), fields.keySet(), access.toString());
+        assertEquals("b.example.com", fields.get("sni"));
+        assertEquals("default/b", fields.get("route"));
+        assertEquals("default/b:8443", fields.get("backend"));
+        assertEquals("127.0.0.1:" + backend.port(), fields.get("endpoint"));
+        assertEquals("routed", fields.get("outcome"));
+        assertTrue(Long.parseLong(fields.get("bytes_to_backend")) > 0 && Long.parseLong(fields.get("bytes_to_client")) > 0);
+        assertTrue(access.get("formattedMessage").asString().startsWith("client="), "the text line too");
+      } finally {
+        p.destroy();
+        p.waitFor(30, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  private static String awaitLine(java.util.concurrent.BlockingQueue<String> lines, String containing) throws Exception {
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    List<String> seen = new java.util.ArrayList<>();
+    while (System.nanoTime() < deadline) {
+      String line = lines.poll(100, TimeUnit.MILLISECONDS);
+      if (line == null) continue;
+      seen.add(line);
+      if (line.contains(containing)) return line;
+    }
+    throw new AssertionError("no line with " + containing + " within 30 s:\n" + String.join("\n", seen));
+  }
+
   private static Path emptyFolder() throws java.io.IOException {
     return java.nio.file.Files.createTempDirectory("passage-empty");
   }

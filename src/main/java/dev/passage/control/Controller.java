@@ -82,6 +82,9 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
     index = index.apply(batch.events());
     boolean firstSync = !synced && batch.events().stream().anyMatch(e -> e instanceof ResourceEvent.Synced);
     synced |= firstSync;
+    if (batch.events().stream().anyMatch(e -> e instanceof ResourceEvent.Synced)) {
+      ControlMetrics.get(getContext().getSystem()).synced();
+    }
     // Nothing is judged before the source has delivered everything it held: a partial snapshot
     // (a route seen before its Service) would publish wrong tables and statuses. A controller
     // that has just moved here therefore changes nothing until it has caught up.
@@ -115,7 +118,10 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
       publisher.tell(new TablePublisher.AwaitFirst(gatewayRefs.keySet(), index.version()));
     }
     ChangeSet changes = ChangeSet.between(before, batch.events(), index, gatewayRefs.keySet(), firstSync);
-    if (!changes.empty()) publisher.tell(new TablePublisher.Changes(changes));
+    if (!changes.empty()) {
+      publisher.tell(new TablePublisher.Changes(changes));
+      ControlMetrics.get(getContext().getSystem()).applied(routes.size()); // every Route actor judges each snapshot
+    }
     onIndex.accept(index);
     return this;
   }

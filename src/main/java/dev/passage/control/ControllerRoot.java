@@ -50,6 +50,8 @@ public final class ControllerRoot {
           index -> services.tell(new GatewayServices.IndexChanged(index)));
       KubernetesSource source = new KubernetesSource(client, k8s.resync(), k8s.batchWindow(), k8s.missingKindRetry(),
           events -> controller.tell(new Controller.Events(events)));
+      ControlMetrics metrics = ControlMetrics.get(ctx.getSystem());
+      source.onWatchFailure(kind -> metrics.watchFailed(kind.kindName()));
       StatusPatcher patcher = new StatusPatcher(client, rules.controllerName(), k8s.events());
       ActorRef<StatusWriter.Command> writer = ctx.spawn(StatusWriter.create(state, patcher, source::servedVersion,
           k8s.statusWriteInterval(), k8s.statusWritesPerInterval(), blocking), "status-writer");

@@ -104,10 +104,13 @@ public final class StatusWriter extends AbstractBehavior<StatusWriter.Command> {
 
   private Behavior<Command> done(Done d) {
     inFlight.remove(d.key());
+    ControlMetrics metrics = ControlMetrics.get(getContext().getSystem());
     if (d.failure() != null) {
+      metrics.statusWrite("failed", 0);
       getContext().getLog().warn("cannot write the status of {} (will try again): {}", d.key(), d.failure().toString());
       pending.add(d.key());
     } else {
+      metrics.statusWrite(d.result());
       if (d.result().outcome() == StatusPatcher.Outcome.GONE) serverStatus.remove(d.key());
       else serverStatus.put(d.key(), d.result().serverStatus());
       if (d.result().outcome() == StatusPatcher.Outcome.WRITTEN) getContext().getLog().debug("wrote the status of {}", d.key());

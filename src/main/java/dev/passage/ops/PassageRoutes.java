@@ -12,14 +12,16 @@ import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
 /**
  * Passage's own read-only management routes: GET /passage/routes (the current route table and
  * the listeners' bindings) and GET /passage/status (every computed status), both JSON; and
- * GET /metrics, the data plane's counters in Prometheus text format.
+ * GET /metrics ({@link NodeMetrics}).
  * Registered under pekko.management.http.routes in reference.conf.
  */
 public final class PassageRoutes extends AllDirectives implements ManagementRouteProvider {
   private final NodeView node;
+  private final NodeMetrics metrics;
 
   public PassageRoutes(ExtendedActorSystem system) {
     this.node = new NodeView(Adapter.toTyped(system));
+    this.metrics = new NodeMetrics(Adapter.toTyped(system));
   }
 
   @Override
@@ -29,12 +31,15 @@ public final class PassageRoutes extends AllDirectives implements ManagementRout
             path("routes", () -> complete(json(Documents.routes(node.ready(), node.dataPlane().openConnections(),
                 node.table().get(), node.dataPlane().bindings())))),
             path("status", () -> complete(json(Documents.statuses(node.statuses().storedStatuses()))))))),
-        path("metrics", () -> get(() -> complete(org.apache.pekko.http.javadsl.model.HttpResponse.create().withEntity(
-            HttpEntities.create(ContentTypes.TEXT_PLAIN_UTF8,
-                node.dataPlane().metrics().render(node.dataPlane().openConnections(), node.ready())
-                    + "# HELP passage_controller 1 when the controller (the cluster singleton) runs on this node.\n"
-                    + "# TYPE passage_controller gauge\n"
-                    + "passage_controller " + (node.statuses().controllerHere() ? 1 : 0) + "\n"))))));
+        path("metrics", () -> get(() -> optionalHeaderValueByName("Accept", accept -> {
+          try {
+            NodeMetrics.Scrape scrape = metrics.scrape(accept.orElse(null));
+            return complete(org.apache.pekko.http.javadsl.model.HttpResponse.create().withEntity(
+                HttpEntities.create(ContentTypes.parse(scrape.contentType()), scrape.body())));
+          } catch (java.io.IOException e) {
+            return complete(org.apache.pekko.http.javadsl.model.StatusCodes.INTERNAL_SERVER_ERROR, e.toString());
+          }
+        }))));
   }
 
   private static org.apache.pekko.http.javadsl.model.HttpResponse json(Object document) {

@@ -180,21 +180,53 @@ public final class ConnectionHandler {
   }
 
   void ended(Ended e) {
+    ended(e, null, false);
+  }
+
+  /** stats: the connection's route series, if it had one; opened: whether it counted itself open there. */
+  void ended(Ended e, RouteMetrics.RouteStats stats, boolean opened) {
     dataPlane.openConnectionCount().decrementAndGet();
     metrics.record(e);
-    if (settings.accessLog()) {
-      long ms = e.nanos() / 1_000_000;
-      if (e.refusal() != null) {
-        access.info("client={} listener={} sni={} rejected=\"{}\" ms={}", e.client(), e.bind(), e.sni(), e.reason(), ms);
-      } else {
-        access.info("client={} listener={} sni={} route={} backend={} endpoint={} up={} down={} ms={}", e.client(), e.bind(),
-            e.sni(), e.route(), e.backend(), e.endpoint(), e.bytesToBackend(), e.bytesToClient(), ms);
-      }
-    }
+    if (stats != null) stats.ended(e, opened);
+    if (settings.accessLog()) accessLog(e);
     if (e.refusal() != null) {
       refusals.note(e.refusal(), () -> "client=" + e.client() + " listener=" + e.bind() + " sni=" + e.sni()
           + (e.route() != null ? " route=" + e.route() : "") + ": " + e.reason());
     }
+  }
+
+  RouteMetrics.RouteStats routeStats(String gateway, String listener, String route, String backend) {
+    return dataPlane.routeMetrics().stats(gateway, listener, route, backend);
+  }
+
+  /**
+   * One line per connection: the text a terminal shows, and the same fields as key-value pairs
+   * (client, listener, sni, route, backend, endpoint, bytes each way, duration, outcome, reason),
+   * which the JSON log format writes as fields of their own.
+   */
+  private void accessLog(Ended e) {
+    long ms = e.nanos() / 1_000_000;
+    var line = access.atInfo();
+    field(line, "client", e.client());
+    field(line, "listener", e.bind());
+    field(line, "sni", e.sni());
+    field(line, "route", e.route());
+    field(line, "backend", e.backend());
+    field(line, "endpoint", e.endpoint());
+    line.addKeyValue("bytes_to_backend", e.bytesToBackend()).addKeyValue("bytes_to_client", e.bytesToClient())
+        .addKeyValue("duration_ms", ms).addKeyValue("outcome", e.refusal() == null ? "routed" : e.refusal().label);
+    field(line, "reason", e.reason());
+    if (e.refusal() != null) {
+      line.log("client={} listener={} sni={} rejected=\"{}\" ms={}", e.client(), e.bind(), e.sni(), e.reason(), ms);
+    } else {
+      line.log("client={} listener={} sni={} route={} backend={} endpoint={} up={} down={} ms={}", e.client(), e.bind(),
+          e.sni(), e.route(), e.backend(), e.endpoint(), e.bytesToBackend(), e.bytesToClient(), ms);
+    }
+  }
+
+  /** A field of the access log, left out when it has no value (a refused connection has no backend). */
+  public static void field(org.slf4j.spi.LoggingEventBuilder line, String key, Object value) {
+    if (value != null) line.addKeyValue(key, value.toString());
   }
 
   /** Logs what was refused since the last call, one line per reason (called every log-summary-interval). */

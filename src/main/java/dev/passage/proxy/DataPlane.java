@@ -81,4 +81,16 @@ public final class DataPlane implements Extension {
   public ProxyMetrics metrics() {
     return metrics;
   }
+
+  private volatile RouteMetrics routeMetrics = new RouteMetrics(0);
+
+  /** Per-route counting, set once at start with the node's cap on route series (0: off). */
+  public RouteMetrics useRouteMetrics(int maxSeries) {
+    routeMetrics = new RouteMetrics(maxSeries);
+    return routeMetrics;
+  }
+
+  public RouteMetrics routeMetrics() {
+    return routeMetrics;
+  }
 }

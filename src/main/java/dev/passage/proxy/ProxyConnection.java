@@ -103,6 +103,8 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
     private long heldForHello; // what the kept bytes and the reader's copy count in the buffer budget
     private String sni;
     private String route;
+    /** This connection's route series (null for HTTP, before a route is chosen, or with per-route metrics off). */
+    private RouteMetrics.RouteStats routeStats;
     private String backend;
     private BackendChoice.Connect target;
     private dev.passage.table.ListenerTable.Termination terminate; // the certificates of TERMINATE and HTTPS
@@ -282,11 +284,13 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
       }
       BackendChoice.Outcome outcome = BackendChoice.choose(forward.route().backends(), ThreadLocalRandom.current());
       if (outcome instanceof BackendChoice.Reject r) {
+        routeStats = handler.routeStats(forward.gateway(), forward.listener(), route, null);
         refuse(ProxyMetrics.Refusal.BACKEND, "route " + route + ": " + r.reason());
         return;
       }
       target = (BackendChoice.Connect) outcome;
       backend = target.backend().name();
+      routeStats = handler.routeStats(forward.gateway(), forward.listener(), route, backend);
       phase = Phase.CONNECTING;
       connect();
     }
@@ -362,6 +366,7 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
 
     private void connected() {
       phase = Phase.RELAYING; // relaying means routed: a connection never leaves this phase but to end
+      if (routeStats != null) routeStats.opened();
       lastActivity = System.nanoTime();
       handler.logRouted(client, sni, route, backend, target == null ? null : target.endpoints().get(attempt));
       helloToSend = firstChunk != null ? firstChunk : ByteString.fromArrayUnsafe(received, 0, receivedLength);
@@ -446,7 +451,8 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
       if (!routed && refusal == null) refusal(ProxyMetrics.Refusal.CLOSED_EARLY, "client connection ended while connecting");
       handler.ended(new ConnectionHandler.Ended(client, bind, sni, route, backend,
           routed && target != null ? target.endpoints().get(attempt) : null,
-          refusal, refusalReason, helloBytes, connectFailures, bytesToBackend, bytesToClient, System.nanoTime() - start));
+          refusal, refusalReason, helloBytes, connectFailures, bytesToBackend, bytesToClient, System.nanoTime() - start),
+          routeStats, routed);
     }
   }
 }

@@ -1,11 +1,18 @@
 package dev.passage.proxy;
 
+import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * What the data plane counts on this node, for /metrics (Prometheus text format): connections by
+ * What the data plane counts on this node, for /metrics (as Prometheus snapshots): connections by
  * outcome, refusals by reason, backend connect failures, bytes each way, and ClientHello sizes.
  * Labels are fixed enums: the series count does not grow with routes or clients.
  */
@@ -56,42 +63,40 @@ public final class ProxyMetrics {
     helloBuckets[i].increment();
   }
 
-  /** The Prometheus text exposition of these counters, plus the gauges given. */
-  public String render(int activeConnections, boolean ready) {
-    StringBuilder b = new StringBuilder();
-    counter(b, "passage_connections_accepted_total", "Client connections accepted.", accepted.sum());
-    counter(b, "passage_connections_routed_total", "Client connections connected to a backend.", routed.sum());
-    b.append("# HELP passage_connections_refused_total Client connections closed before reaching a backend.\n");
-    b.append("# TYPE passage_connections_refused_total counter\n");
-    refused.forEach((r, n) -> b.append("passage_connections_refused_total{reason=\"").append(r.label).append("\"} ")
-        .append(n.sum()).append('\n'));
-    counter(b, "passage_backend_connect_failures_total", "Backend connects refused or timed out (another endpoint may follow).",
-        connectFailures.sum());
-    b.append("# HELP passage_bytes_total Bytes relayed.\n# TYPE passage_bytes_total counter\n");
-    b.append("passage_bytes_total{direction=\"client_to_backend\"} ").append(bytesToBackend.sum()).append('\n');
-    b.append("passage_bytes_total{direction=\"backend_to_client\"} ").append(bytesToClient.sum()).append('\n');
-    b.append("# HELP passage_client_hello_bytes Size of the ClientHello handshake messages read.\n");
-    b.append("# TYPE passage_client_hello_bytes histogram\n");
-    long cumulative = 0;
+  /** These counters as Prometheus snapshots (the node-wide families of /metrics). */
+  public List<MetricSnapshot> snapshots() {
+    List<MetricSnapshot> out = new ArrayList<>();
+    out.add(counter("passage_connections_accepted", "Client connections accepted.", accepted.sum()));
+    out.add(counter("passage_connections_routed", "Client connections connected to a backend.", routed.sum()));
+    CounterSnapshot.Builder refusals = CounterSnapshot.builder().name("passage_connections_refused")
+        .help("Client connections closed before reaching a backend, by reason.");
+    refused.forEach((r, n) -> refusals.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
+        .labels(Labels.of("reason", r.label)).value(n.sum()).build()));
+    out.add(refusals.build());
+    out.add(counter("passage_backend_connect_failures",
+        "Backend connects refused or timed out (another endpoint may follow).", connectFailures.sum()));
+    out.add(CounterSnapshot.builder().name("passage_bytes").help("Bytes relayed.")
+        .dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
+            .labels(Labels.of("direction", "client_to_backend")).value(bytesToBackend.sum()).build())
+        .dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
+            .labels(Labels.of("direction", "backend_to_client")).value(bytesToClient.sum()).build())
+        .build());
+    double[] bounds = new double[HELLO_BUCKETS.length + 1];
+    long[] counts = new long[HELLO_BUCKETS.length + 1];
     for (int i = 0; i < helloBuckets.length; i++) {
-      cumulative += helloBuckets[i].sum();
-      String le = i < HELLO_BUCKETS.length ? String.valueOf(HELLO_BUCKETS[i]) : "+Inf";
-      b.append("passage_client_hello_bytes_bucket{le=\"").append(le).append("\"} ").append(cumulative).append('\n');
+      bounds[i] = i < HELLO_BUCKETS.length ? HELLO_BUCKETS[i] : Double.POSITIVE_INFINITY;
+      counts[i] = helloBuckets[i].sum();
     }
-    b.append("passage_client_hello_bytes_sum ").append(helloSum.sum()).append('\n');
-    b.append("passage_client_hello_bytes_count ").append(cumulative).append('\n');
-    gauge(b, "passage_connections_active", "Client connections open now.", activeConnections);
-    gauge(b, "passage_ready", "1 when this node holds the route tables and its listeners are bound.", ready ? 1 : 0);
-    return b.toString();
+    out.add(HistogramSnapshot.builder().name("passage_client_hello_bytes")
+        .help("Size of the ClientHello handshake messages read.")
+        .dataPoint(HistogramSnapshot.HistogramDataPointSnapshot.builder()
+            .classicHistogramBuckets(ClassicHistogramBuckets.of(bounds, counts)).sum(helloSum.sum()).build())
+        .build());
+    return out;
   }
 
-  private static void counter(StringBuilder b, String name, String help, long value) {
-    b.append("# HELP ").append(name).append(' ').append(help).append("\n# TYPE ").append(name).append(" counter\n")
-        .append(name).append(' ').append(value).append('\n');
-  }
-
-  private static void gauge(StringBuilder b, String name, String help, long value) {
-    b.append("# HELP ").append(name).append(' ').append(help).append("\n# TYPE ").append(name).append(" gauge\n")
-        .append(name).append(' ').append(value).append('\n');
+  static CounterSnapshot counter(String name, String help, long value) {
+    return CounterSnapshot.builder().name(name).help(help)
+        .dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().value(value).build()).build();
   }
 }

@@ -73,6 +73,9 @@ public final class KubernetesSource implements AutoCloseable {
     return t;
   });
   private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+  /** Each running informer's kind, and whether its watch was up at the last look. */
+  private final Map<SharedIndexInformer<?>, Kind> kinds = new ConcurrentHashMap<>();
+  private final Map<SharedIndexInformer<?>, Boolean> watching = new ConcurrentHashMap<>();
   private final Map<Kind, String> servedVersions = new ConcurrentHashMap<>();
   private final List<ResourceEvent> pending = new ArrayList<>();
 
@@ -83,6 +86,26 @@ public final class KubernetesSource implements AutoCloseable {
     this.batchWindow = batchWindow;
     this.missingRetry = missingRetry;
     this.sink = sink;
+  }
+
+  private volatile Consumer<Kind> onWatchFailure = kind -> {};
+
+  /** Told the kind of every failed watch or list (the informer lists and watches again). */
+  public void onWatchFailure(Consumer<Kind> listener) {
+    this.onWatchFailure = listener;
+  }
+
+  /**
+   * fabric8 reconnects a watch that ends by itself, silently (and lists again when the server
+   * answers 410 Gone). Once a second, a watch found down that was up at the last look counts as a
+   * failure of its kind, for the metrics.
+   */
+  private void lookAtWatches() {
+    kinds.forEach((informer, kind) -> {
+      boolean now = informer.isWatching();
+      Boolean before = watching.put(informer, now);
+      if (Boolean.TRUE.equals(before) && !now) onWatchFailure.accept(kind);
+    });
   }
 
   /** The apiVersion watched for a kind ("gateway.networking.k8s.io/v1"), once its informer runs. */
@@ -96,6 +119,7 @@ public final class KubernetesSource implements AutoCloseable {
    */
   public void start() {
     thread.scheduleWithFixedDelay(this::flush, batchWindow.toMillis(), batchWindow.toMillis(), TimeUnit.MILLISECONDS);
+    thread.scheduleWithFixedDelay(this::lookAtWatches, 1, 1, TimeUnit.SECONDS);
     Thread starter = new Thread(() -> {
       CountDownLatch all = new CountDownLatch(WATCHED.size());
       // every kind starts at once: an unreachable API server costs one timeout, not one per kind
@@ -140,6 +164,8 @@ public final class KubernetesSource implements AutoCloseable {
         synchronized (informers) {
           informers.add(informer);
         }
+        kinds.put(informer, w.kind());
+        watching.put(informer, true);
         if (!first) log.info("{} is served now ({}): watching it", w.kind().kindName(), HasMetadata.getApiVersion(version));
         synced.countDown();
         return;
@@ -209,6 +235,7 @@ public final class KubernetesSource implements AutoCloseable {
     // once running, keep retrying whatever the error: the API server may be away for a while
     informer.exceptionHandler((started, t) -> {
       if (started) log.debug("watch of {} failed, retrying: {}", kind.kindName(), t.toString());
+      onWatchFailure.accept(kind);
       return started;
     });
     return informer;

@@ -30,8 +30,15 @@ public final class StatusPatcher {
 
   public enum Outcome { WRITTEN, UNCHANGED, STALE, GONE }
 
-  /** What a write did, and a fingerprint of the status the server holds after it (0 when unknown). */
-  public record Result(Outcome outcome, int serverStatus) {}
+  /**
+   * What a write did, a fingerprint of the status the server holds after it (0 when unknown), and
+   * how many conflicts (409) it met and retried on the way.
+   */
+  public record Result(Outcome outcome, int serverStatus, int conflicts) {
+    public Result(Outcome outcome, int serverStatus) {
+      this(outcome, serverStatus, 0);
+    }
+  }
 
   /** The kinds whose status Passage writes (RBAC: get and update on KIND/status). */
   public static final List<Kind> STATUS_KINDS = List.of(Kind.GATEWAY_CLASS, Kind.GATEWAY, Kind.TLS_ROUTE, Kind.HTTP_ROUTE);
@@ -59,20 +66,21 @@ public final class StatusPatcher {
     Map<String, Object> want = desired == null ? null : Json.JSON.convertValue(desired, Map.class);
     for (int attempt = 1; ; attempt++) {
       GenericKubernetesResource current = resources.withName(key.name()).get();
-      if (current == null) return new Result(Outcome.GONE, 0);
+      int conflicts = attempt - 1;
+      if (current == null) return new Result(Outcome.GONE, 0, conflicts);
       @SuppressWarnings("unchecked")
       Map<String, Object> old = (Map<String, Object>) current.getAdditionalProperties().get("status");
       Map<String, Object> merged = StoredStatus.merge(key.kind(), controllerName, old == null ? Map.of() : old, want,
           Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
-      if (merged == null) return new Result(Outcome.STALE, fingerprint(old));
-      if (Objects.equals(normalize(old), normalize(merged))) return new Result(Outcome.UNCHANGED, fingerprint(old));
+      if (merged == null) return new Result(Outcome.STALE, fingerprint(old), conflicts);
+      if (Objects.equals(normalize(old), normalize(merged))) return new Result(Outcome.UNCHANGED, fingerprint(old), conflicts);
       current.getAdditionalProperties().put("status", merged);
       try {
         resources.resource(current).updateStatus();
         if (events) reportTurnedFalse(current, old, merged);
-        return new Result(Outcome.WRITTEN, fingerprint(merged));
+        return new Result(Outcome.WRITTEN, fingerprint(merged), conflicts);
       } catch (KubernetesClientException e) {
-        if (e.getCode() == 404) return new Result(Outcome.GONE, 0);
+        if (e.getCode() == 404) return new Result(Outcome.GONE, 0, conflicts);
         if (e.getCode() != 409 || attempt >= ATTEMPTS) throw e;
         log.debug("conflict writing the status of {}, attempt {}", key, attempt);
       }

@@ -12,6 +12,8 @@ import org.apache.pekko.actor.typed.ExtensionId;
 public final class CurrentTable implements Extension {
   private volatile RouteTable table = RouteTable.EMPTY;
   private volatile boolean ready;
+  private final java.util.concurrent.atomic.AtomicLong changes = new java.util.concurrent.atomic.AtomicLong();
+  private volatile long lastChangeMillis;
 
   public static final class Id extends ExtensionId<CurrentTable> {
     @Override
@@ -31,7 +33,21 @@ public final class CurrentTable implements Extension {
   }
 
   void publish(RouteTable next) {
+    if (!next.gateways().equals(table.gateways())) { // a swap that changes nothing (another bucket read) is no change
+      changes.incrementAndGet();
+      lastChangeMillis = System.currentTimeMillis();
+    }
     table = next;
+  }
+
+  /** How many times this node's table has changed since it started (its local version). */
+  public long changes() {
+    return changes.get();
+  }
+
+  /** When the table last changed (epoch milliseconds), 0 before the first. */
+  public long lastChangeMillis() {
+    return lastChangeMillis;
   }
 
   void markReady() {

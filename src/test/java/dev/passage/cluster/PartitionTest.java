@@ -155,9 +155,8 @@ class PartitionTest {
   }
 
   static boolean holdsController(int node) throws Exception {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + net.address(node) + ":8558/metrics"))
-        .timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.ofString());
-    return r.body().lines().anyMatch(l -> l.equals("passage_controller 1"));
+    return dev.passage.testkit.Scrape.of(URI.create("http://" + net.address(node) + ":8558/metrics"))
+        .value("passage_controller", java.util.Map.of()) == 1;
   }
 
   static void awaitReady(int node) throws Exception {

@@ -340,6 +340,29 @@ class ManifestsTest {
     assertTrue(refs >= 7, "the tutorial's backendRefs were found: " + refs);
   }
 
+  /** Prometheus finds every pod: by its annotations, or by the PodMonitor of k8s/monitoring. */
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void everyPodIsScraped(Overlay o) throws IOException {
+    Map<String, String> annotations = o.sts().getSpec().getTemplate().getMetadata().getAnnotations();
+    assertEquals("true", annotations.get("prometheus.io/scrape"));
+    assertEquals(String.valueOf(o.port("management").getContainerPort()), annotations.get("prometheus.io/port"));
+    assertEquals("/metrics", annotations.get("prometheus.io/path"));
+    GenericKubernetesResource monitor = new KubernetesSerialization().unmarshal(
+        Files.readString(K8S.resolve("monitoring/podmonitor.yaml")), GenericKubernetesResource.class);
+    assertEquals("PodMonitor", monitor.getKind());
+    assertEquals(o.sts().getMetadata().getNamespace(), monitor.getMetadata().getNamespace());
+    @SuppressWarnings("unchecked")
+    Map<String, Object> spec = (Map<String, Object>) monitor.getAdditionalProperties().get("spec");
+    @SuppressWarnings("unchecked")
+    Map<String, String> matchLabels = (Map<String, String>) ((Map<String, Object>) spec.get("selector")).get("matchLabels");
+    assertTrue(selects(matchLabels, o.podLabels()), "the PodMonitor selects the pods");
+    @SuppressWarnings("unchecked")
+    Map<String, Object> endpoint = ((List<Map<String, Object>>) spec.get("podMetricsEndpoints")).get(0);
+    o.port((String) endpoint.get("port"));
+    assertEquals("/metrics", endpoint.get("path"));
+  }
+
   /** The JVM settings Passage is measured with are the ones every documented start uses. */
   @Test
   void everyStartUsesTheMeasuredJvmOptions() throws Exception {

@@ -106,6 +106,15 @@ class ApiServerRestartTest {
         }
         assertFalse(after.answeredGone().isEmpty(), "the premise: watches resumed from an old version and got 410 Gone");
         assertTrue(after.listsAfterGone() > 0, "the watchers relisted after the 410");
+        // and the metrics say so: watches failed while the server was away, statuses were written
+        dev.passage.testkit.Scrape metrics = dev.passage.testkit.Scrape.of(passage);
+        assertTrue(metrics.sum("passage_watch_failures_total", java.util.Map.of()) > 0, "watch failures counted");
+        assertTrue(metrics.value("passage_status_writes_total", java.util.Map.of("result", "written")) > 0);
+        assertTrue(metrics.value("passage_source_last_sync_timestamp_seconds", java.util.Map.of()) > 0);
+        assertTrue(metrics.value("passage_change_sets_applied_total", java.util.Map.of()) >= 2, "the first sync and the restart's");
+        assertTrue(metrics.value("passage_routes_judged_total", java.util.Map.of()) > 0);
+        assertTrue(metrics.value("passage_table_changes", java.util.Map.of()) >= 2, "a's table, then b's");
+        assertEquals(1, metrics.value("passage_controller", java.util.Map.of()));
         assertEquals(List.of(), failures, "no connection failed while the API server restarted");
         assertTrue(served.get() > servedBefore, "served throughout: " + served.get());
       }

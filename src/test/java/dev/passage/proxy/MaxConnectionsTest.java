@@ -75,7 +75,7 @@ class MaxConnectionsTest {
   }
 
   private static long shed(RunningPassage passage) throws Exception {
-    return StandaloneProxyTest.metric(passage.get("/metrics").body(), "passage_connections_refused_total{reason=\"shed\"}");
+    return StandaloneProxyTest.refused(passage, "shed");
   }
 
   /** Whether Passage has closed this connection (EOF within a short wait). */

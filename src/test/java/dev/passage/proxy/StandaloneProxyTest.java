@@ -402,42 +402,41 @@ class StandaloneProxyTest {
         () -> passage.node.dataPlane().openConnections() == 0);
   }
 
-  static long metric(String text, String series) {
-    for (String line : text.split("\n")) {
-      if (line.startsWith(series + " ")) return Long.parseLong(line.substring(series.length() + 1).trim());
-    }
-    throw new AssertionError("no series " + series + " in:\n" + text);
+  /** A refusal count of this node, from a strictly parsed scrape. */
+  static long refused(RunningPassage passage, String reason) throws Exception {
+    return (long) dev.passage.testkit.Scrape.of(passage).value("passage_connections_refused_total", java.util.Map.of("reason", reason));
   }
 
   @Test
   void metricsCountWhatHappensToConnections() throws Exception {
-    String before = passage.get("/metrics").body();
+    dev.passage.testkit.Scrape before = dev.passage.testkit.Scrape.of(passage);
     reach("api.example.com");
     assertClosedWithoutAlert(TlsClient.clientHello("unknown.example.org"));
     assertClosedWithoutAlert(TlsClient.clientHello(null));
     assertClosedWithoutAlert("not tls at all".getBytes(StandardCharsets.US_ASCII));
     // a connection is counted when it ends, which may be a moment after the client saw it close
     Await.until(Duration.ofSeconds(10), "every connection counted", () -> passage.node.dataPlane().openConnections() == 0);
-    String after = passage.get("/metrics").body();
-    for (String series : List.of("passage_connections_routed_total",
-        "passage_connections_refused_total{reason=\"no_route\"}", "passage_connections_refused_total{reason=\"no_sni\"}",
-        "passage_connections_refused_total{reason=\"bad_hello\"}")) {
-      assertTrue(metric(after, series) >= metric(before, series) + 1, series);
+    dev.passage.testkit.Scrape after = dev.passage.testkit.Scrape.of(passage);
+    java.util.Map<String, String> none = java.util.Map.of();
+    assertTrue(after.value("passage_connections_routed_total", none) >= before.value("passage_connections_routed_total", none) + 1);
+    for (String reason : List.of("no_route", "no_sni", "bad_hello")) {
+      java.util.Map<String, String> r = java.util.Map.of("reason", reason);
+      assertTrue(after.value("passage_connections_refused_total", r) >= before.value("passage_connections_refused_total", r) + 1,
+          reason);
     }
-    assertTrue(metric(after, "passage_connections_accepted_total") >= metric(before, "passage_connections_accepted_total") + 4);
-    assertTrue(metric(after, "passage_client_hello_bytes_count") >= metric(before, "passage_client_hello_bytes_count") + 3);
-    assertTrue(metric(after, "passage_bytes_total{direction=\"backend_to_client\"}")
-        > metric(before, "passage_bytes_total{direction=\"backend_to_client\"}"));
+    assertTrue(after.value("passage_connections_accepted_total", none) >= before.value("passage_connections_accepted_total", none) + 4);
+    assertTrue(after.points("passage_client_hello_bytes", none).get(0).getHistogram().getSampleCount()
+        >= before.points("passage_client_hello_bytes", none).get(0).getHistogram().getSampleCount() + 3);
+    java.util.Map<String, String> down = java.util.Map.of("direction", "backend_to_client");
+    assertTrue(after.value("passage_bytes_total", down) > before.value("passage_bytes_total", down));
   }
 
   @Test
   void aHelloSpreadOverMoreRecordsThanTheCapIsRefusedAsBadHello() throws Exception {
     byte[] framed = ClientHelloTest.oneRecordPerByte(TlsClient.clientHello("api.example.com"));
     assertTrue(framed.length / 6 > 32, "the premise: more records than the default cap of 32");
-    String before = passage.get("/metrics").body();
+    long before = refused(passage, "bad_hello");
     assertClosedWithoutAlert(framed);
-    Await.until(Duration.ofSeconds(10), "counted as bad_hello", () ->
-        metric(passage.get("/metrics").body(), "passage_connections_refused_total{reason=\"bad_hello\"}")
-            >= metric(before, "passage_connections_refused_total{reason=\"bad_hello\"}") + 1);
+    Await.until(Duration.ofSeconds(10), "counted as bad_hello", () -> refused(passage, "bad_hello") >= before + 1);
   }
 }

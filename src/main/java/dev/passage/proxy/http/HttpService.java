@@ -308,7 +308,20 @@ public final class HttpService {
     String line = "client=" + c.client + " listener=" + c.bind + (c.tls() ? " sni=" + c.sni : "") + " " + request.method().name()
         + " " + request.getUri().path() + " status=" + status + " route=" + route + " backend=" + backend + " ms=" + ms
         + (why == null ? "" : " reason=\"" + why + "\"");
-    if (accessLog) access.info(line);
-    else if (status >= 500) log.debug(line);
+    if (accessLog) {
+      // the same fields as key-value pairs, for PASSAGE_LOG_FORMAT=json
+      var event = access.atInfo().setMessage(line);
+      dev.passage.proxy.ConnectionHandler.field(event, "client", c.client);
+      dev.passage.proxy.ConnectionHandler.field(event, "listener", c.bind);
+      dev.passage.proxy.ConnectionHandler.field(event, "sni", c.tls() ? c.sni : null);
+      event.addKeyValue("method", request.method().name()).addKeyValue("path", request.getUri().path())
+          .addKeyValue("status", status).addKeyValue("duration_ms", ms).addKeyValue("outcome", why == null ? "served" : "refused");
+      dev.passage.proxy.ConnectionHandler.field(event, "route", route);
+      dev.passage.proxy.ConnectionHandler.field(event, "backend", backend);
+      dev.passage.proxy.ConnectionHandler.field(event, "reason", why);
+      event.log();
+    } else if (status >= 500) {
+      log.debug(line);
+    }
   }
 }

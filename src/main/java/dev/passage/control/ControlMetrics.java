@@ -1,0 +1,105 @@
+package dev.passage.control;
+
+import dev.passage.resources.StatusPatcher;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Extension;
+import org.apache.pekko.actor.typed.ExtensionId;
+
+/**
+ * What the control plane counts, one per ActorSystem (it moves with the controller: a node that
+ * has never held it reports zeros): status writes by result, watch failures per kind, change sets
+ * applied and the routes judged for them, and when the source last completed a sync.
+ */
+public final class ControlMetrics implements Extension {
+  private final Map<String, LongAdder> statusWrites = new ConcurrentHashMap<>();
+  private final LongAdder statusConflicts = new LongAdder();
+  private final Map<String, LongAdder> watchFailures = new ConcurrentHashMap<>();
+  private final LongAdder changeSets = new LongAdder();
+  private final LongAdder routesJudged = new LongAdder();
+  private volatile long lastSyncMillis;
+
+  public static final class Id extends ExtensionId<ControlMetrics> {
+    @Override
+    public ControlMetrics createExtension(ActorSystem<?> system) {
+      return new ControlMetrics();
+    }
+  }
+
+  private static final Id ID = new Id();
+
+  public static ControlMetrics get(ActorSystem<?> system) {
+    return ID.apply(system);
+  }
+
+  /** result: written, unchanged, stale, gone, or failed (an error; the write is tried again). */
+  void statusWrite(String result, int conflicts) {
+    statusWrites.computeIfAbsent(result, r -> new LongAdder()).increment();
+    if (conflicts > 0) statusConflicts.add(conflicts);
+  }
+
+  void statusWrite(StatusPatcher.Result result) {
+    statusWrite(result.outcome().name().toLowerCase(java.util.Locale.ROOT), result.conflicts());
+  }
+
+  /** A watch or list of this kind failed; the informer lists and watches again. */
+  void watchFailed(String kind) {
+    watchFailures.computeIfAbsent(kind, k -> new LongAdder()).increment();
+  }
+
+  /** A change set was applied; routes: how many routes were judged for it. */
+  void applied(int routes) {
+    changeSets.increment();
+    routesJudged.add(routes);
+  }
+
+  /** The source has delivered everything it holds (the first sync, or a relist after a restart). */
+  void synced() {
+    lastSyncMillis = System.currentTimeMillis();
+  }
+
+  public List<MetricSnapshot> snapshots() {
+    List<MetricSnapshot> out = new ArrayList<>();
+    CounterSnapshot.Builder writes = CounterSnapshot.builder().name("passage_status_writes")
+        .help("Status writes to the API server by result: written, unchanged, stale (the server holds a newer "
+            + "generation), gone (the object was deleted), failed (retried).");
+    for (String result : List.of("written", "unchanged", "stale", "gone", "failed")) {
+      LongAdder n = statusWrites.get(result);
+      writes.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().labels(Labels.of("result", result))
+          .value(n == null ? 0 : n.sum()).build());
+    }
+    out.add(writes.build());
+    out.add(counter("passage_status_write_conflicts", "Status writes that met a conflict (409) and were retried.",
+        statusConflicts.sum()));
+    CounterSnapshot.Builder watches = CounterSnapshot.builder().name("passage_watch_failures")
+        .help("Watches found down (looked at once a second) and failed lists or watches, per kind; fabric8 "
+            + "watches again, and lists again when the server answers 410 Gone.");
+    // every kind Passage reads, 0 until one fails (standalone has no watches: all 0)
+    Map<String, Long> byKind = new TreeMap<>();
+    for (dev.passage.resources.Kind k : dev.passage.resources.Kind.values()) byKind.put(k.kindName(), 0L);
+    watchFailures.forEach((kind, n) -> byKind.put(kind, n.sum()));
+    byKind.forEach((kind, n) -> watches.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
+        .labels(Labels.of("kind", kind)).value(n).build()));
+    out.add(watches.build());
+    out.add(counter("passage_change_sets_applied", "Change sets (batches of object changes) applied.", changeSets.sum()));
+    out.add(counter("passage_routes_judged", "Routes judged, summed over every change set applied.", routesJudged.sum()));
+    out.add(GaugeSnapshot.builder().name("passage_source_last_sync_timestamp_seconds")
+        .help("When the source last delivered every object it holds (0: never on this node).")
+        .dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().value(lastSyncMillis / 1000.0).build()).build());
+    return out;
+  }
+
+  private static CounterSnapshot counter(String name, String help, long value) {
+    return CounterSnapshot.builder().name(name).help(help)
+        .dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().value(value).build()).build();
+  }
+}

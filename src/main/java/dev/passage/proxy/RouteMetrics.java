@@ -1,0 +1,171 @@
+package dev.passage.proxy;
+
+import dev.passage.table.GatewayTable;
+import dev.passage.table.HostRoute;
+import dev.passage.table.ListenerTable;
+import dev.passage.table.RouteTable;
+import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * What the data plane counts per route on this node: connections routed and refused by reason,
+ * bytes each way, connection durations, backend connect failures and connections open, labelled
+ * gateway, listener, route and backend (the Service port the connection was sent to; "" when none
+ * was chosen). A connection costs one map lookup when its route is chosen and a few additions when
+ * it ends. Series are bounded: past maxSeries, a new (gateway, listener, route, backend) is counted
+ * under the one series whose labels are all {@link #OVERFLOW}, and every connection so counted adds
+ * to passage_route_series_overflow_total. The series of a route the table no longer has go with
+ * the next table ({@link #retain}). maxSeries 0 turns per-route counting off.
+ */
+public final class RouteMetrics {
+  public static final String OVERFLOW = "_overflow";
+  /** Connection duration buckets, in seconds: from a refused connect to a long-lived stream. */
+  static final double[] DURATION_BUCKETS = {0.005, 0.025, 0.1, 0.5, 1, 5, 30, 120, 600, 3600};
+  private static final String[] LABELS = {"gateway", "listener", "route", "backend"};
+
+  record Key(String gateway, String listener, String route, String backend) {
+    Labels labels() {
+      return Labels.of(LABELS, new String[] {gateway, listener, route, backend});
+    }
+  }
+
+  /** One series' counters; held by each connection on its route from the choice of route to its end. */
+  public static final class RouteStats {
+    private final LongAdder routed = new LongAdder();
+    private final Map<ProxyMetrics.Refusal, LongAdder> refused = new EnumMap<>(ProxyMetrics.Refusal.class);
+    private final LongAdder connectFailures = new LongAdder();
+    private final LongAdder bytesToBackend = new LongAdder();
+    private final LongAdder bytesToClient = new LongAdder();
+    private final LongAdder open = new LongAdder();
+    private final LongAdder[] durations = new LongAdder[DURATION_BUCKETS.length + 1];
+    private final LongAdder durationNanos = new LongAdder();
+
+    RouteStats() {
+      for (ProxyMetrics.Refusal r : ProxyMetrics.Refusal.values()) refused.put(r, new LongAdder());
+      for (int i = 0; i < durations.length; i++) durations[i] = new LongAdder();
+    }
+
+    /** The connection reached its backend: it is open until it ends. */
+    void opened() {
+      open.increment();
+    }
+
+    void ended(ConnectionHandler.Ended e, boolean wasOpen) {
+      if (wasOpen) open.decrement();
+      if (e.refusal() == null) routed.increment();
+      else refused.get(e.refusal()).increment();
+      if (e.connectFailures() > 0) connectFailures.add(e.connectFailures());
+      if (e.bytesToBackend() > 0) bytesToBackend.add(e.bytesToBackend());
+      if (e.bytesToClient() > 0) bytesToClient.add(e.bytesToClient());
+      if (e.refusal() == null) {
+        double seconds = e.nanos() / 1e9;
+        int i = 0;
+        while (i < DURATION_BUCKETS.length && seconds > DURATION_BUCKETS[i]) i++;
+        durations[i].increment();
+        durationNanos.add(e.nanos());
+      }
+    }
+  }
+
+  private final int maxSeries;
+  private final Map<Key, RouteStats> series = new ConcurrentHashMap<>();
+  private final RouteStats overflow = new RouteStats();
+  private final LongAdder overflowed = new LongAdder();
+
+  public RouteMetrics(int maxSeries) {
+    this.maxSeries = maxSeries;
+  }
+
+  /** The counters of this route and backend, or null when per-route counting is off. */
+  RouteStats stats(String gateway, String listener, String route, String backend) {
+    if (maxSeries == 0) return null;
+    Key key = new Key(gateway, listener, route, backend == null ? "" : backend);
+    RouteStats s = series.get(key);
+    if (s != null) return s;
+    if (series.size() >= maxSeries) {
+      overflowed.increment();
+      return overflow;
+    }
+    return series.computeIfAbsent(key, k -> new RouteStats());
+  }
+
+  /** Drops the series of every (gateway, listener, route) the table no longer serves. */
+  public void retain(RouteTable table) {
+    if (series.isEmpty()) return;
+    Set<String> live = new HashSet<>();
+    for (GatewayTable g : table.gateways().values()) {
+      for (ListenerTable l : g.listeners()) {
+        for (HostRoute r : l.routes()) live.add(g.gateway() + "|" + l.name() + "|" + r.route());
+      }
+    }
+    series.keySet().removeIf(k -> !live.contains(k.gateway() + "|" + k.listener() + "|" + k.route()));
+  }
+
+  /** How many route series this node holds now (the overflow series not counted). */
+  public int seriesCount() {
+    return series.size();
+  }
+
+  public List<MetricSnapshot> snapshots() {
+    if (maxSeries == 0) return List.of();
+    Map<Key, RouteStats> all = new TreeMap<>(java.util.Comparator.comparing(Key::gateway).thenComparing(Key::listener)
+        .thenComparing(Key::route).thenComparing(Key::backend));
+    all.putAll(series);
+    if (overflowed.sum() > 0) all.put(new Key(OVERFLOW, OVERFLOW, OVERFLOW, OVERFLOW), overflow);
+    CounterSnapshot.Builder connections = CounterSnapshot.builder().name("passage_route_connections")
+        .help("Client connections on a route, by outcome: routed, or the reason they were refused.");
+    CounterSnapshot.Builder failures = CounterSnapshot.builder().name("passage_route_backend_connect_failures")
+        .help("Backend connects refused or timed out on a route (another endpoint may follow).");
+    CounterSnapshot.Builder bytes = CounterSnapshot.builder().name("passage_route_bytes").help("Bytes relayed on a route.");
+    GaugeSnapshot.Builder open = GaugeSnapshot.builder().name("passage_route_connections_open")
+        .help("Client connections open on a route now.");
+    HistogramSnapshot.Builder durations = HistogramSnapshot.builder().name("passage_route_connection_duration_seconds")
+        .help("How long routed connections lived, from accept to close.");
+    all.forEach((k, s) -> {
+      Labels labels = k.labels();
+      connections.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
+          .labels(labels.add("outcome", "routed")).value(s.routed.sum()).build());
+      s.refused.forEach((reason, n) -> {
+        long v = n.sum();
+        if (v > 0) connections.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
+            .labels(labels.add("outcome", reason.label)).value(v).build());
+      });
+      failures.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().labels(labels).value(s.connectFailures.sum()).build());
+      bytes.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
+          .labels(labels.add("direction", "client_to_backend")).value(s.bytesToBackend.sum()).build());
+      bytes.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
+          .labels(labels.add("direction", "backend_to_client")).value(s.bytesToClient.sum()).build());
+      open.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(labels).value(s.open.sum()).build());
+      double[] bounds = new double[DURATION_BUCKETS.length + 1];
+      long[] counts = new long[DURATION_BUCKETS.length + 1];
+      for (int i = 0; i < counts.length; i++) {
+        bounds[i] = i < DURATION_BUCKETS.length ? DURATION_BUCKETS[i] : Double.POSITIVE_INFINITY;
+        counts[i] = s.durations[i].sum();
+      }
+      durations.dataPoint(HistogramSnapshot.HistogramDataPointSnapshot.builder().labels(labels)
+          .classicHistogramBuckets(ClassicHistogramBuckets.of(bounds, counts)).sum(s.durationNanos.sum() / 1e9).build());
+    });
+    List<MetricSnapshot> out = new ArrayList<>(List.of(connections.build(), failures.build(), bytes.build(), open.build(),
+        durations.build()));
+    out.add(ProxyMetrics.counter("passage_route_series_overflow",
+        "Connections counted under the overflow series because passage.metrics.max-route-series was reached.",
+        overflowed.sum()));
+    out.add(GaugeSnapshot.builder().name("passage_route_series").help("Route series this node holds (the cap is "
+            + "passage.metrics.max-route-series).")
+        .dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().value(series.size()).build()).build());
+    return out;
+  }
+}
