@@ -14,7 +14,6 @@ import dev.passage.testkit.TlsBackend;
 import dev.passage.testkit.TlsClient;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -51,6 +50,7 @@ class HttpRouteTest {
   static TlsBackend passBackend;
   static Certificates.Pem appCert;
   static int closedPort;
+  static java.net.Socket closedPortHolder;
   static final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -241,9 +241,11 @@ class HttpRouteTest {
     a = new EchoHttpBackend("a");
     b = new EchoHttpBackend("b");
     passBackend = new TlsBackend("pass", "pass.example.com");
-    try (ServerSocket s = new ServerSocket(0)) {
-      closedPort = s.getLocalPort(); // closed again: connections to it are refused
-    }
+    // a port held by a socket that is bound but never listens: connections to it are refused, and
+    // no server started later (a management port of 0, say) can be given it
+    closedPortHolder = new java.net.Socket();
+    closedPortHolder.bind(new java.net.InetSocketAddress("127.0.0.1", 0));
+    closedPort = closedPortHolder.getLocalPort();
     httpPort = Fixtures.freePort();
     tlsPort = Fixtures.freePort();
     appCert = Certificates.selfSignedPem("app.example.com");
@@ -286,6 +288,7 @@ class HttpRouteTest {
 
   @AfterAll
   static void stop() throws IOException {
+    if (closedPortHolder != null) closedPortHolder.close();
     if (passage != null) passage.close();
     if (a != null) a.close();
     if (b != null) b.close();
