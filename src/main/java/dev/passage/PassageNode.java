@@ -146,7 +146,7 @@ public final class PassageNode implements AutoCloseable {
     ConnectionHandler handler = new ConnectionHandler(tcp, table::get, settings.proxy(), capacity.maxConnections(),
         dataPlane, budget, system.classicSystem().scheduler(), system.executionContext(), certificates,
         new HttpService(system.classicSystem(), system.settings().config(), table::get, settings.proxy().accessLog(),
-            tcp, PROXY_DISPATCHER, settings.proxy().connectTimeout()));
+            tcp, PROXY_DISPATCHER, settings.proxy().connectTimeout(), routeMetrics));
     java.time.Duration summaryEvery = settings.proxy().logSummaryInterval();
     org.apache.pekko.actor.Cancellable summaries = system.scheduler().scheduleAtFixedRate(summaryEvery, summaryEvery,
         handler::flushLogSummary, system.executionContext());

@@ -62,7 +62,7 @@ public final class ControlMetrics implements Extension {
     routesJudged.add(routes);
   }
 
-  /** The source has delivered everything it holds (the first sync, or a relist after a restart). */
+  /** The source has delivered everything it holds (once per start of the controller on this node). */
   void synced() {
     lastSyncMillis = System.currentTimeMillis();
   }
@@ -92,8 +92,9 @@ public final class ControlMetrics implements Extension {
     out.add(watches.build());
     out.add(counter("passage_change_sets_applied", "Change sets (batches of object changes) applied.", changeSets.sum()));
     out.add(counter("passage_routes_judged", "Routes judged, summed over every change set applied.", routesJudged.sum()));
-    out.add(GaugeSnapshot.builder().name("passage_source_last_sync_timestamp_seconds")
-        .help("When the source last delivered every object it holds (0: never on this node).")
+    out.add(GaugeSnapshot.builder().name("passage_source_synced_timestamp_seconds")
+        .help("When the controller's source first delivered every object it held: the folder read, or the "
+            + "informers' first lists (0 on a node that has not held the controller).")
         .dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().value(lastSyncMillis / 1000.0).build()).build());
     return out;
   }

@@ -21,8 +21,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * What the data plane counts per route on this node: connections routed and refused by reason,
- * bytes each way, connection durations, backend connect failures and connections open, labelled
+ * What the data plane counts per route on this node: for a TLSRoute, connections routed and refused
+ * by reason, bytes each way, connection durations, backend connect failures and connections open;
+ * for an HTTPRoute, requests by status class and their durations; labelled
  * gateway, listener, route and backend (the Service port the connection was sent to; "" when none
  * was chosen). A connection costs one map lookup when its route is chosen and a few additions when
  * it ends. Series are bounded: past maxSeries, a new (gateway, listener, route, backend) is counted
@@ -80,9 +81,32 @@ public final class RouteMetrics {
     }
   }
 
+  /** One HTTPRoute series: requests by status class, and their durations. */
+  public static final class HttpStats {
+    private final LongAdder[] byClass = new LongAdder[5]; // 1xx .. 5xx
+    private final LongAdder[] durations = new LongAdder[DURATION_BUCKETS.length + 1];
+    private final LongAdder durationNanos = new LongAdder();
+
+    HttpStats() {
+      for (int i = 0; i < byClass.length; i++) byClass[i] = new LongAdder();
+      for (int i = 0; i < durations.length; i++) durations[i] = new LongAdder();
+    }
+
+    public void request(int status, long nanos) {
+      byClass[Math.min(4, Math.max(0, status / 100 - 1))].increment();
+      double seconds = nanos / 1e9;
+      int i = 0;
+      while (i < DURATION_BUCKETS.length && seconds > DURATION_BUCKETS[i]) i++;
+      durations[i].increment();
+      durationNanos.add(nanos);
+    }
+  }
+
   private final int maxSeries;
   private final Map<Key, RouteStats> series = new ConcurrentHashMap<>();
+  private final Map<Key, HttpStats> httpSeries = new ConcurrentHashMap<>();
   private final RouteStats overflow = new RouteStats();
+  private final HttpStats httpOverflow = new HttpStats();
   private final LongAdder overflowed = new LongAdder();
 
   public RouteMetrics(int maxSeries) {
@@ -91,20 +115,31 @@ public final class RouteMetrics {
 
   /** The counters of this route and backend, or null when per-route counting is off. */
   RouteStats stats(String gateway, String listener, String route, String backend) {
+    return lookup(series, gateway, listener, route, backend, overflow, RouteStats::new);
+  }
+
+  /** The counters of an HTTPRoute's requests to this backend, or null when per-route counting is off. */
+  public HttpStats httpStats(String gateway, String listener, String route, String backend) {
+    return lookup(httpSeries, gateway, listener, route, backend, httpOverflow, HttpStats::new);
+  }
+
+  /** A series of one of the maps; past the cap (both maps together), the overflow series. */
+  private <S> S lookup(Map<Key, S> map, String gateway, String listener, String route, String backend, S overflowSeries,
+                       java.util.function.Supplier<S> make) {
     if (maxSeries == 0) return null;
     Key key = new Key(gateway, listener, route, backend == null ? "" : backend);
-    RouteStats s = series.get(key);
+    S s = map.get(key);
     if (s != null) return s;
-    if (series.size() >= maxSeries) {
+    if (series.size() + httpSeries.size() >= maxSeries) {
       overflowed.increment();
-      return overflow;
+      return overflowSeries;
     }
-    return series.computeIfAbsent(key, k -> new RouteStats());
+    return map.computeIfAbsent(key, k -> make.get());
   }
 
   /** Drops the series of every (gateway, listener, route) the table no longer serves. */
   public void retain(RouteTable table) {
-    if (series.isEmpty()) return;
+    if (series.isEmpty() && httpSeries.isEmpty()) return;
     Set<String> live = new HashSet<>();
     for (GatewayTable g : table.gateways().values()) {
       for (ListenerTable l : g.listeners()) {
@@ -112,19 +147,17 @@ public final class RouteMetrics {
       }
     }
     series.keySet().removeIf(k -> !live.contains(k.gateway() + "|" + k.listener() + "|" + k.route()));
+    httpSeries.keySet().removeIf(k -> !live.contains(k.gateway() + "|" + k.listener() + "|" + k.route()));
   }
 
   /** How many route series this node holds now (the overflow series not counted). */
   public int seriesCount() {
-    return series.size();
+    return series.size() + httpSeries.size();
   }
 
   public List<MetricSnapshot> snapshots() {
     if (maxSeries == 0) return List.of();
-    Map<Key, RouteStats> all = new TreeMap<>(java.util.Comparator.comparing(Key::gateway).thenComparing(Key::listener)
-        .thenComparing(Key::route).thenComparing(Key::backend));
-    all.putAll(series);
-    if (overflowed.sum() > 0) all.put(new Key(OVERFLOW, OVERFLOW, OVERFLOW, OVERFLOW), overflow);
+    Map<Key, RouteStats> all = sorted(series, overflow);
     CounterSnapshot.Builder connections = CounterSnapshot.builder().name("passage_route_connections")
         .help("Client connections on a route, by outcome: routed, or the reason they were refused.");
     CounterSnapshot.Builder failures = CounterSnapshot.builder().name("passage_route_backend_connect_failures")
@@ -149,23 +182,55 @@ public final class RouteMetrics {
       bytes.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
           .labels(labels.add("direction", "backend_to_client")).value(s.bytesToClient.sum()).build());
       open.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(labels).value(s.open.sum()).build());
-      double[] bounds = new double[DURATION_BUCKETS.length + 1];
-      long[] counts = new long[DURATION_BUCKETS.length + 1];
-      for (int i = 0; i < counts.length; i++) {
-        bounds[i] = i < DURATION_BUCKETS.length ? DURATION_BUCKETS[i] : Double.POSITIVE_INFINITY;
-        counts[i] = s.durations[i].sum();
-      }
-      durations.dataPoint(HistogramSnapshot.HistogramDataPointSnapshot.builder().labels(labels)
-          .classicHistogramBuckets(ClassicHistogramBuckets.of(bounds, counts)).sum(s.durationNanos.sum() / 1e9).build());
+      durations.dataPoint(durationPoint(labels, s.durations, s.durationNanos));
     });
     List<MetricSnapshot> out = new ArrayList<>(List.of(connections.build(), failures.build(), bytes.build(), open.build(),
         durations.build()));
+    out.addAll(httpSnapshots());
     out.add(ProxyMetrics.counter("passage_route_series_overflow",
         "Connections counted under the overflow series because passage.metrics.max-route-series was reached.",
         overflowed.sum()));
     out.add(GaugeSnapshot.builder().name("passage_route_series").help("Route series this node holds (the cap is "
             + "passage.metrics.max-route-series).")
-        .dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().value(series.size()).build()).build());
+        .dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().value(seriesCount()).build()).build());
     return out;
+  }
+
+  private List<MetricSnapshot> httpSnapshots() {
+    Map<Key, HttpStats> all = sorted(httpSeries, httpOverflow);
+    CounterSnapshot.Builder requests = CounterSnapshot.builder().name("passage_route_http_requests")
+        .help("HTTP requests an HTTPRoute answered, by status class (code: 2xx, ...).");
+    HistogramSnapshot.Builder durations = HistogramSnapshot.builder().name("passage_route_http_request_duration_seconds")
+        .help("How long HTTPRoute requests took, from the request to the response's start.");
+    all.forEach((k, s) -> {
+      Labels labels = k.labels();
+      for (int c = 0; c < s.byClass.length; c++) {
+        long n = s.byClass[c].sum();
+        if (n > 0 || c == 1) requests.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
+            .labels(labels.add("code", (c + 1) + "xx")).value(n).build());
+      }
+      durations.dataPoint(durationPoint(labels, s.durations, s.durationNanos));
+    });
+    return List.of(requests.build(), durations.build());
+  }
+
+  /** The series in label order, and the overflow series once anything has been folded into it. */
+  private <S> Map<Key, S> sorted(Map<Key, S> map, S overflowSeries) {
+    Map<Key, S> all = new TreeMap<>(java.util.Comparator.comparing(Key::gateway).thenComparing(Key::listener)
+        .thenComparing(Key::route).thenComparing(Key::backend));
+    all.putAll(map);
+    if (overflowed.sum() > 0) all.put(new Key(OVERFLOW, OVERFLOW, OVERFLOW, OVERFLOW), overflowSeries);
+    return all;
+  }
+
+  private static HistogramSnapshot.HistogramDataPointSnapshot durationPoint(Labels labels, LongAdder[] buckets, LongAdder nanos) {
+    double[] bounds = new double[DURATION_BUCKETS.length + 1];
+    long[] counts = new long[DURATION_BUCKETS.length + 1];
+    for (int i = 0; i < counts.length; i++) {
+      bounds[i] = i < DURATION_BUCKETS.length ? DURATION_BUCKETS[i] : Double.POSITIVE_INFINITY;
+      counts[i] = buckets[i].sum();
+    }
+    return HistogramSnapshot.HistogramDataPointSnapshot.builder().labels(labels)
+        .classicHistogramBuckets(ClassicHistogramBuckets.of(bounds, counts)).sum(nanos.sum() / 1e9).build();
   }
 }

@@ -21,8 +21,8 @@ import org.apache.pekko.cluster.typed.Subscribe;
 /**
  * On every node: holds the replicated Gateway tables, swaps the node's RouteTable whenever one
  * changes, and tells the listeners. The node counts as holding the tables once it has read every
- * bucket from a majority of the cluster and seen the controller's "first table complete" flag; a
- * node that joins late is therefore ready only with the current tables. When the controller is
+ * bucket from a majority of the cluster, after it has seen the controller's "first table complete"
+ * flag; a node that joins late is therefore ready only with the current tables. When the controller is
  * away (moving, or the API server gone) the node keeps the tables it holds.
  */
 public final class ReplicatedTables {
@@ -100,8 +100,17 @@ public final class ReplicatedTables {
             unread.remove(r.key());
             return swap(data, unread, synced);
           })
-          .onMessage(SyncedFlag.class, f -> swap(data, unread, synced || f.value()))
+          .onMessage(SyncedFlag.class, f -> {
+            if (synced || !f.value()) return swap(data, unread, synced);
+            // The flag and the buckets are separate keys, and their changes may arrive in either
+            // order: read every bucket again now, so that readiness waits for what was written
+            // before the flag, not only for what this node happened to hear of first.
+            unread.addAll(TableKeys.all());
+            TableKeys.all().forEach(read);
+            return swap(data, unread, true);
+          })
           .onMessage(SelfUp.class, up -> {
+            unread.addAll(TableKeys.all()); // a read before Up asked this node alone
             TableKeys.all().forEach(read);
             return Behaviors.same();
           })

@@ -126,6 +126,70 @@ class ClusterTest {
     if (echo != null) echo.close();
   }
 
+  /**
+   * A port one node cannot bind (another process holds it there) is reported by the controller,
+   * which runs on another node: the listener is Programmed=False, naming that node, until the port
+   * is free and the node has bound it on its own.
+   */
+  @Test
+  void aPortOneNodeCannotBindIsReportedByTheControllerWithThatNode() throws Exception {
+    RunningPassage blocked = nodes.stream().filter(n -> !n.node.statuses().controllerHere()).findFirst().orElseThrow();
+    assertTrue(nodes.stream().anyMatch(n -> n.node.statuses().controllerHere()), "the premise: another node holds the controller");
+    String address = addressOf.get(blocked);
+    // hold, on that node's address only, every port of the range no listener holds yet: the new Gateway's will be one
+    List<java.net.ServerSocket> squatters = new ArrayList<>();
+    try {
+      for (int p = portBase; p <= portBase + 20; p++) {
+        try {
+          java.net.ServerSocket s = new java.net.ServerSocket();
+          s.bind(new java.net.InetSocketAddress(address, p));
+          squatters.add(s);
+        } catch (IOException inUse) {
+          // a listener of an earlier Gateway
+        }
+      }
+      api.create(Fixtures.passthroughGateway("busy", 8443));
+      Await.until(Duration.ofSeconds(30), "the busy Gateway's Service", () -> api.gatewayPort("busy") > 0);
+      int port = api.gatewayPort("busy");
+      assertTrue(squatters.stream().anyMatch(s -> s.getLocalPort() == port), "the premise: its port is held on " + address);
+      String node = blocked.node.system().address().toString();
+      Await.until(Duration.ofSeconds(30), "listener Programmed=False naming " + node, () -> {
+        var condition = busyListenerProgrammed();
+        return condition != null && condition.getStatus().equals("False") && condition.getReason().equals("Pending")
+            && condition.getMessage().equals("cannot listen on *:" + port + ": Address already in use (node " + node
+                + "); trying again until it can");
+      });
+      squatters.forEach(s -> {
+        try {
+          s.close();
+        } catch (IOException ignored) {
+          // closing
+        }
+      });
+      Await.until(Duration.ofSeconds(30), "Programmed=True once that node has bound it", () -> {
+        var condition = busyListenerProgrammed();
+        return condition != null && condition.getStatus().equals("True");
+      });
+      Await.until(Duration.ofSeconds(10), "bound there", () ->
+          blocked.node.dataPlane().bindings().values().stream().filter("bound"::equals).count()
+              == blocked.node.dataPlane().bindings().size());
+    } finally {
+      for (java.net.ServerSocket s : squatters) s.close();
+      api.client.resource(api.client.resources(io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway.class)
+          .inNamespace("default").withName("busy").get()).delete();
+    }
+  }
+
+  private static io.fabric8.kubernetes.api.model.Condition busyListenerProgrammed() {
+    var gw = api.client.resources(io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway.class).inNamespace("default")
+        .withName("busy").get();
+    if (gw == null || gw.getStatus() == null || gw.getStatus().getListeners() == null || gw.getStatus().getListeners().isEmpty()) {
+      return null;
+    }
+    return gw.getStatus().getListeners().get(0).getConditions().stream().filter(c -> c.getType().equals("Programmed"))
+        .findFirst().orElse(null);
+  }
+
   @Test
   void everyNodeServesTheHttpRouteWithItsRulesIntact() throws Exception {
     Await.until(Duration.ofSeconds(30), "the HTTP Gateway's Service", () -> api.gatewayPort("hgw") > 0);

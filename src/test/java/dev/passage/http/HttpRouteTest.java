@@ -412,6 +412,30 @@ class HttpRouteTest {
         "a POST is sent once: to a (200) or to the closed port (502), never to both: " + post.statusCode());
   }
 
+  /** Each request counted on its HTTPRoute and backend, by status class, with its duration. */
+  @Test
+  void requestsAreCountedPerRoute() throws Exception {
+    java.util.Map<String, String> route = java.util.Map.of("gateway", "default/web", "listener", "http", "route", "default/weights");
+    dev.passage.testkit.Scrape before = dev.passage.testkit.Scrape.of(passage);
+    double ok = before.sum("passage_route_http_requests_total", withCode(route, "2xx"));
+    long timed = before.points("passage_route_http_request_duration_seconds", route).stream()
+        .mapToLong(m -> m.getHistogram().getSampleCount()).sum();
+    for (int i = 0; i < 5; i++) assertEquals(200, get("weights.example.com", "/").statusCode());
+    dev.passage.testkit.Scrape after = dev.passage.testkit.Scrape.of(passage);
+    assertEquals(ok + 5, after.sum("passage_route_http_requests_total", withCode(route, "2xx")));
+    assertEquals(timed + 5, after.points("passage_route_http_request_duration_seconds", route).stream()
+        .mapToLong(m -> m.getHistogram().getSampleCount()).sum());
+    assertTrue(after.points("passage_route_http_requests_total", route).stream()
+        .allMatch(m -> java.util.Set.of("default/a:8443", "default/b:8443").contains(dev.passage.testkit.Scrape.labels(m).get("backend"))),
+        "labelled with the backend each went to");
+  }
+
+  private static java.util.Map<String, String> withCode(java.util.Map<String, String> labels, String code) {
+    java.util.Map<String, String> out = new java.util.HashMap<>(labels);
+    out.put("code", code);
+    return out;
+  }
+
   @Test
   void weightsSplitRequests() throws Exception {
     int toA = 0;

@@ -110,7 +110,7 @@ class ApiServerRestartTest {
         dev.passage.testkit.Scrape metrics = dev.passage.testkit.Scrape.of(passage);
         assertTrue(metrics.sum("passage_watch_failures_total", java.util.Map.of()) > 0, "watch failures counted");
         assertTrue(metrics.value("passage_status_writes_total", java.util.Map.of("result", "written")) > 0);
-        assertTrue(metrics.value("passage_source_last_sync_timestamp_seconds", java.util.Map.of()) > 0);
+        assertTrue(metrics.value("passage_source_synced_timestamp_seconds", java.util.Map.of()) > 0);
         assertTrue(metrics.value("passage_change_sets_applied_total", java.util.Map.of()) >= 2, "the first sync and the restart's");
         assertTrue(metrics.value("passage_routes_judged_total", java.util.Map.of()) > 0);
         assertTrue(metrics.value("passage_table_changes", java.util.Map.of()) >= 2, "a's table, then b's");

@@ -37,7 +37,7 @@ import tools.jackson.databind.JsonNode;
  * new series into the overflow series; the dashboard asks only for series the node exports.
  */
 class MetricsTest {
-  static final HttpClient http = HttpClient.newHttpClient();
+  static final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   @TempDir
   Path folder;
 
@@ -150,16 +150,45 @@ class MetricsTest {
     }
   }
 
-  /** Every series a panel of the Grafana dashboard asks for is one a node exports. */
+  /** Every series a panel of the Grafana dashboard asks for is one a node exports (after a TLS connection and an HTTP request). */
   @Test
   void theDashboardAsksOnlyForExportedSeries() throws Exception {
-    try (TlsBackend backend = new TlsBackend("b", "*.example.com")) {
+    try (TlsBackend backend = new TlsBackend("b", "*.example.com");
+         dev.passage.testkit.EchoHttpBackend echo = new dev.passage.testkit.EchoHttpBackend("echo")) {
       int port = Fixtures.freePort();
+      int httpPort = Fixtures.freePort();
+      while (httpPort == port) httpPort = Fixtures.freePort(); // the OS may hand a port just closed out again
       Files.writeString(folder.resolve("all.yaml"), yaml(port, backend.port(), "one"));
+      Files.writeString(folder.resolve("http.yaml"), Fixtures.join(Fixtures.service("default", "echo", echo.port()), """
+          apiVersion: gateway.networking.k8s.io/v1
+          kind: Gateway
+          metadata: {name: web, namespace: default}
+          spec:
+            gatewayClassName: passage
+            listeners: [{name: http, protocol: HTTP, port: %d}]
+          ---
+          apiVersion: gateway.networking.k8s.io/v1
+          kind: HTTPRoute
+          metadata: {name: web, namespace: default}
+          spec:
+            parentRefs: [{name: web}]
+            hostnames: ["web.example.com"]
+            rules: [{backendRefs: [{name: echo, port: 8443}]}]
+          """.formatted(httpPort)));
+      int webPort = httpPort;
       try (RunningPassage passage = new RunningPassage(folder, "")) {
         try (TlsClient c = TlsClient.connect(port, "one.example.com")) {
           assertEquals("hello from b sni=one.example.com", c.greeting);
         }
+        Await.until(Duration.ofSeconds(10), "the HTTP route served", () -> {
+          try {
+            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + webPort + "/"))
+                .header("Host", "web.example.com").timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
+          } catch (java.io.IOException e) {
+            return false;
+          }
+        });
         Await.until(Duration.ofSeconds(5), "the connection counted", () -> !points(scrape(passage),
             "passage_route_connections_total", Map.of("route", "default/one")).isEmpty());
         // the names as PromQL sees them: a histogram's _bucket, _sum and _count, a counter's as written

@@ -6,6 +6,7 @@ import dev.passage.rules.HttpMatching;
 import dev.passage.rules.ResolvedBackend;
 import dev.passage.table.BindAddress;
 import dev.passage.table.HttpFilters;
+import dev.passage.proxy.RouteMetrics;
 import dev.passage.table.HttpListener;
 import dev.passage.table.HttpRouteRule;
 import dev.passage.table.HttpRoutes;
@@ -76,8 +77,10 @@ public final class HttpService {
 
   /** tcp and dispatcher: the data plane's sockets and the I/O loops' dispatcher, under the client pools. */
   public HttpService(ActorSystem system, Config root, Supplier<RouteTable> table, boolean accessLog,
-                     dev.passage.proxy.io.NioTcp tcp, String dispatcher, java.time.Duration connectTimeout) {
+                     dev.passage.proxy.io.NioTcp tcp, String dispatcher, java.time.Duration connectTimeout,
+                     RouteMetrics routeMetrics) {
     this.http = Http.get(system);
+    this.routeMetrics = routeMetrics;
     this.table = table;
     this.accessLog = accessLog;
     Config http = root.getConfig("passage.http");
@@ -153,10 +156,10 @@ public final class HttpService {
     String host = request.getHeader(Host.class).map(h -> authority(h.host().address(), h.port()))
         .orElse(authority(request.getUri().host().address(), request.getUri().port())); // HTTP/2: :authority
     Optional<HttpListener> listener = table.get().httpListener(c.bind, c.tls() ? c.sni : host, c.tls());
-    if (listener.isEmpty()) return done(request, c, start, error(404, "no listener serves this host"), "no listener for host " + host, null);
+    if (listener.isEmpty()) return done(request, c, null, start, error(404, "no listener serves this host"), "no listener for host " + host, null);
     HttpMatching.Request matchable = matchable(request);
     Optional<HttpRoutes.Target> target = listener.get().routes().select(host, matchable);
-    if (target.isEmpty()) return done(request, c, start, error(404, "no route matches"), "no route matches", null);
+    if (target.isEmpty()) return done(request, c, listener.get(), start, error(404, "no route matches"), "no route matches", null);
     HttpRoutes.Target t = target.get();
     String route = t.route().route().toString();
     HttpRouteRule rule = t.rule();
@@ -168,12 +171,12 @@ public final class HttpService {
           uri.path(), uri.rawQueryString().orElse(null), matchedPrefix);
       HttpResponse redirect = HttpResponse.create().withStatus(f.redirect().statusCode())
           .addHeader(Location.create(location));
-      return done(request, c, start, withHeaders(redirect, f.responseHeaders(), null), null, route);
+      return done(request, c, listener.get(), start, withHeaders(redirect, f.responseHeaders(), null), null, route);
     }
     BackendChoice.Outcome choice = BackendChoice.choose(rule.resolvedBackends(), ThreadLocalRandom.current());
     if (choice instanceof BackendChoice.Reject r) {
       int status = r.why() == BackendChoice.Why.NO_ENDPOINTS ? 503 : 500;
-      return done(request, c, start, error(status, r.reason()), "route " + route + ": " + r.reason(), route);
+      return done(request, c, listener.get(), start, error(status, r.reason()), "route " + route + ": " + r.reason(), route);
     }
     BackendChoice.Connect connect = (BackendChoice.Connect) choice;
     HttpFilters backendFilters = filtersOf(rule, connect.backend());
@@ -201,16 +204,16 @@ public final class HttpService {
       if (failure == null) {
         // the client's protocol, not the backend's: an HTTP/1.0 backend does not end a keep-alive client connection
         HttpResponse out = withHeaders(rsp, f.responseHeaders(), backendFilters.responseHeaders()).withProtocol(request.protocol());
-        logAccess(request, c, start, out.status().intValue(), route, backend, null);
+        logAccess(request, c, listener.get(), start, out.status().intValue(), route, backend, null);
         return out;
       }
       Throwable cause = unwrap(failure);
       if (cause instanceof TimeoutException) {
-        logAccess(request, c, start, 504, route, backend, "backend " + backend + " did not answer in time");
+        logAccess(request, c, listener.get(), start, 504, route, backend, "backend " + backend + " did not answer in time");
         return error(504, "the backend did not answer in time");
       }
       String why = "backend " + backend + " failed: " + cause.getMessage();
-      logAccess(request, c, start, 502, route, backend, why);
+      logAccess(request, c, listener.get(), start, 502, route, backend, why);
       return error(502, "the backend failed");
     });
   }
@@ -295,14 +298,22 @@ public final class HttpService {
     return HttpResponse.create().withStatus(StatusCodes.get(status)).withEntity(text + "\n");
   }
 
-  private CompletionStage<HttpResponse> done(HttpRequest request, Connection c, long start, HttpResponse response,
-                                             String why, String route) {
+  private final RouteMetrics routeMetrics;
+
+  private CompletionStage<HttpResponse> done(HttpRequest request, Connection c, HttpListener listener, long start,
+                                             HttpResponse response, String why, String route) {
     request.discardEntityBytes(materializer); // answered without the body: drain it, keep the connection
-    logAccess(request, c, start, response.status().intValue(), route, null, why);
+    logAccess(request, c, listener, start, response.status().intValue(), route, null, why);
     return CompletableFuture.completedFuture(response);
   }
 
-  private void logAccess(HttpRequest request, Connection c, long start, int status, String route, String backend, String why) {
+  /** Counts the request on its route (when it reached one) and writes its access log line. */
+  private void logAccess(HttpRequest request, Connection c, HttpListener listener, long start, int status, String route,
+                         String backend, String why) {
+    if (route != null && listener != null) {
+      RouteMetrics.HttpStats stats = routeMetrics.httpStats(listener.gateway(), listener.listener(), route, backend);
+      if (stats != null) stats.request(status, System.nanoTime() - start);
+    }
     if (!accessLog && why == null) return;
     long ms = (System.nanoTime() - start) / 1_000_000;
     String line = "client=" + c.client + " listener=" + c.bind + (c.tls() ? " sni=" + c.sni : "") + " " + request.method().name()
