@@ -36,7 +36,9 @@ final class BackendTransport extends ClientTransport {
     OutgoingConnection connection = new OutgoingConnection(
         new org.apache.pekko.http.scaladsl.Http.OutgoingConnection(new InetSocketAddress(0), remote));
     // the socket stage runs on an I/O loop: its own island there, whatever runs the pool
-    return tcp.outgoing(remote, connectTimeout).async(dispatcher)
-        .mapMaterializedValue(unused -> CompletableFuture.completedFuture(connection));
+    // the pool learns of a refused connect from the materialized value (a ConnectException), which
+    // HttpService's failover looks for, whatever order the stream's failure and cancellation arrive in
+    return tcp.connecting(remote, connectTimeout).async(dispatcher)
+        .mapMaterializedValue(connected -> connected.thenApply(ok -> connection));
   }
 }

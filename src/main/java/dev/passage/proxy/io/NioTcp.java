@@ -219,6 +219,12 @@ public final class NioTcp {
 
   /** A connection to remote, made when the flow is materialised; it fails with a ConnectException. */
   public Flow<ByteString, ByteString, NotUsed> outgoing(InetSocketAddress remote, Duration connectTimeout) {
+    return connecting(remote, connectTimeout).mapMaterializedValue(connected -> NotUsed.getInstance());
+  }
+
+  /** The same, materializing the connect's outcome: done once connected, failed with the ConnectException. */
+  public Flow<ByteString, ByteString, java.util.concurrent.CompletionStage<Void>> connecting(InetSocketAddress remote,
+                                                                                             Duration connectTimeout) {
     return Flow.fromGraph(SocketStage.outgoing(buffers, budget, remote, connectTimeout, sendTimeout));
   }
 

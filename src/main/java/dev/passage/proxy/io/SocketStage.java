@@ -8,6 +8,9 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.FlowShape;
 import org.apache.pekko.stream.Inlet;
@@ -15,7 +18,7 @@ import org.apache.pekko.stream.Outlet;
 import org.apache.pekko.stream.stage.AbstractInHandler;
 import org.apache.pekko.stream.stage.AbstractOutHandler;
 import org.apache.pekko.stream.stage.AsyncCallback;
-import org.apache.pekko.stream.stage.GraphStage;
+import org.apache.pekko.stream.stage.AbstractGraphStageWithMaterializedValue;
 import org.apache.pekko.stream.stage.GraphStageLogic;
 import org.apache.pekko.stream.stage.TimerGraphStageLogic;
 import org.apache.pekko.util.ByteString;
@@ -32,7 +35,7 @@ import org.apache.pekko.util.ByteString;
  * fails the stage: the timeout runs from the last write that made progress, so a slow reader
  * that keeps taking bytes is never cut off.
  */
-final class SocketStage extends GraphStage<FlowShape<ByteString, ByteString>> {
+final class SocketStage extends AbstractGraphStageWithMaterializedValue<FlowShape<ByteString, ByteString>, CompletionStage<Void>> {
   private static final String CONNECT_TIMEOUT = "connect";
   private static final String SEND_TIMEOUT = "send";
 
@@ -75,9 +78,17 @@ final class SocketStage extends GraphStage<FlowShape<ByteString, ByteString>> {
     return shape;
   }
 
+  /**
+   * The materialized value: completes when the socket is connected (at once for an accepted one),
+   * fails with the ConnectException when it cannot be. Pekko HTTP's pools read a connection's
+   * outcome from it: without it, a refused connect could reach the pool as the request side's
+   * cancellation first ("Connection was cancelled"), which says nothing of a refusal.
+   */
   @Override
-  public GraphStageLogic createLogic(Attributes attributes) {
-    return new Logic();
+  public Pair<GraphStageLogic, CompletionStage<Void>> createLogicAndMaterializedValuePair(Attributes attributes) {
+    CompletableFuture<Void> connection = new CompletableFuture<>();
+    if (accepted != null) connection.complete(null);
+    return Pair.create(new Logic(connection), connection);
   }
 
   private final class Logic extends TimerGraphStageLogic {
@@ -95,8 +106,11 @@ final class SocketStage extends GraphStage<FlowShape<ByteString, ByteString>> {
     private long lastSendProgress;  // when a write last took bytes, while some are pending
     private boolean sendTimerSet;
 
-    Logic() {
+    private final CompletableFuture<Void> connection;
+
+    Logic(CompletableFuture<Void> connection) {
       super(shape);
+      this.connection = connection;
       setHandler(in, new AbstractInHandler() {
         @Override
         public void onPush() {
@@ -201,6 +215,7 @@ final class SocketStage extends GraphStage<FlowShape<ByteString, ByteString>> {
 
     private void connected() {
       connected = true;
+      connection.complete(null);
       if (inputDone) shutOutput(); // nothing to write: send the FIN at once
       else pull(in);
       if (isAvailable(out)) want();
@@ -233,6 +248,7 @@ final class SocketStage extends GraphStage<FlowShape<ByteString, ByteString>> {
           : (ConnectException) new ConnectException("connect to " + remote + " failed: " + e.getMessage()).initCause(e);
       if (registration != null) registration.close(false);
       else close(channel);
+      connection.completeExceptionally(failure); // before the ports close: the pool learns why first
       failStage(failure);
     }
 
