@@ -149,7 +149,7 @@ class CommandLineTest {
     List<String> lines = out.lines().toList();
     assertTrue(lines.size() > 3, out);
     for (String line : lines) {
-      tools.jackson.databind.JsonNode n = dev.passage.ops.Json.JSON.readTree(line); // each line one object
+      tools.jackson.databind.JsonNode n = dev.passage.resources.Json.JSON.readTree(line); // each line one object
       assertEquals("INFO", n.get("level").asString(), line);
       assertTrue(n.get("formattedMessage").isString() && n.get("loggerName").isString(), line);
     }
@@ -186,7 +186,7 @@ class CommandLineTest {
         try (dev.passage.testkit.TlsClient c = dev.passage.testkit.TlsClient.connect(port, "b.example.com")) {
           assertEquals("hello from b sni=b.example.com", c.greeting);
         }
-        tools.jackson.databind.JsonNode access = dev.passage.ops.Json.JSON.readTree(awaitLine(lines, "\"passage.access\""));
+        tools.jackson.databind.JsonNode access = dev.passage.resources.Json.JSON.readTree(awaitLine(lines, "\"passage.access\""));
         assertEquals("INFO", access.get("level").asString());
         java.util.Map<String, String> fields = new java.util.HashMap<>();
         access.get("kvpList").forEach(kv -> kv.properties().forEach(e -> fields.put(e.getKey(), e.getValue().asString())));

@@ -1,6 +1,6 @@
 package dev.passage.control;
 
-import dev.passage.ops.Json;
+import dev.passage.resources.Json;
 import dev.passage.resources.ObjectKey;
 import dev.passage.resources.StoredStatus;
 import java.time.Instant;

@@ -1,5 +1,6 @@
 package dev.passage.ops;
 
+import dev.passage.resources.Json;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.http.javadsl.model.ContentTypes;

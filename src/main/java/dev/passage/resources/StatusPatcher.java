@@ -1,6 +1,5 @@
 package dev.passage.resources;
 
-import dev.passage.ops.Json;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import dev.passage.ops.Json;
+import dev.passage.resources.Json;
 import dev.passage.testkit.Await;
 import dev.passage.testkit.Fixtures;
 import dev.passage.testkit.RunningPassage;

@@ -1,5 +1,6 @@
 package dev.passage.ops;
 
+import dev.passage.resources.Json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

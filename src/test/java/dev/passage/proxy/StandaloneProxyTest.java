@@ -365,8 +365,8 @@ class StandaloneProxyTest {
     Await.until(Duration.ofSeconds(10), "actor statuses equal the Reconciler's on the same folder", () -> {
       var expected = dev.passage.rules.Reconciler.reconcile(dev.passage.testkit.Folders.load(folder),
           dev.passage.rules.RulesSettings.standalone(dev.passage.rules.RulesSettings.DEFAULT_CONTROLLER_NAME, "127.0.0.1"));
-      String want = dev.passage.ops.Json.JSON.writeValueAsString(dev.passage.ops.Documents.statuses(expected.statuses()));
-      String got = dev.passage.ops.Json.JSON.writeValueAsString(dev.passage.ops.Documents.statuses(passage.node.statuses().statuses()));
+      String want = dev.passage.resources.Json.JSON.writeValueAsString(dev.passage.ops.Documents.statuses(expected.statuses()));
+      String got = dev.passage.resources.Json.JSON.writeValueAsString(dev.passage.ops.Documents.statuses(passage.node.statuses().statuses()));
       // the folder's objects carry no creationTimestamp or generation: the running source stamps them
       // when first read and counts the changes other tests make, Folders.load does not; the rules are
       // compared, so times and generations are left out on both sides

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.passage.ops.Documents;
-import dev.passage.ops.Json;
+import dev.passage.resources.Json;
 import dev.passage.resources.ResourceIndex;
 import dev.passage.testkit.Folders;
 import java.io.IOException;

@@ -1,11 +1,14 @@
-package dev.passage.ops;
+package dev.passage.resources;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.dataformat.yaml.YAMLMapper;
 
-/** The mappers for Passage's own documents (management routes, golden files): nulls left out. */
+/**
+ * The JSON and YAML mappers for Passage's own documents (statuses as stored, management routes,
+ * golden files), nulls left out. Here, in the first stage, so that every stage and ops may use them.
+ */
 public final class Json {
   private Json() {}
 
