@@ -24,6 +24,7 @@ public final class ControlMetrics implements Extension {
   private final Map<String, LongAdder> statusWrites = new ConcurrentHashMap<>();
   private final LongAdder statusConflicts = new LongAdder();
   private final Map<String, LongAdder> watchFailures = new ConcurrentHashMap<>();
+  private final Map<String, LongAdder> lists = new ConcurrentHashMap<>();
   private final LongAdder changeSets = new LongAdder();
   private final LongAdder routesJudged = new LongAdder();
   private volatile long lastSyncMillis;
@@ -56,6 +57,11 @@ public final class ControlMetrics implements Extension {
     watchFailures.computeIfAbsent(kind, k -> new LongAdder()).increment();
   }
 
+  /** An informer of this kind completed a list: its first, or a relist. */
+  void listed(String kind) {
+    lists.computeIfAbsent(kind, k -> new LongAdder()).increment();
+  }
+
   /** A change set was applied; routes: how many routes were judged for it. */
   void applied(int routes) {
     changeSets.increment();
@@ -80,16 +86,12 @@ public final class ControlMetrics implements Extension {
     out.add(writes.build());
     out.add(counter("passage_status_write_conflicts", "Status writes that met a conflict (409) and were retried.",
         statusConflicts.sum()));
-    CounterSnapshot.Builder watches = CounterSnapshot.builder().name("passage_watch_failures")
-        .help("Watches found down (looked at once a second) and failed lists or watches, per kind; fabric8 "
-            + "watches again, and lists again when the server answers 410 Gone.");
-    // every kind Passage reads, 0 until one fails (standalone has no watches: all 0)
-    Map<String, Long> byKind = new TreeMap<>();
-    for (dev.passage.resources.Kind k : dev.passage.resources.Kind.values()) byKind.put(k.kindName(), 0L);
-    watchFailures.forEach((kind, n) -> byKind.put(kind, n.sum()));
-    byKind.forEach((kind, n) -> watches.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
-        .labels(Labels.of("kind", kind)).value(n).build()));
-    out.add(watches.build());
+    CounterSnapshot watches = perKind("passage_watch_failures", "Watches found down (looked at once a second) and "
+        + "failed lists or watches, per kind; fabric8 watches again, and lists again when the server answers 410 Gone.",
+        watchFailures);
+    out.add(watches);
+    out.add(perKind("passage_watch_lists", "Lists an informer completed, per kind: the first, then one per relist "
+        + "(after a 410 Gone, or a watch that could not resume).", lists));
     out.add(counter("passage_change_sets_applied", "Change sets (batches of object changes) applied.", changeSets.sum()));
     out.add(counter("passage_routes_judged", "Routes judged, summed over every change set applied.", routesJudged.sum()));
     out.add(GaugeSnapshot.builder().name("passage_source_synced_timestamp_seconds")
@@ -97,6 +99,17 @@ public final class ControlMetrics implements Extension {
             + "informers' first lists (0 on a node that has not held the controller).")
         .dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().value(lastSyncMillis / 1000.0).build()).build());
     return out;
+  }
+
+  /** A counter per kind Passage reads, 0 where nothing was counted (standalone has no informers: all 0). */
+  private static CounterSnapshot perKind(String name, String help, Map<String, LongAdder> counts) {
+    Map<String, Long> byKind = new TreeMap<>();
+    for (dev.passage.resources.Kind k : dev.passage.resources.Kind.values()) byKind.put(k.kindName(), 0L);
+    counts.forEach((kind, n) -> byKind.put(kind, n.sum()));
+    CounterSnapshot.Builder b = CounterSnapshot.builder().name(name).help(help);
+    byKind.forEach((kind, n) -> b.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
+        .labels(Labels.of("kind", kind)).value(n).build()));
+    return b.build();
   }
 
   private static CounterSnapshot counter(String name, String help, long value) {

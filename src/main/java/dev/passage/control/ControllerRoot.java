@@ -52,6 +52,7 @@ public final class ControllerRoot {
           events -> controller.tell(new Controller.Events(events)));
       ControlMetrics metrics = ControlMetrics.get(ctx.getSystem());
       source.onWatchFailure(kind -> metrics.watchFailed(kind.kindName()));
+      source.onList(kind -> metrics.listed(kind.kindName()));
       StatusPatcher patcher = new StatusPatcher(client, rules.controllerName(), k8s.events());
       ActorRef<StatusWriter.Command> writer = ctx.spawn(StatusWriter.create(state, patcher, source::servedVersion,
           k8s.statusWriteInterval(), k8s.statusWritesPerInterval(), blocking), "status-writer");

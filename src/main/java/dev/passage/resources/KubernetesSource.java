@@ -89,6 +89,12 @@ public final class KubernetesSource implements AutoCloseable {
   }
 
   private volatile Consumer<Kind> onWatchFailure = kind -> {};
+  private volatile Consumer<Kind> onListed = kind -> {};
+
+  /** Told the kind of every list an informer completes: its first, and each relist. */
+  public void onList(Consumer<Kind> listener) {
+    this.onListed = listener;
+  }
 
   /** Told the kind of every failed watch or list (the informer lists and watches again). */
   public void onWatchFailure(Consumer<Kind> listener) {
@@ -216,6 +222,11 @@ public final class KubernetesSource implements AutoCloseable {
       informer = resources.runnableInformer(resync.toMillis());
     }
     informer.addEventHandler(new ResourceEventHandler<T>() {
+      @Override
+      public void onList(String resourceVersion, boolean initial) {
+        onListed.accept(kind); // the first list, and every relist (after a 410 Gone, or a watch that could not resume)
+      }
+
       @Override
       public void onAdd(T obj) {
         upsert(obj, kind);

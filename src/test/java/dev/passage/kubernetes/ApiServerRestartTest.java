@@ -109,6 +109,8 @@ class ApiServerRestartTest {
         // and the metrics say so: watches failed while the server was away, statuses were written
         dev.passage.testkit.Scrape metrics = dev.passage.testkit.Scrape.of(passage);
         assertTrue(metrics.sum("passage_watch_failures_total", java.util.Map.of()) > 0, "watch failures counted");
+        assertTrue(metrics.value("passage_watch_lists_total", java.util.Map.of("kind", "TLSRoute")) >= 2,
+            "the first list of TLSRoutes, and the relist after the 410");
         assertTrue(metrics.value("passage_status_writes_total", java.util.Map.of("result", "written")) > 0);
         assertTrue(metrics.value("passage_source_synced_timestamp_seconds", java.util.Map.of()) > 0);
         assertTrue(metrics.value("passage_change_sets_applied_total", java.util.Map.of()) >= 2, "the first sync and the restart's");
