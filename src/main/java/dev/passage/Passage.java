@@ -61,6 +61,7 @@ public final class Passage {
           .withFallback(ConfigFactory.parseFile(configFile.toFile()))
           .withFallback(ConfigFactory.load()).resolve();
     }
+    dev.passage.config.PassageSettings.from(config); // a bad setting stops here, before anything starts
     if (resources != null) return PassageNode.standalone(config, resources);
     // connects the way kubectl does: in-cluster service account, else KUBECONFIG or ~/.kube/config
     ApiServerCheck.configured();

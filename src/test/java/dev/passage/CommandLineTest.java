@@ -101,6 +101,13 @@ class CommandLineTest {
   }
 
   @Test
+  void aBadSettingIsOneLineBeforeAnythingStarts() throws Exception {
+    String[] r = run(List.of("-Dpassage.cluster.join=sideways"), Map.of(), "--resources", "config/resources");
+    assertEquals("2", r[0], r[1]);
+    assertEquals("bad setting: passage.cluster.join must be self, seed-nodes or bootstrap, not sideways", r[1]);
+  }
+
+  @Test
   void aResourcesFolderThatDoesNotExistIsAnError() throws Exception {
     String[] r = run("--resources", "/no/such/folder");
     assertEquals("2", r[0], r[1]);

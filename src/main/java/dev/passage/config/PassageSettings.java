@@ -38,16 +38,16 @@ public record PassageSettings(String controllerName, String bindAddress, Duratio
         p.getBytes("read-buffer-size"),
         c.getInt("proxy-dispatcher.io-loops.threads"),
         p.getDuration("log-summary-interval"));
-    if (proxy.ioThreads() < 1) throw new IllegalArgumentException("passage.proxy-dispatcher.io-loops.threads must be >= 1");
-    if (proxy.connectAttempts() < 1) throw new IllegalArgumentException("passage.proxy.connect-attempts must be >= 1");
+    if (proxy.ioThreads() < 1) throw new com.typesafe.config.ConfigException.Generic("passage.proxy-dispatcher.io-loops.threads must be >= 1");
+    if (proxy.connectAttempts() < 1) throw new com.typesafe.config.ConfigException.Generic("passage.proxy.connect-attempts must be >= 1");
     for (String d : new String[] {"client-hello-timeout", "client-hello-timeout-at-cap", "connect-timeout", "idle-timeout",
         "client-fin-timeout", "server-fin-timeout", "send-timeout", "log-summary-interval"}) {
       if (p.getDuration(d).isNegative() || p.getDuration(d).isZero()) {
-        throw new IllegalArgumentException("passage.proxy." + d + " must be positive");
+        throw new com.typesafe.config.ConfigException.Generic("passage.proxy." + d + " must be positive");
       }
     }
     if (proxy.clientHelloTimeoutAtCap().compareTo(proxy.clientHelloTimeout()) > 0) {
-      throw new IllegalArgumentException("passage.proxy.client-hello-timeout-at-cap must not exceed client-hello-timeout");
+      throw new com.typesafe.config.ConfigException.Generic("passage.proxy.client-hello-timeout-at-cap must not exceed client-hello-timeout");
     }
     Config k = c.getConfig("kubernetes");
     java.util.Map<String, String> selector = new java.util.TreeMap<>();
@@ -60,7 +60,7 @@ public record PassageSettings(String controllerName, String bindAddress, Duratio
         k.getDuration("status-write-interval"), k.getInt("status-writes-per-interval"), k.getBoolean("events"));
     String join = c.getString("cluster.join");
     if (!java.util.Set.of("self", "seed-nodes", "bootstrap").contains(join)) {
-      throw new IllegalArgumentException("passage.cluster.join must be self, seed-nodes or bootstrap, not " + join);
+      throw new com.typesafe.config.ConfigException.Generic("passage.cluster.join must be self, seed-nodes or bootstrap, not " + join);
     }
     return new PassageSettings(c.getString("controller-name"), c.getString("standalone.bind-address"),
         c.getDuration("standalone.poll-interval"), c.getDuration("standalone.settle-time"), proxy, kubernetes, join);
@@ -74,7 +74,7 @@ public record PassageSettings(String controllerName, String bindAddress, Duratio
       if (n < 1) throw new NumberFormatException();
       return n;
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("passage.proxy.max-connections must be auto or a positive number, not " + value);
+      throw new com.typesafe.config.ConfigException.Generic("passage.proxy.max-connections must be auto or a positive number, not " + value);
     }
   }
 
