@@ -1,6 +1,5 @@
 package dev.passage.proxy;
 
-import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
@@ -30,7 +29,7 @@ public final class ProxyMetrics {
     }
   }
 
-  static final long[] HELLO_BUCKETS = {512, 1024, 2048, 4096, 8192, 16384};
+  static final double[] HELLO_BUCKETS = {512, 1024, 2048, 4096, 8192, 16384};
 
   final LongAdder accepted = new LongAdder();
   final LongAdder routed = new LongAdder();
@@ -38,29 +37,20 @@ public final class ProxyMetrics {
   final LongAdder bytesToBackend = new LongAdder();
   final LongAdder bytesToClient = new LongAdder();
   final Map<Refusal, LongAdder> refused = new EnumMap<>(Refusal.class);
-  final LongAdder[] helloBuckets = new LongAdder[HELLO_BUCKETS.length + 1];
-  final LongAdder helloSum = new LongAdder();
+  final Histogram helloBytes = new Histogram(HELLO_BUCKETS, 1);
 
   public ProxyMetrics() {
     for (Refusal r : Refusal.values()) refused.put(r, new LongAdder());
-    for (int i = 0; i < helloBuckets.length; i++) helloBuckets[i] = new LongAdder();
   }
 
   /** Everything a connection counts, added once when it ends (accepted is counted on accept). */
   void record(ConnectionHandler.Ended e) {
     if (e.refusal() == null) routed.increment();
     else refused.get(e.refusal()).increment();
-    if (e.helloBytes() > 0) hello(e.helloBytes());
+    if (e.helloBytes() > 0) helloBytes.observe(e.helloBytes());
     if (e.connectFailures() > 0) connectFailures.add(e.connectFailures());
     if (e.bytesToBackend() > 0) bytesToBackend.add(e.bytesToBackend());
     if (e.bytesToClient() > 0) bytesToClient.add(e.bytesToClient());
-  }
-
-  private void hello(int bytes) {
-    helloSum.add(bytes);
-    int i = 0;
-    while (i < HELLO_BUCKETS.length && bytes > HELLO_BUCKETS[i]) i++;
-    helloBuckets[i].increment();
   }
 
   /** These counters as Prometheus snapshots (the node-wide families of /metrics). */
@@ -81,16 +71,8 @@ public final class ProxyMetrics {
         .dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
             .labels(Labels.of("direction", "backend_to_client")).value(bytesToClient.sum()).build())
         .build());
-    double[] bounds = new double[HELLO_BUCKETS.length + 1];
-    long[] counts = new long[HELLO_BUCKETS.length + 1];
-    for (int i = 0; i < helloBuckets.length; i++) {
-      bounds[i] = i < HELLO_BUCKETS.length ? HELLO_BUCKETS[i] : Double.POSITIVE_INFINITY;
-      counts[i] = helloBuckets[i].sum();
-    }
     out.add(HistogramSnapshot.builder().name("passage_client_hello_bytes")
-        .help("Size of the ClientHello handshake messages read.")
-        .dataPoint(HistogramSnapshot.HistogramDataPointSnapshot.builder()
-            .classicHistogramBuckets(ClassicHistogramBuckets.of(bounds, counts)).sum(helloSum.sum()).build())
+        .help("Size of the ClientHello handshake messages read.").dataPoint(helloBytes.point(Labels.EMPTY))
         .build());
     return out;
   }

@@ -4,7 +4,6 @@ import dev.passage.table.GatewayTable;
 import dev.passage.table.HostRoute;
 import dev.passage.table.ListenerTable;
 import dev.passage.table.RouteTable;
-import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
@@ -51,12 +50,10 @@ public final class RouteMetrics {
     private final LongAdder bytesToBackend = new LongAdder();
     private final LongAdder bytesToClient = new LongAdder();
     private final LongAdder open = new LongAdder();
-    private final LongAdder[] durations = new LongAdder[DURATION_BUCKETS.length + 1];
-    private final LongAdder durationNanos = new LongAdder();
+    private final Histogram durations = new Histogram(DURATION_BUCKETS, 1e9);
 
     RouteStats() {
       for (ProxyMetrics.Refusal r : ProxyMetrics.Refusal.values()) refused.put(r, new LongAdder());
-      for (int i = 0; i < durations.length; i++) durations[i] = new LongAdder();
     }
 
     /** The connection reached its backend: it is open until it ends. */
@@ -71,34 +68,22 @@ public final class RouteMetrics {
       if (e.connectFailures() > 0) connectFailures.add(e.connectFailures());
       if (e.bytesToBackend() > 0) bytesToBackend.add(e.bytesToBackend());
       if (e.bytesToClient() > 0) bytesToClient.add(e.bytesToClient());
-      if (e.refusal() == null) {
-        double seconds = e.nanos() / 1e9;
-        int i = 0;
-        while (i < DURATION_BUCKETS.length && seconds > DURATION_BUCKETS[i]) i++;
-        durations[i].increment();
-        durationNanos.add(e.nanos());
-      }
+      if (e.refusal() == null) durations.observe(e.nanos());
     }
   }
 
   /** One HTTPRoute series: requests by status class, and their durations. */
   public static final class HttpStats {
     private final LongAdder[] byClass = new LongAdder[5]; // 1xx .. 5xx
-    private final LongAdder[] durations = new LongAdder[DURATION_BUCKETS.length + 1];
-    private final LongAdder durationNanos = new LongAdder();
+    private final Histogram durations = new Histogram(DURATION_BUCKETS, 1e9);
 
     HttpStats() {
       for (int i = 0; i < byClass.length; i++) byClass[i] = new LongAdder();
-      for (int i = 0; i < durations.length; i++) durations[i] = new LongAdder();
     }
 
     public void request(int status, long nanos) {
       byClass[Math.min(4, Math.max(0, status / 100 - 1))].increment();
-      double seconds = nanos / 1e9;
-      int i = 0;
-      while (i < DURATION_BUCKETS.length && seconds > DURATION_BUCKETS[i]) i++;
-      durations[i].increment();
-      durationNanos.add(nanos);
+      durations.observe(nanos);
     }
   }
 
@@ -182,7 +167,7 @@ public final class RouteMetrics {
       bytes.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
           .labels(labels.add("direction", "backend_to_client")).value(s.bytesToClient.sum()).build());
       open.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(labels).value(s.open.sum()).build());
-      durations.dataPoint(durationPoint(labels, s.durations, s.durationNanos));
+      durations.dataPoint(s.durations.point(labels));
     });
     List<MetricSnapshot> out = new ArrayList<>(List.of(connections.build(), failures.build(), bytes.build(), open.build(),
         durations.build()));
@@ -209,7 +194,7 @@ public final class RouteMetrics {
         if (n > 0 || c == 1) requests.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
             .labels(labels.add("code", (c + 1) + "xx")).value(n).build());
       }
-      durations.dataPoint(durationPoint(labels, s.durations, s.durationNanos));
+      durations.dataPoint(s.durations.point(labels));
     });
     return List.of(requests.build(), durations.build());
   }
@@ -221,16 +206,5 @@ public final class RouteMetrics {
     all.putAll(map);
     if (overflowed.sum() > 0) all.put(new Key(OVERFLOW, OVERFLOW, OVERFLOW, OVERFLOW), overflowSeries);
     return all;
-  }
-
-  private static HistogramSnapshot.HistogramDataPointSnapshot durationPoint(Labels labels, LongAdder[] buckets, LongAdder nanos) {
-    double[] bounds = new double[DURATION_BUCKETS.length + 1];
-    long[] counts = new long[DURATION_BUCKETS.length + 1];
-    for (int i = 0; i < counts.length; i++) {
-      bounds[i] = i < DURATION_BUCKETS.length ? DURATION_BUCKETS[i] : Double.POSITIVE_INFINITY;
-      counts[i] = buckets[i].sum();
-    }
-    return HistogramSnapshot.HistogramDataPointSnapshot.builder().labels(labels)
-        .classicHistogramBuckets(ClassicHistogramBuckets.of(bounds, counts)).sum(nanos.sum() / 1e9).build();
   }
 }
