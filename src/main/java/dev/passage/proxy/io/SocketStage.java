@@ -84,10 +84,12 @@ final class SocketStage extends AbstractGraphStageWithMaterializedValue<FlowShap
    * outcome from it: without it, a refused connect could reach the pool as the request side's
    * cancellation first ("Connection was cancelled"), which says nothing of a refusal.
    */
+  private static final CompletableFuture<Void> CONNECTED = CompletableFuture.completedFuture(null);
+
   @Override
   public Pair<GraphStageLogic, CompletionStage<Void>> createLogicAndMaterializedValuePair(Attributes attributes) {
-    CompletableFuture<Void> connection = new CompletableFuture<>();
-    if (accepted != null) connection.complete(null);
+    // an accepted socket is connected already: every one shares the one completed future, no allocation
+    CompletableFuture<Void> connection = accepted != null ? CONNECTED : new CompletableFuture<>();
     return Pair.create(new Logic(connection), connection);
   }
 
