@@ -68,13 +68,6 @@ final class ApiServerCheck {
     }
     throw new StartupFailure(StartupFailure.API_SERVER, "cannot reach the Kubernetes API server at "
         + url + " within " + within.toSeconds() + " s (passage.kubernetes.api-server-timeout): "
-        + (last == null ? "no answer" : rootCause(last)));
-  }
-
-  static String rootCause(Throwable t) {
-    Throwable c = t;
-    while (c.getCause() != null && c.getCause() != c) c = c.getCause();
-    String m = c.getMessage();
-    return m == null || m.isBlank() ? c.getClass().getSimpleName() : m.strip().lines().findFirst().orElse(m);
+        + (last == null ? "no answer" : dev.passage.resources.RootCause.message(last)));
   }
 }

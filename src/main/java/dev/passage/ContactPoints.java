@@ -30,7 +30,7 @@ public final class ContactPoints {
       sts = client.apps().statefulSets().inNamespace(namespace).withName(name).get();
     } catch (KubernetesClientException e) {
       throw new StartupFailure(StartupFailure.API_SERVER, "cannot read StatefulSet " + namespace + "/" + name
-          + " to count the bootstrap contact points (passage.cluster.statefulset): " + ApiServerCheck.rootCause(e));
+          + " to count the bootstrap contact points (passage.cluster.statefulset): " + dev.passage.resources.RootCause.message(e));
     }
     if (sts == null) {
       throw new StartupFailure(StartupFailure.USAGE, "StatefulSet " + namespace + "/" + name

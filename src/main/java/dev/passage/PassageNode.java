@@ -182,7 +182,7 @@ public final class PassageNode implements AutoCloseable {
       String port = http.hasPath("bind-port") && !http.getString("bind-port").isEmpty()
           ? http.getString("bind-port") : http.getString("port");
       throw new StartupFailure(StartupFailure.MANAGEMENT_PORT, "cannot listen for management on " + host + ":" + port
-          + ": " + ApiServerCheck.rootCause(e).replaceFirst("^\\[[^\\]]*\\] ", "") + " (pekko.management.http.port)");
+          + ": " + dev.passage.resources.RootCause.message(e).replaceFirst("^\\[[^\\]]*\\] ", "") + " (pekko.management.http.port)");
     }
   }
 

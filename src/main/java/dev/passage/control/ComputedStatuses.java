@@ -70,9 +70,8 @@ public final class ComputedStatuses implements Extension {
     StoredStatus.falseConditions(controllerName, after).forEach((where, reasonAndMessage) -> {
       if (reasonAndMessage.equals(wasFalse.get(where))) return;
       String[] rm = reasonAndMessage.split("\n", 2);
-      log.info("{}: {}{}=False ({}){}", key, where.isEmpty() ? "" : where.substring(0, where.lastIndexOf(' ') + 1),
-          where.substring(where.lastIndexOf(' ') + 1), rm[0],
-          rm.length > 1 && !rm[1].isEmpty() ? ": " + rm[1] : "");
+      // where: the condition's type after the place it holds, "parent Gateway gw ResolvedRefs"
+      log.info("{}: {}=False ({}){}", key, where, rm[0], rm.length > 1 && !rm[1].isEmpty() ? ": " + rm[1] : "");
     });
   }
 

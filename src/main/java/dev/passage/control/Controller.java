@@ -80,11 +80,10 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
   private Behavior<Command> onEvents(Events batch) {
     ResourceIndex before = index;
     index = index.apply(batch.events());
-    boolean firstSync = !synced && batch.events().stream().anyMatch(e -> e instanceof ResourceEvent.Synced);
+    boolean syncs = batch.events().stream().anyMatch(e -> e instanceof ResourceEvent.Synced);
+    boolean firstSync = !synced && syncs;
     synced |= firstSync;
-    if (batch.events().stream().anyMatch(e -> e instanceof ResourceEvent.Synced)) {
-      ControlMetrics.get(getContext().getSystem()).synced();
-    }
+    if (syncs) ControlMetrics.get(getContext().getSystem()).synced();
     // Nothing is judged before the source has delivered everything it held: a partial snapshot
     // (a route seen before its Service) would publish wrong tables and statuses. A controller
     // that has just moved here therefore changes nothing until it has caught up.

@@ -180,7 +180,7 @@ public final class KubernetesSource implements AutoCloseable {
         servedVersions.remove(w.kind());
         if (!notServed(e)) {
           unreachable = true;
-          log.warn("cannot watch {} ({}): {}", w.kind().kindName(), HasMetadata.getApiVersion(version), rootMessage(e));
+          log.warn("cannot watch {} ({}): {}", w.kind().kindName(), HasMetadata.getApiVersion(version), RootCause.message(e));
         }
       }
     }
@@ -289,12 +289,6 @@ public final class KubernetesSource implements AutoCloseable {
       if (t instanceof KubernetesClientException k && (k.getCode() == 404 || k.getCode() == 405)) return true;
     }
     return false;
-  }
-
-  private static String rootMessage(Throwable e) {
-    Throwable t = e;
-    while (t.getCause() != null) t = t.getCause();
-    return String.valueOf(t.getMessage());
   }
 
   @Override

@@ -105,13 +105,11 @@ public final class ReplicatedTables {
             // The flag and the buckets are separate keys, and their changes may arrive in either
             // order: read every bucket again now, so that readiness waits for what was written
             // before the flag, not only for what this node happened to hear of first.
-            unread.addAll(TableKeys.all());
-            TableKeys.all().forEach(read);
+            readAll(unread);
             return swap(data, unread, true);
           })
           .onMessage(SelfUp.class, up -> {
-            unread.addAll(TableKeys.all()); // a read before Up asked this node alone
-            TableKeys.all().forEach(read);
+            readAll(unread); // a read before Up asked this node alone
             return Behaviors.same();
           })
           .onMessage(BucketReadFailed.class, f -> {
@@ -119,6 +117,12 @@ public final class ReplicatedTables {
             return Behaviors.same();
           })
           .build();
+    }
+
+    /** Asks a majority for every bucket again; readiness waits until each has answered. */
+    private void readAll(Set<Key<LWWMap<String, GatewayTable>>> unread) {
+      unread.addAll(TableKeys.all());
+      TableKeys.all().forEach(read);
     }
 
     private Behavior<Command> swap(Map<Key<LWWMap<String, GatewayTable>>, LWWMap<String, GatewayTable>> data,
