@@ -136,10 +136,7 @@ public final class PassageNode implements AutoCloseable {
     if (capacity.lowered(settings.proxy().maxConnections())) system.log().warn("passage.proxy.max-connections: {}", capacity.why());
     else system.log().info("passage.proxy.max-connections {}: {}", capacity.maxConnections(), capacity.why());
     BufferBudget budget = dataPlane.useBufferBudget(capacity.bufferBudget());
-    int maxRouteSeries = system.settings().config().getInt("passage.metrics.max-route-series");
-    if (maxRouteSeries < 0) throw new com.typesafe.config.ConfigException.BadValue("passage.metrics.max-route-series",
-        "must be 0 (off) or more, not " + maxRouteSeries);
-    dev.passage.proxy.RouteMetrics routeMetrics = dataPlane.useRouteMetrics(maxRouteSeries);
+    dev.passage.proxy.RouteMetrics routeMetrics = dataPlane.useRouteMetrics(settings.maxRouteSeries());
     NioTcp tcp = new NioTcp(Materializer.matFromSystem(system),
         system.dispatchers().lookup(DispatcherSelector.fromConfig(PROXY_DISPATCHER)), PROXY_DISPATCHER,
         (int) settings.proxy().readBufferBytes(), settings.proxy().sendTimeout(), budget);
@@ -186,7 +183,7 @@ public final class PassageNode implements AutoCloseable {
     }
   }
 
-  /** A node that failed to start: its ActorSystem is gone before the reason is printed. */
+  /** Terminates the ActorSystem and waits for it (a node that failed to start: before the reason is printed). */
   private static void stop(ActorSystem<Void> system) {
     system.terminate();
     try {
@@ -225,12 +222,7 @@ public final class PassageNode implements AutoCloseable {
   /** Leaves the cluster (the singleton moves first), stops the node, then closes what it used. */
   @Override
   public void close() {
-    system.terminate();
-    try {
-      system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      system.log().warn("ActorSystem did not terminate cleanly: {}", e.toString());
-    }
+    stop(system);
     for (AutoCloseable c : afterStop) {
       try {
         c.close();

@@ -105,6 +105,9 @@ class CommandLineTest {
     String[] r = run(List.of("-Dpassage.cluster.join=sideways"), Map.of(), "--resources", "config/resources");
     assertEquals("2", r[0], r[1]);
     assertEquals("bad setting: passage.cluster.join must be self, seed-nodes or bootstrap, not sideways", r[1]);
+    String[] metrics = run(List.of("-Dpassage.metrics.max-route-series=-1"), Map.of(), "--resources", "config/resources");
+    assertEquals("2", metrics[0], metrics[1]);
+    assertEquals("bad setting: passage.metrics.max-route-series must be 0 (off) or more, not -1", metrics[1]);
   }
 
   @Test

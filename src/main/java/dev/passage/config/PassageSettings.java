@@ -6,7 +6,7 @@ import java.time.Duration;
 
 /** The typed view of the passage { } block of the configuration; reference.conf documents each. */
 public record PassageSettings(String controllerName, String bindAddress, Duration pollInterval, Duration settleTime,
-                              Proxy proxy, Kubernetes kubernetes, String clusterJoin) {
+                              Proxy proxy, Kubernetes kubernetes, String clusterJoin, int maxRouteSeries) {
   /** Kubernetes mode: placement of the Gateways, the watchers, the status writer. */
   public record Kubernetes(RulesSettings.Kubernetes placement, Duration resync, Duration batchWindow,
                            Duration missingKindRetry, Duration statusWriteInterval, int statusWritesPerInterval,
@@ -62,8 +62,14 @@ public record PassageSettings(String controllerName, String bindAddress, Duratio
     if (!java.util.Set.of("self", "seed-nodes", "bootstrap").contains(join)) {
       throw new com.typesafe.config.ConfigException.Generic("passage.cluster.join must be self, seed-nodes or bootstrap, not " + join);
     }
+    int maxRouteSeries = c.getInt("metrics.max-route-series");
+    if (maxRouteSeries < 0) {
+      throw new com.typesafe.config.ConfigException.Generic(
+          "passage.metrics.max-route-series must be 0 (off) or more, not " + maxRouteSeries);
+    }
     return new PassageSettings(c.getString("controller-name"), c.getString("standalone.bind-address"),
-        c.getDuration("standalone.poll-interval"), c.getDuration("standalone.settle-time"), proxy, kubernetes, join);
+        c.getDuration("standalone.poll-interval"), c.getDuration("standalone.settle-time"), proxy, kubernetes, join,
+        maxRouteSeries);
   }
 
   /** "auto" (sized from the heap: a negative number here) or a number. */
