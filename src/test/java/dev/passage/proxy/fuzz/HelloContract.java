@@ -20,14 +20,30 @@ public final class HelloContract {
 
   private HelloContract() {}
 
+  /** A ClientHello reader under test: fed the bytes read, one read at a time. */
+  @FunctionalInterface
+  public interface Reader {
+    ClientHello.Result feed(ByteString chunk);
+  }
+
+  /** The data plane's reader, as the listeners make it. */
+  public static Reader dataPlaneReader() {
+    return new ClientHelloReader(MAX_HELLO, MAX_RECORDS)::feed;
+  }
+
   /** Checks the contract on bytes read in the given chunk sizes; returns the verdict. */
   public static String check(byte[] bytes, int[] chunks) {
+    return check(bytes, chunks, HelloContract::dataPlaneReader);
+  }
+
+  /** The same, for another reader (the premise test feeds it a deliberately broken one). */
+  public static String check(byte[] bytes, int[] chunks, java.util.function.Supplier<Reader> readers) {
     String whole;
     String chunked;
     int decidedAt = -1;
     try {
-      whole = verdict(new ClientHelloReader(MAX_HELLO, MAX_RECORDS).feed(ByteString.fromArrayUnsafe(bytes)));
-      ClientHelloReader reader = new ClientHelloReader(MAX_HELLO, MAX_RECORDS);
+      whole = verdict(readers.get().feed(ByteString.fromArrayUnsafe(bytes)));
+      Reader reader = readers.get();
       ClientHello.Result r = new ClientHello.NeedMore();
       int offset = 0;
       for (int size : chunks) {
