@@ -10,7 +10,8 @@ import dev.passage.proxy.http.HttpService;
 import dev.passage.proxy.io.BufferBudget;
 import dev.passage.proxy.tls.ServerCertificates;
 import dev.passage.resources.DirectorySource;
-import dev.passage.resources.KubernetesSecrets;
+import dev.passage.resources.KubernetesSource;
+import dev.passage.resources.ResourceCache;
 import dev.passage.proxy.DataPlane;
 import dev.passage.proxy.ListenerManager;
 import dev.passage.proxy.io.IoLoops;
@@ -62,18 +63,19 @@ public final class PassageNode implements AutoCloseable {
   /** Standalone mode: serve the Gateway API objects in a folder of YAML. */
   public static PassageNode standalone(Config config, Path folder) throws Exception {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "passage", forJoinMode(config));
-    DirectorySource secrets = null;
+    DirectorySource source = null;
     try {
       PassageSettings settings = PassageSettings.from(system.settings().config());
-      // this node reads the certificates it serves itself, from the same folder (Secrets only)
+      // one reader of the folder per node: it feeds the certificates this node serves, and the
+      // controller when it runs here
+      ResourceCache cache = new ResourceCache();
       ServerCertificates certificates = new ServerCertificates();
-      secrets = DirectorySource.quiet(folder, settings.pollInterval(), settings.settleTime(),
-          certificates::apply);
-      secrets.start();
-      return start(system, settings, ControllerRoot.standalone(folder, settings, ComputedStatuses.get(system)),
-          certificates, List.of(secrets));
+      cache.subscribe(certificates::changed);
+      source = new DirectorySource(folder, settings.pollInterval(), settings.settleTime(), cache::accept);
+      return start(system, settings, ControllerRoot.standalone(cache, settings, ComputedStatuses.get(system)),
+          certificates, source::start, List.of(source));
     } catch (Exception | Error e) {
-      if (secrets != null) secrets.close();
+      if (source != null) source.close();
       stop(system);
       throw e;
     }
@@ -90,18 +92,26 @@ public final class PassageNode implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    KubernetesSecrets secrets = null;
+    KubernetesSource source = null;
     try {
       PassageSettings settings = PassageSettings.from(system.settings().config());
-      // every node watches the TLS Secrets itself: route tables name them, keys never cross the cluster
+      PassageSettings.Kubernetes k8s = settings.kubernetes();
+      // every node watches everything itself: the TLS Secrets it serves (route tables name them,
+      // keys never cross the cluster), and every other kind, so that the controller starting here
+      // (or moving here) judges from a full cache at once
+      ResourceCache cache = new ResourceCache();
       ServerCertificates certificates = new ServerCertificates();
-      secrets = new KubernetesSecrets(client, settings.kubernetes().resync(), certificates::apply);
-      secrets.start();
-      return start(system, settings, ControllerRoot.kubernetes(client, settings, ComputedStatuses.get(system), blocking),
-          certificates, List.of(blocking::shutdownNow, secrets, client));
+      cache.subscribe(certificates::changed);
+      source = new KubernetesSource(client, k8s.resync(), k8s.batchWindow(), k8s.missingKindRetry(), cache::accept);
+      dev.passage.control.ControlMetrics metrics = dev.passage.control.ControlMetrics.get(system);
+      source.onWatchFailure(kind -> metrics.watchFailed(kind.kindName()));
+      source.onList(kind -> metrics.listed(kind.kindName()));
+      return start(system, settings,
+          ControllerRoot.kubernetes(client, cache, source, settings, ComputedStatuses.get(system), blocking),
+          certificates, source::start, List.of(blocking::shutdownNow, source, client));
     } catch (Exception | Error e) {
       blocking.shutdownNow();
-      if (secrets != null) secrets.close();
+      if (source != null) source.close();
       client.close();
       stop(system);
       throw e;
@@ -122,11 +132,13 @@ public final class PassageNode implements AutoCloseable {
     return com.typesafe.config.ConfigFactory.parseString(overrides.toString()).withFallback(config);
   }
 
+  /** startSource: starts this node's source, once management is bound. */
   private static PassageNode start(ActorSystem<Void> system, PassageSettings settings,
                                    Behavior<ControllerRoot.Command> controlPlane, ServerCertificates certificates,
-                                   List<AutoCloseable> afterStop)
+                                   Runnable startSource, List<AutoCloseable> afterStop)
       throws Exception {
     Uri uri = startManagement(system); // first: a node that cannot answer its health checks does nothing else
+    startSource.run();
     CurrentTable table = CurrentTable.get(system);
     DataPlane dataPlane = DataPlane.get(system);
     IoLoops loops = new IoLoops("passage-io", settings.proxy().ioThreads());

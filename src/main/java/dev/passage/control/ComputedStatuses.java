@@ -7,7 +7,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Extension;
@@ -22,9 +22,14 @@ import org.apache.pekko.actor.typed.ExtensionId;
  */
 public final class ComputedStatuses implements Extension {
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ComputedStatuses.class);
-  // hashed, not sorted: thousands of routes write here on every change; readers sort a copy
-  private final Map<ObjectKey, Object> statuses = new ConcurrentHashMap<>();
-  private final Map<ObjectKey, Map<String, Object>> stored = new ConcurrentHashMap<>();
+  /** The controller's own statuses (GatewayClasses), which no actor owns. */
+  private static final Object CONTROLLER = new Object();
+
+  /** A status, as Kubernetes would store it, and the actor that computed it. */
+  private record Entry(Object status, Map<String, Object> stored, Object owner) {}
+
+  // sorted: pages of /passage/status are read by key from other nodes; only changed statuses are written
+  private final ConcurrentSkipListMap<ObjectKey, Entry> entries = new ConcurrentSkipListMap<>();
   private final String controllerName;
   private volatile Consumer<ObjectKey> statusListener = key -> {};
   private volatile boolean controllerHere;
@@ -51,21 +56,42 @@ public final class ComputedStatuses implements Extension {
     this.statusListener = listener;
   }
 
+  /** The controller's own status of an object (a GatewayClass's). */
   public void putStatus(ObjectKey key, Object status) {
-    if (status.equals(statuses.get(key))) return; // unchanged: no write, no listener call
-    statuses.put(key, status);
-    store(key, status);
+    putStatus(key, status, CONTROLLER);
+  }
+
+  public void removeStatus(ObjectKey key) {
+    removeStatus(key, CONTROLLER);
+  }
+
+  /**
+   * The status an actor computed (owner: that actor). An object deleted and made again gets a new
+   * actor; the old one's late removal does not take the new one's status away.
+   */
+  public void putStatus(ObjectKey key, Object status, Object owner) {
+    Entry before = entries.get(key);
+    if (before != null && status.equals(before.status())) {
+      if (before.owner() != owner) entries.replace(key, before, new Entry(before.status(), before.stored(), owner));
+      return; // unchanged: no write, no listener call
+    }
+    Map<String, Object> stored = store(key, status, before == null ? Map.of() : before.stored());
+    entries.put(key, new Entry(status, stored, owner));
     statusListener.accept(key);
   }
 
+  /** Removes the status of key if owner computed it. */
+  public void removeStatus(ObjectKey key, Object owner) {
+    Entry before = entries.get(key);
+    if (before != null && before.owner() == owner && entries.remove(key, before)) statusListener.accept(key);
+  }
+
   @SuppressWarnings("unchecked")
-  private void store(ObjectKey key, Object status) {
+  private Map<String, Object> store(ObjectKey key, Object status, Map<String, Object> before) {
     String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
     Map<String, Object> want = Json.JSON.convertValue(status, Map.class);
-    Map<String, Object> before = stored.getOrDefault(key, Map.of());
     Map<String, Object> after = StoredStatus.merge(key.kind(), controllerName, before, want, now);
-    if (after == null) return;
-    stored.put(key, after);
+    if (after == null) return before;
     Map<String, String> wasFalse = StoredStatus.falseConditions(controllerName, before);
     StoredStatus.falseConditions(controllerName, after).forEach((where, reasonAndMessage) -> {
       if (reasonAndMessage.equals(wasFalse.get(where))) return;
@@ -73,16 +99,30 @@ public final class ComputedStatuses implements Extension {
       // where: the condition's type after the place it holds, "parent Gateway gw ResolvedRefs"
       log.info("{}: {}=False ({}){}", key, where, rm[0], rm.length > 1 && !rm[1].isEmpty() ? ": " + rm[1] : "");
     });
-  }
-
-  public void removeStatus(ObjectKey key) {
-    stored.remove(key);
-    if (statuses.remove(key) != null) statusListener.accept(key);
+    return after;
   }
 
   /** Every status as Kubernetes would store it: conditions with their lastTransitionTime. */
   public Map<ObjectKey, Object> storedStatuses() {
-    return new TreeMap<>(stored);
+    Map<ObjectKey, Object> out = new TreeMap<>();
+    entries.forEach((k, e) -> out.put(k, e.stored()));
+    return out;
+  }
+
+  /** Up to limit statuses as Kubernetes would store them, in key order, after the key given (null: from the first). */
+  public Map<ObjectKey, Map<String, Object>> storedPage(ObjectKey after, int limit) {
+    Map<ObjectKey, Map<String, Object>> out = new java.util.LinkedHashMap<>();
+    var from = after == null ? entries : entries.tailMap(after, false);
+    for (var e : from.entrySet()) {
+      if (out.size() >= limit) break;
+      out.put(e.getKey(), e.getValue().stored());
+    }
+    return out;
+  }
+
+  /** How many statuses are held. */
+  public int size() {
+    return entries.size();
   }
 
   /** Whether the controller singleton runs on this node now. */
@@ -95,15 +135,17 @@ public final class ComputedStatuses implements Extension {
   }
 
   public void clearStatuses() {
-    statuses.clear();
-    stored.clear();
+    entries.clear();
   }
 
   public Object status(ObjectKey key) {
-    return statuses.get(key);
+    Entry e = entries.get(key);
+    return e == null ? null : e.status();
   }
 
   public Map<ObjectKey, Object> statuses() {
-    return new TreeMap<>(statuses);
+    Map<ObjectKey, Object> out = new TreeMap<>();
+    entries.forEach((k, e) -> out.put(k, e.status()));
+    return out;
   }
 }

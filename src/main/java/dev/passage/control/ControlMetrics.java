@@ -53,12 +53,12 @@ public final class ControlMetrics implements Extension {
   }
 
   /** A watch or list of this kind failed; the informer lists and watches again. */
-  void watchFailed(String kind) {
+  public void watchFailed(String kind) {
     watchFailures.computeIfAbsent(kind, k -> new LongAdder()).increment();
   }
 
   /** An informer of this kind completed a list: its first, or a relist. */
-  void listed(String kind) {
+  public void listed(String kind) {
     lists.computeIfAbsent(kind, k -> new LongAdder()).increment();
   }
 

@@ -1,20 +1,22 @@
 package dev.passage.control;
 
 import dev.passage.resources.GatewayView;
+import dev.passage.resources.Input;
 import dev.passage.resources.NamespacedName;
 import dev.passage.resources.ObjectKey;
 import dev.passage.resources.ResourceIndex;
 import dev.passage.rules.BindingRules;
-import dev.passage.rules.GatewayEvaluation;
+import dev.passage.rules.GatewayJudgement;
 import dev.passage.rules.GatewayRules;
 import dev.passage.rules.RouteAttachment;
 import dev.passage.rules.RulesSettings;
 import dev.passage.table.BindAddress;
-import java.util.ArrayList;
+import dev.passage.table.GatewayEntry;
+import dev.passage.table.RouteEntry;
 import java.util.HashMap;
-import java.util.List;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -25,107 +27,148 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
- * One per Gateway that Passage serves. It collects the attachment reports of the routes that
- * name it and, once every one of them has reported on the current snapshot, computes its status
- * and table and publishes them: a Gateway never publishes a table mixing two snapshots.
- * (Its report map is mutable, held by the actor alone: with thousands of routes, copying it on
- * every report would cost the square of their number.)
+ * One per Gateway that Passage serves. It holds the attachments the routes naming it report, the
+ * count of routes on each listener, and its own judgement (listeners, certificates, placement),
+ * which it makes again only when the controller says something it read has changed. For each
+ * batch the controller tells it which routes will report; once they all have, it writes its
+ * status and sends the table publisher what changed: its entry if its judgement did, and the
+ * entries of the routes whose attachment did. So a Gateway never publishes half a batch, and a
+ * route change costs the Gateway that route alone. (Its maps are mutable, held by the actor alone.)
  */
 public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
   public sealed interface Command {}
 
-  public record IndexChanged(ResourceIndex index) implements Command {}
+  /**
+   * A batch concerns this Gateway: the routes in waitFor will report on this snapshot; judge: the
+   * Gateway itself must be judged again (something it read changed).
+   */
+  public record Expect(ResourceIndex index, Set<ObjectKey> waitFor, boolean judge) implements Command {}
 
-  public record RouteReport(NamespacedName route, long version, Optional<RouteAttachment> attachment)
-      implements Command {}
+  /** A route's attachment to this Gateway as judged on snapshot version (null: it does not attach). */
+  public record RouteReport(ObjectKey route, long version, RouteAttachment attachment) implements Command {}
 
   /** What the nodes could not bind: a listener on such an address is not Programmed. */
   record BindFailures(Map<BindAddress, String> failures) implements Command {}
 
+  /** Reports of routes that have gone are remembered this many snapshots, against late reports of their old actor. */
+  private static final long TOMBSTONE_VERSIONS = 1000;
+
   private final ObjectKey key;
+  private final NamespacedName name;
   private final RulesSettings settings;
   private final ComputedStatuses state;
   private final ActorRef<TablePublisher.Command> publisher;
+  private final ActorRef<Controller.Command> controller;
   private ResourceIndex index = ResourceIndex.EMPTY;
-  private Set<NamespacedName> expected = Set.of();
-  private final Map<NamespacedName, RouteReport> reports = new HashMap<>();
-  /** How many expected routes have not yet reported on the current snapshot. */
-  private int missing;
-  /** Whether this snapshot's status and table are out. */
-  private boolean published;
   private Map<BindAddress, String> bindFailures;
-  /** The last evaluation, before the bind failures are applied to its status. */
-  private GatewayEvaluation evaluation;
+  private GatewayJudgement judgement;
+  private GatewayEntry published;
+  private boolean judge;
+  private final Set<ObjectKey> awaiting = new HashSet<>();
+  /** The snapshot version of each route's latest report, attached or not. */
+  private final Map<ObjectKey, Long> reported = new HashMap<>();
+  private final Map<ObjectKey, RouteAttachment> attachments = new HashMap<>();
+  private final Map<String, Integer> counts = new HashMap<>();
+  /** Route entries changed since the last publication (null: removed). */
+  private final Map<ObjectKey, RouteEntry> changed = new LinkedHashMap<>();
 
   public static Behavior<Command> create(ObjectKey key, RulesSettings settings, ComputedStatuses state,
-                                         ActorRef<TablePublisher.Command> publisher,
+                                         ActorRef<TablePublisher.Command> publisher, ActorRef<Controller.Command> controller,
                                          Map<BindAddress, String> bindFailures) {
-    return Behaviors.setup(ctx -> new GatewayActor(ctx, key, settings, state, publisher, bindFailures));
+    return Behaviors.setup(ctx -> new GatewayActor(ctx, key, settings, state, publisher, controller, bindFailures));
   }
 
   private GatewayActor(ActorContext<Command> ctx, ObjectKey key, RulesSettings settings, ComputedStatuses state,
-                       ActorRef<TablePublisher.Command> publisher, Map<BindAddress, String> bindFailures) {
+                       ActorRef<TablePublisher.Command> publisher, ActorRef<Controller.Command> controller,
+                       Map<BindAddress, String> bindFailures) {
     super(ctx);
-    this.bindFailures = bindFailures;
     this.key = key;
+    this.name = key.ref();
     this.settings = settings;
     this.state = state;
     this.publisher = publisher;
+    this.controller = controller;
+    this.bindFailures = bindFailures;
   }
 
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
-        .onMessage(IndexChanged.class, this::onIndex)
+        .onMessage(Expect.class, this::onExpect)
         .onMessage(RouteReport.class, this::onReport)
         .onMessage(BindFailures.class, f -> {
           bindFailures = f.failures();
-          if (evaluation != null) state.putStatus(key, BindingRules.apply(evaluation.status(), evaluation.table(), bindFailures));
+          if (judgement != null) writeStatus();
           return this;
         })
         .onSignal(PostStop.class, s -> {
-          // not Withdrawn here: the actor also stops when the controller moves to another node,
+          // not withdrawn here: the actor also stops when the controller moves to another node,
           // and the tables must stay. The Controller withdraws a Gateway that is gone.
-          state.removeStatus(key);
+          state.removeStatus(key, this);
           return this;
         })
         .build();
   }
 
-  private Behavior<Command> onIndex(IndexChanged m) {
-    if (m.index().get(key).isEmpty()) return this; // the controller stops us
-    index = m.index();
-    expected = GatewayRules.routesNaming((GatewayView) index.get(key).get(), index);
-    reports.keySet().retainAll(expected);
-    missing = 0;
-    published = false;
-    for (NamespacedName r : expected) {
-      RouteReport known = reports.get(r);
-      if (known == null || known.version() != index.version()) missing++;
+  private Behavior<Command> onExpect(Expect e) {
+    index = e.index();
+    judge |= e.judge();
+    awaiting.clear();
+    for (ObjectKey r : e.waitFor()) {
+      if (reported.getOrDefault(r, -1L) < index.version()) awaiting.add(r);
     }
-    return publishIfComplete();
+    if (reported.size() > attachments.size() + 1000) forgetOldTombstones();
+    return publishIfComplete(true);
   }
 
   private Behavior<Command> onReport(RouteReport r) {
-    if (!expected.contains(r.route())) return this;
-    RouteReport before = reports.put(r.route(), r);
-    boolean wasCurrent = before != null && before.version() == index.version();
-    boolean isCurrent = r.version() == index.version();
-    if (isCurrent && !wasCurrent) missing--;
-    if (!isCurrent && wasCurrent) missing++;
-    return isCurrent ? publishIfComplete() : this;
+    long before = reported.getOrDefault(r.route(), -1L);
+    if (r.version() < before) return this; // an older report than one already applied (a replaced route actor)
+    reported.put(r.route(), r.version());
+    RouteAttachment was = r.attachment() == null ? attachments.remove(r.route()) : attachments.put(r.route(), r.attachment());
+    if (!java.util.Objects.equals(was, r.attachment())) {
+      if (was != null) was.hostnamesByListener().keySet().forEach(l -> counts.merge(l, -1, Integer::sum));
+      if (r.attachment() != null) r.attachment().hostnamesByListener().keySet().forEach(l -> counts.merge(l, 1, Integer::sum));
+      changed.put(r.route(), r.attachment() == null ? null : r.attachment().entry(name));
+    }
+    if (r.version() >= index.version()) awaiting.remove(r.route());
+    return publishIfComplete(false);
   }
 
-  private Behavior<Command> publishIfComplete() {
-    if (missing > 0 || published || index.get(key).isEmpty()) return this;
-    GatewayView gw = (GatewayView) index.get(key).get();
-    List<RouteAttachment> attachments = new ArrayList<>();
-    for (RouteReport r : reports.values()) r.attachment().ifPresent(attachments::add);
-    GatewayEvaluation e = GatewayRules.evaluate(gw, index, settings, attachments);
-    evaluation = e;
-    state.putStatus(key, BindingRules.apply(e.status(), e.table(), bindFailures));
-    publisher.tell(new TablePublisher.Published(e.table(), index.version()));
-    published = true; // nothing more until the next snapshot
+  /**
+   * Once every route this batch waits for has reported: judges the Gateway if asked, writes the
+   * status (its conditions may change when its table does not), and sends the publisher the
+   * changes. expected: a batch's Expect (whose version the publisher must hear of even when nothing
+   * changed).
+   */
+  private Behavior<Command> publishIfComplete(boolean expected) {
+    if (!awaiting.isEmpty()) return this;
+    boolean judged = judge;
+    if (judge) {
+      GatewayView gw = (GatewayView) index.get(key).orElse(null);
+      if (gw == null) return this; // the controller stops this actor
+      Set<Input> reads = new HashSet<>();
+      judgement = GatewayRules.judge(gw, index.reading(reads), settings);
+      controller.tell(new Controller.Judged(key, index.version(), reads));
+      judge = false;
+    }
+    if (judgement == null) return this; // reports that came before the first Expect wait for it
+    boolean entryChanged = !judgement.entry().equals(published);
+    if (!judged && !entryChanged && changed.isEmpty() && !expected) return this;
+    writeStatus();
+    publisher.tell(new TablePublisher.GatewayUpdate(name, index.version(), entryChanged ? judgement.entry() : null,
+        new LinkedHashMap<>(changed)));
+    published = judgement.entry();
+    changed.clear();
     return this;
+  }
+
+  private void writeStatus() {
+    state.putStatus(key, BindingRules.apply(judgement.status(counts), judgement.entry(), bindFailures), this);
+  }
+
+  private void forgetOldTombstones() {
+    long oldest = index.version() - TOMBSTONE_VERSIONS;
+    reported.entrySet().removeIf(e -> e.getValue() < oldest && !attachments.containsKey(e.getKey()));
   }
 }

@@ -1,35 +1,62 @@
 package dev.passage.control;
 
 import dev.passage.resources.NamespacedName;
-import dev.passage.table.GatewayTable;
+import dev.passage.resources.ObjectKey;
+import dev.passage.rules.BackendKey;
+import dev.passage.rules.ResolvedBackend;
+import dev.passage.table.EndpointsEntry;
+import dev.passage.table.GatewayEntry;
+import dev.passage.table.Replicated;
+import dev.passage.table.RouteEntry;
 import dev.passage.table.TableKeys;
-import dev.passage.table.TableParts;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.cluster.ddata.Flag;
+import org.apache.pekko.cluster.ddata.Key;
 import org.apache.pekko.cluster.ddata.LWWMap;
 import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
 import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
 import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
-import org.apache.pekko.actor.typed.ActorRef;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The controller's side of the route tables: cuts each Gateway's table into parts and writes the
- * parts that changed into their Distributed Data buckets (small updates, written locally and
- * gossiped), removes withdrawn ones, and once every Gateway known at the first sync has
- * published, raises the "synced" flag and sweeps out entries no current part owns (left by an
- * earlier controller).
+ * The controller's side of the route table: writes the entries that changed (a Gateway's, a
+ * route's on a Gateway, a Service port's endpoints) into their Distributed Data buckets, a few
+ * dozen per update, written locally and gossiped; an entry equal to what the bucket holds is not
+ * written again. It starts by reading what the buckets hold (an earlier controller wrote them),
+ * so that a controller taking over rewrites only what differs; once every Gateway known at the
+ * first sync has published, it removes the entries nothing current owns and raises the "synced"
+ * flag. It also logs each change set once the Gateways it concerns have published it.
  */
 public final class TablePublisher {
+  private static final Logger log = LoggerFactory.getLogger(TablePublisher.class);
+
   public sealed interface Command {}
 
-  public record Published(GatewayTable table, long version) implements Command {}
+  /**
+   * What changed in a Gateway's table on snapshot version: its entry (null: unchanged) and the
+   * entries of its routes (a null value: the route no longer attaches).
+   */
+  public record GatewayUpdate(NamespacedName gateway, long version, GatewayEntry entry, Map<ObjectKey, RouteEntry> routes)
+      implements Command {}
 
   public record Withdrawn(NamespacedName gateway) implements Command {}
+
+  /** Endpoints of Service ports that changed (an empty list: withdrawn). */
+  public record EndpointsUpdate(Map<BackendKey, List<ResolvedBackend.Endpoint>> endpoints) implements Command {}
 
   /** From the controller at the first sync: these Gateways must publish at least this version. */
   public record AwaitFirst(Set<NamespacedName> gateways, long version) implements Command {}
@@ -39,121 +66,227 @@ public final class TablePublisher {
 
   private record Written(Replicator.UpdateResponse<?> response) implements Command {}
 
+  private record BucketRead(Key<LWWMap<String, Replicated>> key, LWWMap<String, Replicated> data) implements Command {}
+
+  private record BucketReadFailed(Key<LWWMap<String, Replicated>> key) implements Command {}
+
   private TablePublisher() {}
 
+  @SuppressWarnings({"unchecked", "rawtypes"})
   public static Behavior<Command> create() {
-    return Behaviors.setup(ctx -> {
-      // one adapter for every update reply (typed allows one message adapter per class)
-      @SuppressWarnings({"unchecked", "rawtypes"})
+    return Behaviors.withStash(100_000, stash -> Behaviors.setup(ctx -> {
+      // one adapter for every update reply, one for every read (typed allows one per class)
       ActorRef<Replicator.UpdateResponse<?>> replies = (ActorRef) ctx.messageAdapter(Replicator.UpdateResponse.class,
           r -> new Written(r));
-      return new Publisher(DistributedData.get(ctx.getSystem()).replicator(), replies,
-          DistributedData.get(ctx.getSystem()).selfUniqueAddress(), new HashMap<>(), new java.util.ArrayList<>())
-          .running(Map.of(), null, false);
-    });
+      ActorRef<Replicator.GetResponse<?>> reads = (ActorRef) ctx.messageAdapter(Replicator.GetResponse.class,
+          TablePublisher::read);
+      DistributedData ddata = DistributedData.get(ctx.getSystem());
+      Publisher p = new Publisher(ctx, ddata.replicator(), replies, reads, ddata.selfUniqueAddress());
+      TableKeys.all().forEach(p::read);
+      return p.starting(stash, new HashSet<>(TableKeys.all()));
+    }));
   }
 
-  /**
-   * written: the parts last written for each Gateway; pending: change sets not yet logged, oldest
-   * first (the actor's own state, touched only by it).
-   */
-  private record Publisher(ActorRef<Replicator.Command> replicator, ActorRef<Replicator.UpdateResponse<?>> replies,
-                           SelfUniqueAddress self, Map<String, List<GatewayTable>> written, List<ChangeSet> pending) {
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private <T extends org.apache.pekko.cluster.ddata.ReplicatedData> void update(
-        org.apache.pekko.cluster.ddata.Key<T> key, T initial, java.util.function.Function<T, T> modify) {
-      replicator.tell(new Replicator.Update<>(key, initial, Replicator.writeLocal(), (ActorRef) replies, modify));
+  @SuppressWarnings("unchecked")
+  private static Command read(Replicator.GetResponse<?> rsp) {
+    var key = (Key<LWWMap<String, Replicated>>) rsp.key();
+    if (rsp instanceof Replicator.GetSuccess<?> ok) return new BucketRead(key, (LWWMap<String, Replicated>) ok.get(key));
+    if (rsp instanceof Replicator.NotFound<?>) return new BucketRead(key, null);
+    return new BucketReadFailed(key);
+  }
+
+  /** The publisher's state, the actor's own (touched by it alone). */
+  private static final class Publisher {
+    private final ActorContext<Command> ctx;
+    private final ActorRef<Replicator.Command> replicator;
+    private final ActorRef<Replicator.UpdateResponse<?>> replies;
+    private final ActorRef<Replicator.GetResponse<?>> reads;
+    private final SelfUniqueAddress self;
+    /** What the buckets hold, as far as this publisher knows: what it found at start, then what it wrote. */
+    private final Map<String, Replicated> written = new HashMap<>();
+    /** The entries this controller has written or found current: at the first sync, the others go. */
+    private final Set<String> confirmed = new HashSet<>();
+    private final Map<NamespacedName, Set<String>> routesOf = new HashMap<>();
+    private final Set<NamespacedName> gateways = new HashSet<>();
+    /** Writes waiting for the end of the message, by bucket: entry -> value (null: remove). */
+    private final Map<Key<LWWMap<String, Replicated>>, Map<String, Replicated>> toWrite = new LinkedHashMap<>();
+    private final Map<NamespacedName, Long> versions = new HashMap<>();
+    private final List<ChangeSet> pending = new ArrayList<>();
+    private AwaitFirst awaiting;
+    private boolean synced;
+
+    Publisher(ActorContext<Command> ctx, ActorRef<Replicator.Command> replicator,
+              ActorRef<Replicator.UpdateResponse<?>> replies, ActorRef<Replicator.GetResponse<?>> reads,
+              SelfUniqueAddress self) {
+      this.ctx = ctx;
+      this.replicator = replicator;
+      this.replies = replies;
+      this.reads = reads;
+      this.self = self;
     }
 
-    /** versions: the snapshot each Gateway last published; awaiting: null until the first sync. */
-    Behavior<Command> running(Map<NamespacedName, Long> versions, AwaitFirst awaiting, boolean synced) {
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    void read(Key<LWWMap<String, Replicated>> key) {
+      replicator.tell(new Replicator.Get(key, new Replicator.ReadMajority(Duration.ofSeconds(5)), (ActorRef) reads));
+    }
+
+    /** Reads what the buckets hold before anything is written; the rest waits. */
+    Behavior<Command> starting(StashBuffer<Command> stash, Set<Key<LWWMap<String, Replicated>>> unread) {
       return Behaviors.receive(Command.class)
-          .onMessage(Published.class, p -> {
-            String id = p.table().gateway().toString();
-            List<GatewayTable> parts = TableParts.split(p.table(), TableKeys.ROUTES_PER_PART);
-            List<GatewayTable> before = written.getOrDefault(id, List.of());
-            for (int i = 0; i < parts.size(); i++) {
-              if (i < before.size() && before.get(i).equals(parts.get(i))) continue; // unchanged part
-              String entry = TableKeys.entry(id, i);
-              GatewayTable part = parts.get(i);
-              update(TableKeys.bucketOf(entry), LWWMap.<String, GatewayTable>empty(), m -> m.put(self, entry, part));
-            }
-            for (int i = parts.size(); i < before.size(); i++) removeEntry(TableKeys.entry(id, i));
-            written.put(id, parts);
-            Map<NamespacedName, Long> v = new HashMap<>(versions);
-            v.put(p.table().gateway(), p.version());
-            return check(v, awaiting, synced);
+          .onMessage(BucketRead.class, r -> {
+            if (r.data() != null) written.putAll(r.data().getEntries());
+            unread.remove(r.key());
+            if (!unread.isEmpty()) return Behaviors.same();
+            log.debug("the route table holds {} entries from before this controller", written.size());
+            return stash.unstashAll(running());
           })
-          .onMessage(Withdrawn.class, w -> {
-            String id = w.gateway().toString();
-            for (int i = 0; i < written.getOrDefault(id, List.of()).size(); i++) removeEntry(TableKeys.entry(id, i));
-            written.remove(id);
-            pending.replaceAll(c -> c.without(w.gateway())); // a Gateway that is gone is not waited for
-            Map<NamespacedName, Long> v = new HashMap<>(versions);
-            v.remove(w.gateway());
-            return check(v, awaiting, synced);
+          .onMessage(BucketReadFailed.class, f -> {
+            read(f.key()); // a majority did not answer in time: ask again
+            return Behaviors.same();
           })
-          .onMessage(AwaitFirst.class, a -> check(versions, a, synced))
-          .onMessage(Changes.class, c -> {
-            pending.add(c.changes());
-            return check(versions, awaiting, synced);
-          })
-          .onMessage(Written.class, w -> {
-            if (!(w.response() instanceof Replicator.UpdateSuccess<?>)) {
-              org.slf4j.LoggerFactory.getLogger(TablePublisher.class).warn("route table update failed: {}", w.response());
-            }
+          .onMessage(Command.class, m -> {
+            stash.stash(m);
             return Behaviors.same();
           })
           .build();
     }
 
+    Behavior<Command> running() {
+      return Behaviors.receive(Command.class)
+          .onMessage(GatewayUpdate.class, u -> {
+            String header = "g|" + u.gateway();
+            if (u.entry() != null) put(header, u.entry());
+            else if (written.containsKey(header)) confirmed.add(header);
+            gateways.add(u.gateway());
+            Set<String> routes = routesOf.computeIfAbsent(u.gateway(), g -> new HashSet<>());
+            u.routes().forEach((route, entry) -> {
+              String key = routeKey(u.gateway(), route);
+              if (entry == null) {
+                remove(key);
+                routes.remove(key);
+              } else {
+                put(key, entry);
+                routes.add(key);
+              }
+            });
+            versions.merge(u.gateway(), u.version(), Math::max);
+            return flushAndCheck();
+          })
+          .onMessage(Withdrawn.class, w -> {
+            remove("g|" + w.gateway());
+            routesOf.getOrDefault(w.gateway(), Set.of()).forEach(this::remove);
+            routesOf.remove(w.gateway());
+            gateways.remove(w.gateway());
+            pending.replaceAll(c -> c.without(w.gateway())); // a Gateway that is gone is not waited for
+            versions.remove(w.gateway());
+            return flushAndCheck();
+          })
+          .onMessage(EndpointsUpdate.class, e -> {
+            e.endpoints().forEach((backend, list) -> {
+              String key = TableKeys.keyOf(new EndpointsEntry(backend, List.of()));
+              if (list.isEmpty()) remove(key);
+              else put(key, new EndpointsEntry(backend, list));
+            });
+            return flushAndCheck();
+          })
+          .onMessage(AwaitFirst.class, a -> {
+            awaiting = a;
+            return flushAndCheck();
+          })
+          .onMessage(Changes.class, c -> {
+            pending.add(c.changes());
+            return flushAndCheck();
+          })
+          .onMessage(Written.class, w -> {
+            if (!(w.response() instanceof Replicator.UpdateSuccess<?>)) log.warn("route table update failed: {}", w.response());
+            return Behaviors.same();
+          })
+          .onMessage(BucketRead.class, r -> Behaviors.same()) // a read answered twice
+          .onMessage(BucketReadFailed.class, r -> Behaviors.same())
+          .build();
+    }
+
+    private static String routeKey(NamespacedName gateway, ObjectKey route) {
+      return "r|" + gateway + "|" + route.kind().kindName() + "|" + route.namespace() + "/" + route.name();
+    }
+
+    private void put(String key, Replicated value) {
+      confirmed.add(key);
+      if (value.equals(written.get(key))) return; // the bucket holds it already
+      written.put(key, value);
+      toWrite.computeIfAbsent(TableKeys.bucketOf(key), k -> new LinkedHashMap<>()).put(key, value);
+    }
+
+    private void remove(String key) {
+      confirmed.remove(key);
+      if (written.remove(key) == null) return;
+      toWrite.computeIfAbsent(TableKeys.bucketOf(key), k -> new LinkedHashMap<>()).put(key, null);
+    }
+
+    private Behavior<Command> flushAndCheck() {
+      logApplied();
+      if (!synced && awaiting != null && awaiting.gateways().stream()
+          .allMatch(g -> versions.getOrDefault(g, -1L) >= awaiting.version())) {
+        // the first complete table is out: what no current owner confirmed was left by an earlier controller
+        for (String key : new ArrayList<>(written.keySet())) if (!confirmed.contains(key)) remove(key);
+        flush();
+        update(TableKeys.SYNCED, Flag.create(), Flag::switchOn);
+        synced = true;
+        return Behaviors.same();
+      }
+      flush();
+      return Behaviors.same();
+    }
+
+    /** One Update per bucket per few dozen entries, written locally (the singleton is the only writer). */
+    private void flush() {
+      toWrite.forEach((bucket, entries) -> {
+        List<Map.Entry<String, Replicated>> all = new ArrayList<>(entries.entrySet());
+        for (int from = 0; from < all.size(); from += TableKeys.ENTRIES_PER_UPDATE) {
+          List<Map.Entry<String, Replicated>> batch = all.subList(from, Math.min(all.size(), from + TableKeys.ENTRIES_PER_UPDATE));
+          Map<String, Replicated> ops = new LinkedHashMap<>();
+          batch.forEach(e -> ops.put(e.getKey(), e.getValue()));
+          update(bucket, LWWMap.<String, Replicated>empty(), m -> {
+            LWWMap<String, Replicated> out = m;
+            for (Map.Entry<String, Replicated> op : ops.entrySet()) {
+              out = op.getValue() == null ? out.remove(self, op.getKey()) : out.put(self, op.getKey(), op.getValue());
+            }
+            return out;
+          });
+        }
+      });
+      toWrite.clear();
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private <T extends org.apache.pekko.cluster.ddata.ReplicatedData> void update(Key<T> key, T initial,
+                                                                                 java.util.function.Function<T, T> modify) {
+      replicator.tell(new Replicator.Update<>(key, initial, Replicator.writeLocal(), (ActorRef) replies, modify));
+    }
+
     /** Logs, oldest first, each change set whose Gateways have all published its snapshot or gone. */
-    private void logApplied(Map<NamespacedName, Long> versions) {
+    private void logApplied() {
       while (!pending.isEmpty()) {
         ChangeSet c = pending.get(0);
         boolean applied = c.gateways().stream().allMatch(g -> versions.getOrDefault(g, -1L) >= c.version());
         if (!applied) return;
         pending.remove(0);
-        org.slf4j.LoggerFactory.getLogger(TablePublisher.class).info("applied {}; {}", c.describe(), serving());
+        if (c.endpointsOnly()) log.debug("applied {}; {}", c.describe(), serving());
+        else log.info("applied {}; {}", c.describe(), serving());
       }
     }
 
     /** The routes each Gateway's table serves now: "serving default/gw (3 routes), ...". */
     private String serving() {
-      if (written.isEmpty()) return "serving no Gateway";
-      List<String> each = new java.util.ArrayList<>();
-      new java.util.TreeMap<>(written).forEach((id, parts) -> {
-        long routes = parts.stream().flatMap(p -> p.listeners().stream()).flatMap(l -> l.routes().stream())
-            .map(dev.passage.table.HostRoute::route).distinct().count();
-        each.add(id + " (" + routes + (routes == 1 ? " route)" : " routes)"));
-      });
+      if (gateways.isEmpty()) return "serving no Gateway";
+      List<String> each = new ArrayList<>();
+      for (NamespacedName g : new java.util.TreeSet<>(gateways)) {
+        int routes = routesOf.getOrDefault(g, Set.of()).size();
+        each.add(g + " (" + routes + (routes == 1 ? " route)" : " routes)"));
+      }
       int shown = 10;
       return "serving " + String.join(", ", each.subList(0, Math.min(shown, each.size())))
           + (each.size() > shown ? " and " + (each.size() - shown) + " more Gateways" : "");
-    }
-
-    private void removeEntry(String entry) {
-      update(TableKeys.bucketOf(entry), LWWMap.<String, GatewayTable>empty(), m -> m.remove(self, entry));
-    }
-
-    private Behavior<Command> check(Map<NamespacedName, Long> versions, AwaitFirst awaiting, boolean synced) {
-      logApplied(versions);
-      if (synced || awaiting == null) return running(versions, awaiting, synced);
-      boolean all = awaiting.gateways().stream().allMatch(g -> versions.getOrDefault(g, -1L) >= awaiting.version());
-      if (!all) return running(versions, awaiting, false);
-      Set<String> live = new java.util.HashSet<>();
-      written.forEach((id, parts) -> {
-        for (int i = 0; i < parts.size(); i++) live.add(TableKeys.entry(id, i));
-      });
-      for (var key : TableKeys.all()) {
-        update(key, LWWMap.<String, GatewayTable>empty(), m -> {
-          LWWMap<String, GatewayTable> out = m;
-          for (String id : m.getEntries().keySet()) if (!live.contains(id)) out = out.remove(self, id);
-          return out;
-        });
-      }
-      update(TableKeys.SYNCED, Flag.create(), Flag::switchOn);
-      return running(versions, awaiting, true);
     }
   }
 }

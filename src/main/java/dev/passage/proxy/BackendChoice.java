@@ -24,7 +24,10 @@ public final class BackendChoice {
 
   public record Reject(Why why, String reason) implements Outcome {}
 
-  public static Outcome choose(List<ResolvedBackend> backends, RandomGenerator random) {
+  /** endpoints: the ready endpoints of a Service port, from the same table as the backends. */
+  public static Outcome choose(List<ResolvedBackend> backends,
+                               java.util.function.Function<dev.passage.rules.BackendKey, List<ResolvedBackend.Endpoint>> endpoints,
+                               RandomGenerator random) {
     long total = 0;
     for (ResolvedBackend b : backends) total += Math.max(0, b.weight());
     if (total == 0) return new Reject(Why.NO_BACKENDS, backends.isEmpty() ? "route has no backends" : "every backend has weight 0");
@@ -38,8 +41,9 @@ public final class BackendChoice {
       }
     }
     if (!chosen.valid()) return new Reject(Why.INVALID_BACKEND, "backend " + chosen.name() + ": " + chosen.failureMessage());
-    if (chosen.endpoints().isEmpty()) return new Reject(Why.NO_ENDPOINTS, "backend " + chosen.name() + " has no ready endpoints");
-    List<ResolvedBackend.Endpoint> order = new ArrayList<>(chosen.endpoints());
+    List<ResolvedBackend.Endpoint> ready = endpoints.apply(chosen.service());
+    if (ready.isEmpty()) return new Reject(Why.NO_ENDPOINTS, "backend " + chosen.name() + " has no ready endpoints");
+    List<ResolvedBackend.Endpoint> order = new ArrayList<>(ready);
     if (order.size() > 1) Collections.shuffle(order, new java.util.Random(random.nextLong()));
     return new Connect(chosen, order);
   }

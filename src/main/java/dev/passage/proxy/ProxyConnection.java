@@ -260,7 +260,8 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
         refuse(ProxyMetrics.Refusal.NO_SNI, "ClientHello has no SNI");
         return;
       }
-      Decision decision = handler.table().lookup(bind, name);
+      dev.passage.table.RouteTable table = handler.table();
+      Decision decision = table.lookup(bind, name);
       if (decision instanceof Decision.Reject r) {
         refuse(ProxyMetrics.Refusal.NO_ROUTE, r.reason());
         return;
@@ -282,7 +283,8 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
         refuse(ProxyMetrics.Refusal.NO_CERTIFICATE, "listener " + forward.listener() + " has no usable certificate");
         return;
       }
-      BackendChoice.Outcome outcome = BackendChoice.choose(forward.route().backends(), ThreadLocalRandom.current());
+      BackendChoice.Outcome outcome = BackendChoice.choose(forward.route().backends(), table::endpoints,
+          ThreadLocalRandom.current());
       if (outcome instanceof BackendChoice.Reject r) {
         routeStats = handler.routeStats(forward.gateway(), forward.listener(), route, null);
         refuse(ProxyMetrics.Refusal.BACKEND, "route " + route + ": " + r.reason());

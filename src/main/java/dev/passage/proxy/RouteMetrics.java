@@ -1,8 +1,5 @@
 package dev.passage.proxy;
 
-import dev.passage.table.GatewayTable;
-import dev.passage.table.HostRoute;
-import dev.passage.table.ListenerTable;
 import dev.passage.table.RouteTable;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
@@ -11,10 +8,8 @@ import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -124,15 +119,9 @@ public final class RouteMetrics {
 
   /** Drops the series of every (gateway, listener, route) the table no longer serves. */
   public void retain(RouteTable table) {
-    if (series.isEmpty() && httpSeries.isEmpty()) return;
-    Set<String> live = new HashSet<>();
-    for (GatewayTable g : table.gateways().values()) {
-      for (ListenerTable l : g.listeners()) {
-        for (HostRoute r : l.routes()) live.add(g.gateway() + "|" + l.name() + "|" + r.route());
-      }
-    }
-    series.keySet().removeIf(k -> !live.contains(k.gateway() + "|" + k.listener() + "|" + k.route()));
-    httpSeries.keySet().removeIf(k -> !live.contains(k.gateway() + "|" + k.listener() + "|" + k.route()));
+    // a lookup per series (at most max-route-series of them), nothing per route of the table
+    series.keySet().removeIf(k -> !table.serves(k.gateway(), k.listener(), k.route()));
+    httpSeries.keySet().removeIf(k -> !table.serves(k.gateway(), k.listener(), k.route()));
   }
 
   /** How many route series this node holds now (the overflow series not counted). */

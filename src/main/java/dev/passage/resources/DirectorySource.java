@@ -35,8 +35,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class DirectorySource implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DirectorySource.class);
-  /** A second reader of the same folder (the data plane's, for Secrets) says nothing: the first one reports. */
-  private static final Logger QUIET = org.slf4j.helpers.NOPLogger.NOP_LOGGER;
 
   private final Path root;
   private final Duration pollInterval;
@@ -68,11 +66,6 @@ public final class DirectorySource implements AutoCloseable {
 
   public DirectorySource(Path root, Duration pollInterval, Duration settle, Consumer<List<ResourceEvent>> sink) {
     this(root, pollInterval, settle, sink, System::nanoTime, LOG);
-  }
-
-  /** A source of the same folder that logs nothing (the one feeding the control plane reports the folder's problems). */
-  public static DirectorySource quiet(Path root, Duration pollInterval, Duration settle, Consumer<List<ResourceEvent>> sink) {
-    return new DirectorySource(root, pollInterval, settle, sink, System::nanoTime, QUIET);
   }
 
   DirectorySource(Path root, Duration pollInterval, Duration settle, Consumer<List<ResourceEvent>> sink,

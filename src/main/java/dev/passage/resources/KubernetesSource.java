@@ -240,7 +240,9 @@ public final class KubernetesSource implements AutoCloseable {
       @Override
       public void onDelete(T obj, boolean deletedFinalStateUnknown) {
         String ns = kind.namespaced() ? obj.getMetadata().getNamespace() : "";
-        add(new ResourceEvent.Deleted(ObjectKey.of(kind, ns, obj.getMetadata().getName())));
+        ObjectKey key = ObjectKey.of(kind, ns, obj.getMetadata().getName());
+        if (StatusPatcher.STATUS_KINDS.contains(kind)) observed(key, null);
+        add(new ResourceEvent.Deleted(key));
       }
     });
     // once running, keep retrying whatever the error: the API server may be away for a while
@@ -253,17 +255,37 @@ public final class KubernetesSource implements AutoCloseable {
   }
 
   private volatile java.util.function.BiConsumer<ObjectKey, Integer> statusObserver = (k, s) -> {};
+  /** The fingerprint of the status the server holds, per object of a kind whose status Passage writes. */
+  private final Map<ObjectKey, Integer> serverStatuses = new ConcurrentHashMap<>();
 
-  /** Told, for each object of a kind whose status Passage writes, the fingerprint of the status the server holds. */
-  public void observeStatuses(java.util.function.BiConsumer<ObjectKey, Integer> observer) {
+  /**
+   * Told, for each object of a kind whose status Passage writes, the fingerprint of the status the
+   * server holds: first every one known now, then each as a watch reports it. Closing the handle
+   * stops it (a status writer that stops with its controller).
+   */
+  public synchronized AutoCloseable observeStatuses(java.util.function.BiConsumer<ObjectKey, Integer> observer) {
+    serverStatuses.forEach(observer);
     this.statusObserver = observer;
+    return () -> {
+      synchronized (this) {
+        if (statusObserver == observer) statusObserver = (k, st) -> {};
+      }
+    };
+  }
+
+  private void observed(ObjectKey key, Integer fingerprint) {
+    synchronized (this) {
+      if (fingerprint == null) serverStatuses.remove(key);
+      else serverStatuses.put(key, fingerprint);
+    }
+    if (fingerprint != null) statusObserver.accept(key, fingerprint);
   }
 
   private void upsert(HasMetadata obj, Kind kind) {
     if (kind != null && StatusPatcher.STATUS_KINDS.contains(kind)) {
       Object status = client.getKubernetesSerialization().convertValue(obj, java.util.Map.class).get("status");
       String ns = kind.namespaced() ? obj.getMetadata().getNamespace() : "";
-      statusObserver.accept(ObjectKey.of(kind, ns, obj.getMetadata().getName()), StatusPatcher.fingerprint(status));
+      observed(ObjectKey.of(kind, ns, obj.getMetadata().getName()), StatusPatcher.fingerprint(status));
     }
     try {
       ModelAdapter.toView(obj, "default").ifPresent(v -> add(new ResourceEvent.Upserted(v)));

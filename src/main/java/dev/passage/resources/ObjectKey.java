@@ -1,7 +1,7 @@
 package dev.passage.resources;
 
 /** Identifies one object: its kind, namespace ("" for cluster-scoped kinds) and name. */
-public record ObjectKey(Kind kind, String namespace, String name) implements Comparable<ObjectKey> {
+public record ObjectKey(Kind kind, String namespace, String name) implements Comparable<ObjectKey>, Input {
   public ObjectKey {
     namespace = namespace == null ? "" : namespace;
   }

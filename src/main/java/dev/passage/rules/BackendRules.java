@@ -5,7 +5,6 @@ import dev.passage.resources.GroupKind;
 import dev.passage.resources.ResourceIndex;
 import dev.passage.resources.ServiceView;
 import dev.passage.resources.RouteView;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -43,17 +42,28 @@ public final class BackendRules {
       return failed(name, ref, "BackendNotFound",
           "Service " + namespace + "/" + ref.name() + " has no TCP port " + ref.port());
     }
-    return new ResolvedBackend(name, ref.weight(), endpoints(index, namespace, ref.name(), port.get()), null, null);
+    return new ResolvedBackend(name, ref.weight(), new BackendKey(namespace, ref.name(), ref.port()), null, null);
   }
 
-  /** Ready endpoints of the Service port, from the EndpointSlices labelled with the Service's name. */
-  static List<ResolvedBackend.Endpoint> endpoints(ResourceIndex index, String namespace, String service,
-                                                  ServiceView.Port servicePort) {
+  /** The Service port a backendRef names, whether or not the route may use it (null without a port or for another kind). */
+  public static BackendKey named(String routeNamespace, RouteView.BackendRef ref) {
+    if (!ref.group().isEmpty() || !"Service".equals(ref.kind()) || ref.port() == null) return null;
+    return new BackendKey(ref.namespace() == null ? routeNamespace : ref.namespace(), ref.name(), ref.port());
+  }
+
+  /**
+   * Ready endpoints of a Service port, from the EndpointSlices labelled with the Service's name:
+   * the slice port named as the Service port is, over TCP. Empty when the Service or the port is gone.
+   */
+  public static List<ResolvedBackend.Endpoint> endpoints(ResourceIndex index, BackendKey key) {
+    Optional<ServiceView.Port> servicePort = index.service(key.namespace(), key.service()).flatMap(s -> s.ports().stream()
+        .filter(p -> p.port() == key.port() && "TCP".equals(p.protocol())).findFirst());
+    if (servicePort.isEmpty()) return List.of();
     Set<ResolvedBackend.Endpoint> out = new LinkedHashSet<>();
-    for (EndpointSliceView slice : index.endpointSlices(namespace, service)) {
+    for (EndpointSliceView slice : index.endpointSlices(key.namespace(), key.service())) {
       Integer target = null;
       for (EndpointSliceView.Port p : slice.ports()) {
-        if (p.name().equals(servicePort.name()) && "TCP".equals(p.protocol())) {
+        if (p.name().equals(servicePort.get().name()) && "TCP".equals(p.protocol())) {
           target = p.port();
           break;
         }
@@ -64,10 +74,10 @@ public final class BackendRules {
         for (String address : e.addresses()) out.add(new ResolvedBackend.Endpoint(address, target));
       }
     }
-    return new ArrayList<>(out);
+    return List.copyOf(out);
   }
 
   private static ResolvedBackend failed(String name, RouteView.BackendRef ref, String reason, String message) {
-    return new ResolvedBackend(name, ref.weight(), List.of(), reason, message);
+    return new ResolvedBackend(name, ref.weight(), null, reason, message);
   }
 }

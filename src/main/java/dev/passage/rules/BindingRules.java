@@ -1,8 +1,7 @@
 package dev.passage.rules;
 
 import dev.passage.table.BindAddress;
-import dev.passage.table.GatewayTable;
-import dev.passage.table.ListenerTable;
+import dev.passage.table.GatewayEntry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +18,7 @@ public final class BindingRules {
   private BindingRules() {}
 
   /** failures: per binding address, why it cannot be bound, each cause naming its node. */
-  public static GatewayStatus apply(GatewayStatus status, GatewayTable table, Map<BindAddress, String> failures) {
+  public static GatewayStatus apply(GatewayStatus status, GatewayEntry table, Map<BindAddress, String> failures) {
     if (failures.isEmpty()) return status;
     List<GatewayStatus.Listener> listeners = new ArrayList<>();
     List<String> unbound = new ArrayList<>();
@@ -41,8 +40,8 @@ public final class BindingRules {
     return new GatewayStatus(status.addresses(), conditions, listeners);
   }
 
-  private static String whyNotBound(String listener, GatewayTable table, Map<BindAddress, String> failures) {
-    for (ListenerTable l : table.listeners()) {
+  private static String whyNotBound(String listener, GatewayEntry table, Map<BindAddress, String> failures) {
+    for (GatewayEntry.Listener l : table.listeners()) {
       if (!l.name().equals(listener)) continue;
       for (String host : table.addresses()) {
         BindAddress address = new BindAddress(host, l.bindPort());

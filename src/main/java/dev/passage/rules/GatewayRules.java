@@ -5,13 +5,13 @@ import dev.passage.resources.GatewayView;
 import dev.passage.resources.NamespacedName;
 import dev.passage.resources.ResourceIndex;
 import dev.passage.resources.RouteView;
-import dev.passage.table.GatewayTable;
-import dev.passage.table.HostRoute;
+import dev.passage.table.GatewayEntry;
 import dev.passage.table.ListenerTable;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -49,55 +49,38 @@ public final class GatewayRules {
         SUPPORTED_FEATURES.stream().map(GatewayClassStatus.Feature::new).toList());
   }
 
-  /** The routes whose parentRefs name this Gateway: the ones it waits for before publishing. */
-  public static Set<NamespacedName> routesNaming(GatewayView gateway, ResourceIndex index) {
+  /** The Gateways a route's parentRefs name (served by Passage or not). */
+  public static Set<NamespacedName> named(RouteView route) {
     Set<NamespacedName> out = new TreeSet<>();
-    for (RouteView r : index.routes()) {
-      for (RouteView.ParentRef p : r.parentRefs()) {
-        String ns = p.namespace() == null ? r.meta().namespace() : p.namespace();
-        if ("Gateway".equals(p.kind()) && dev.passage.resources.GroupKind.GATEWAY_GROUP.equals(p.group())
-            && ns.equals(gateway.meta().namespace()) && p.name().equals(gateway.meta().name())) {
-          out.add(r.meta().ref());
-          break;
-        }
+    for (RouteView.ParentRef p : route.parentRefs()) {
+      if ("Gateway".equals(p.kind()) && dev.passage.resources.GroupKind.GATEWAY_GROUP.equals(p.group())) {
+        out.add(new NamespacedName(p.namespace() == null ? route.meta().namespace() : p.namespace(), p.name()));
       }
     }
     return out;
   }
 
-  public static GatewayEvaluation evaluate(GatewayView gateway, ResourceIndex index, RulesSettings settings,
-                                           Collection<RouteAttachment> attachments) {
+  /**
+   * A Gateway judged on its own: its listeners (certificates included), where it is placed, its
+   * conditions, and its entry in the route table. What routes attach to it is counted apart
+   * ({@link GatewayJudgement#status}), so that a route change never judges the Gateway again.
+   */
+  public static GatewayJudgement judge(GatewayView gateway, ResourceIndex index, RulesSettings settings) {
     long gen = gateway.meta().generation();
     List<ListenerResult> listeners = ListenerRules.evaluate(gateway, index);
     Placement placement = settings.placement().place(gateway, index);
-    // oldest route first, then by name: the first route to claim a hostname keeps it
-    List<RouteAttachment> ordered = new ArrayList<>(attachments);
-    ordered.sort(Comparator.comparing(RouteAttachment::created).thenComparing(RouteAttachment::route));
-
-    List<GatewayStatus.Listener> listenerStatus = new ArrayList<>();
-    List<ListenerTable> tables = new ArrayList<>();
+    List<GatewayEntry.Listener> served = new ArrayList<>();
     for (ListenerResult l : listeners) {
-      int attached = 0;
-      List<HostRoute> routes = new ArrayList<>();
-      for (RouteAttachment a : ordered) {
-        List<String> hosts = a.hostnamesByListener().get(l.name());
-        if (hosts == null) continue;
-        attached++;
-        for (String h : hosts) routes.add(new HostRoute(h, a.route(), a.backends(), a.created(), a.httpRules()));
-      }
-      listenerStatus.add(new GatewayStatus.Listener(l.name(), l.supportedKinds(), attached, l.conditions()));
-      if (l.served() && gateway.infrastructureParametersRef() == null) {
-        routes.sort(Comparator.comparing(HostRoute::hostname, Hostnames.MOST_SPECIFIC_FIRST)); // stable: age kept
-        String protocol = l.spec().protocol();
-        ListenerTable.Termination terminate = "Terminate".equals(l.spec().tlsMode()) || ListenerTable.HTTPS.equals(protocol)
-            ? new ListenerTable.Termination(l.spec().certificateRefs().stream()
-                .filter(ref -> CertificateRules.permitted(gateway, ref, index)) // never a Secret the Gateway may not use
-                .map(ref -> new NamespacedName(ref.namespace() != null ? ref.namespace() : gateway.meta().namespace(), ref.name()))
-                .toList())
-            : null;
-        tables.add(new ListenerTable(l.name(), protocol, l.spec().port(), placement.bindPort(l.spec().port()), l.hostname(),
-            routes, terminate));
-      }
+      if (!l.served() || gateway.infrastructureParametersRef() != null) continue;
+      String protocol = l.spec().protocol();
+      ListenerTable.Termination terminate = "Terminate".equals(l.spec().tlsMode()) || ListenerTable.HTTPS.equals(protocol)
+          ? new ListenerTable.Termination(l.spec().certificateRefs().stream()
+              .filter(ref -> CertificateRules.permitted(gateway, ref, index)) // never a Secret the Gateway may not use
+              .map(ref -> new NamespacedName(ref.namespace() != null ? ref.namespace() : gateway.meta().namespace(), ref.name()))
+              .toList())
+          : null;
+      served.add(new GatewayEntry.Listener(l.name(), protocol, l.spec().port(), placement.bindPort(l.spec().port()),
+          l.hostname(), terminate));
     }
 
     long accepted = listeners.stream().filter(ListenerResult::accepted).count();
@@ -124,9 +107,15 @@ public final class GatewayRules {
         conditions.add(Condition.isTrue("Programmed", "Programmed", "", gen));
       }
     }
-    GatewayStatus status = new GatewayStatus(placement.addresses(), conditions, listenerStatus);
-    GatewayTable table = new GatewayTable(gateway.meta().ref(), gateway.meta().creationTimestamp(),
-        placement.bindHosts(), tables);
-    return new GatewayEvaluation(status, table);
+    GatewayEntry entry = new GatewayEntry(gateway.meta().ref(), gateway.meta().creationTimestamp(),
+        placement.bindHosts(), served);
+    return new GatewayJudgement(listeners, placement.addresses(), conditions, entry);
+  }
+
+  /** Each listener's count of attached routes, from the routes' attachments to this Gateway. */
+  public static Map<String, Integer> attachedCounts(Collection<RouteAttachment> attachments) {
+    Map<String, Integer> out = new HashMap<>();
+    for (RouteAttachment a : attachments) a.hostnamesByListener().keySet().forEach(l -> out.merge(l, 1, Integer::sum));
+    return out;
   }
 }

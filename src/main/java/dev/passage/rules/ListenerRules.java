@@ -17,19 +17,34 @@ public final class ListenerRules {
 
   private ListenerRules() {}
 
+  /** Every listener of the Gateway judged, its certificateRefs included: what its status says. */
   public static List<ListenerResult> evaluate(GatewayView gateway, ResourceIndex index) {
+    return evaluate(gateway, index, true);
+  }
+
+  /**
+   * The listeners as a route attaching to them sees them: which are accepted and which route kinds
+   * each supports, from the Gateway alone. Certificates do not decide attachment, so they are not
+   * read, and a route is not judged again when a Secret changes; the conditions returned leave
+   * them out and are not the listener's status.
+   */
+  public static List<ListenerResult> forAttachment(GatewayView gateway) {
+    return evaluate(gateway, ResourceIndex.EMPTY, false);
+  }
+
+  private static List<ListenerResult> evaluate(GatewayView gateway, ResourceIndex index, boolean certificates) {
     long gen = gateway.meta().generation();
     Map<Integer, String> conflicts = conflictsByIndex(gateway.listeners());
     List<ListenerResult> results = new ArrayList<>();
     List<Listener> listeners = gateway.listeners();
     for (int i = 0; i < listeners.size(); i++) {
-      results.add(evaluate(gateway, listeners.get(i), conflicts.get(i), index, gen));
+      results.add(evaluate(gateway, listeners.get(i), conflicts.get(i), index, certificates, gen));
     }
     return results;
   }
 
   private static ListenerResult evaluate(GatewayView gateway, Listener l, String conflictReason, ResourceIndex index,
-                                         long gen) {
+                                         boolean certificates, long gen) {
     String protocol = l.protocol() == null ? "" : l.protocol();
     List<GroupKind> protocolKinds;
     boolean served = false; // by the data plane
@@ -76,7 +91,7 @@ public final class ListenerRules {
     }
     // a terminating listener needs usable certificates; Passthrough ignores certificateRefs
     Optional<CertificateRules.Failure> certificate = Optional.empty();
-    if ("HTTPS".equals(protocol) || ("TLS".equals(protocol) && "Terminate".equals(l.tlsMode()))) {
+    if (certificates && ("HTTPS".equals(protocol) || ("TLS".equals(protocol) && "Terminate".equals(l.tlsMode())))) {
       if (l.certificateRefs().isEmpty()) {
         certificate = Optional.of(new CertificateRules.Failure("InvalidCertificateRef", "a terminating listener needs tls.certificateRefs"));
       }

@@ -6,17 +6,23 @@ import dev.passage.resources.NamespacedName;
 import dev.passage.resources.ObjectKey;
 import dev.passage.resources.ResourceIndex;
 import dev.passage.resources.RouteView;
-import dev.passage.table.GatewayTable;
+import dev.passage.table.EndpointsEntry;
+import dev.passage.table.Replicated;
+import dev.passage.table.RouteTable;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The whole computation in one pure function, from a snapshot to statuses and the route table.
- * The actors run the same rules piecewise (a Route actor per route, a Gateway actor per Gateway);
- * this function is what golden-file tests hold them to.
+ * The actors run the same rules piecewise and only where something changed (a Route actor per
+ * route, a Gateway actor per Gateway, the endpoints of the Service ports routes name); this
+ * function is what golden-file tests hold the rules to, and what the property test holds the
+ * incremental control plane to.
  */
 public final class Reconciler {
   private Reconciler() {}
@@ -28,20 +34,37 @@ public final class Reconciler {
         statuses.put(gc.key(), GatewayRules.classStatus(gc));
       }
     }
+    List<Replicated> entries = new ArrayList<>();
     Map<NamespacedName, List<RouteAttachment>> byGateway = new HashMap<>();
+    Set<BackendKey> named = new TreeSet<>();
     for (RouteView route : index.routes()) {
       RouteEvaluation e = RouteRules.evaluate(route, index, settings);
       if (!e.status().parents().isEmpty()) statuses.put(route.key(), e.status());
       e.attachments().forEach((gw, a) -> byGateway.computeIfAbsent(gw, k -> new ArrayList<>()).add(a));
+      named.addAll(namedBackends(route));
     }
-    Map<NamespacedName, GatewayTable> tables = new TreeMap<>();
     for (GatewayView gateway : index.gateways()) {
       if (!GatewayRules.isServedBy(gateway, index, settings)) continue;
-      GatewayEvaluation e = GatewayRules.evaluate(gateway, index, settings,
-          byGateway.getOrDefault(gateway.meta().ref(), List.of()));
-      statuses.put(gateway.key(), e.status());
-      tables.put(gateway.meta().ref(), e.table());
+      List<RouteAttachment> attached = byGateway.getOrDefault(gateway.meta().ref(), List.of());
+      GatewayJudgement j = GatewayRules.judge(gateway, index, settings);
+      statuses.put(gateway.key(), j.status(GatewayRules.attachedCounts(attached)));
+      entries.add(j.entry());
+      for (RouteAttachment a : attached) entries.add(a.entry(gateway.meta().ref()));
     }
-    return new Reconciliation(statuses, dev.passage.table.RouteTable.of(tables));
+    for (BackendKey key : named) {
+      List<ResolvedBackend.Endpoint> endpoints = BackendRules.endpoints(index, key);
+      if (!endpoints.isEmpty()) entries.add(new EndpointsEntry(key, endpoints));
+    }
+    return new Reconciliation(statuses, RouteTable.of(entries));
+  }
+
+  /** The Service ports a route's backendRefs name, whether or not it may use them: their endpoints are in the table. */
+  public static Set<BackendKey> namedBackends(RouteView route) {
+    Set<BackendKey> out = new TreeSet<>();
+    for (RouteView.BackendRef ref : route.backendRefs()) {
+      BackendKey key = BackendRules.named(route.meta().namespace(), ref);
+      if (key != null) out.add(key);
+    }
+    return out;
   }
 }

@@ -13,7 +13,7 @@ public final class ReferenceGrants {
    */
   public static boolean permits(ResourceIndex index, String fromGroup, String fromKind, String fromNamespace,
                                 String toGroup, String toKind, String targetNamespace, String targetName) {
-    for (ReferenceGrantView grant : index.grantsIn(targetNamespace)) {
+    for (ReferenceGrantView grant : index.grantsFor(targetNamespace, toGroup, toKind)) {
       boolean fromOk = grant.from().stream().anyMatch(f ->
           f.group().equals(fromGroup) && fromKind.equals(f.kind()) && fromNamespace.equals(f.namespace()));
       if (!fromOk) continue;

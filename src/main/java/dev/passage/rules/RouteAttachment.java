@@ -1,6 +1,6 @@
 package dev.passage.rules;
 
-import dev.passage.resources.NamespacedName;
+import dev.passage.resources.ObjectKey;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -11,11 +11,16 @@ import java.util.Map;
  * for a TLSRoute its resolved backends, for an HTTPRoute its valid rules compiled (each with its
  * own backends; backends is then empty).
  */
-public record RouteAttachment(NamespacedName route, Instant created, Map<String, List<String>> hostnamesByListener,
+public record RouteAttachment(ObjectKey route, Instant created, Map<String, List<String>> hostnamesByListener,
                               List<ResolvedBackend> backends, List<dev.passage.table.HttpRouteRule> httpRules) {
   public RouteAttachment {
     hostnamesByListener = Map.copyOf(hostnamesByListener);
     backends = List.copyOf(backends);
     httpRules = List.copyOf(httpRules);
+  }
+
+  /** This attachment as the route table's entry for the Gateway it attached to. */
+  public dev.passage.table.RouteEntry entry(dev.passage.resources.NamespacedName gateway) {
+    return new dev.passage.table.RouteEntry(gateway, route, created, hostnamesByListener, backends, httpRules);
   }
 }

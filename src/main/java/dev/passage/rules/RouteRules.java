@@ -63,7 +63,7 @@ public final class RouteRules {
       Map<String, List<String>> hosts = new LinkedHashMap<>();
       byListener.forEach((l, hs) -> hosts.put(l, List.copyOf(hs)));
       // a TLSRoute's backends are the route's; an HTTPRoute's belong to its rules, and travel only there
-      attachments.put(gw, new RouteAttachment(route.meta().ref(), route.meta().creationTimestamp(), hosts,
+      attachments.put(gw, new RouteAttachment(route.key(), route.meta().creationTimestamp(), hosts,
           http == null ? backends : List.of(), http == null ? List.of() : http.rules()));
     });
     return new RouteEvaluation(new RouteStatus(parents), attachments, parentGateways);
@@ -72,7 +72,10 @@ public final class RouteRules {
   /** Fills byListener with the hostnames the route serves on each listener it attaches to. */
   private static Condition attach(RouteView route, RouteView.ParentRef ref, GatewayView gateway,
                                   ResourceIndex index, Map<String, Set<String>> byListener, long gen) {
-    List<ListenerResult> candidates = ListenerRules.evaluate(gateway, index).stream()
+    // the same for every route of the Gateway in this snapshot: computed once
+    List<ListenerResult> listeners = index.derived(new AttachmentListeners(gateway.key()),
+        ignored -> ListenerRules.forAttachment(gateway));
+    List<ListenerResult> candidates = listeners.stream()
         .filter(l -> ref.sectionName() == null || ref.sectionName().equals(l.name()))
         .filter(l -> ref.port() == null || ref.port() == l.spec().port())
         .toList();
@@ -103,6 +106,9 @@ public final class RouteRules {
     }
     return Condition.isTrue("Accepted", "Accepted", "", gen);
   }
+
+  /** The key of a Gateway's listeners as routes see them, derived once per snapshot. */
+  private record AttachmentListeners(dev.passage.resources.ObjectKey gateway) {}
 
   /** "Dropped Rule" and why, as the specification asks the message of PartiallyInvalid to start. */
   private static String droppedMessage(HttpRouteRules.Compiled http) {

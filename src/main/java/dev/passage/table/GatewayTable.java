@@ -5,12 +5,13 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * What one Gateway contributes to the data plane: the addresses to bind ({@link #ANY_NODE} for
- * "this node's bind address", as in Kubernetes mode, where every pod serves every Gateway) and
- * its served listeners. Replicated to every node through Distributed Data.
+ * One Gateway as the route table shows it (/passage/routes, golden files, tests): the addresses it
+ * binds ({@link #ANY_NODE} for "this node's bind address", as in Kubernetes mode, where every pod
+ * serves every Gateway) and its served listeners with the routes on each. A view made from the
+ * table's entries on demand; what travels between nodes are the entries themselves.
  */
 public record GatewayTable(NamespacedName gateway, Instant created, List<String> addresses,
-                           List<ListenerTable> listeners) implements Replicated {
+                           List<ListenerTable> listeners) {
   public static final String ANY_NODE = "*";
 
   public GatewayTable {

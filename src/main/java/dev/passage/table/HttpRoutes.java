@@ -1,13 +1,13 @@
 package dev.passage.table;
 
+import dev.passage.collections.PersistentMap;
 import dev.passage.rules.Hostnames;
 import dev.passage.rules.HttpMatching;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The HTTPRoute rules of one HTTP or HTTPS listener, compiled for per-request lookup. The request's
@@ -17,26 +17,44 @@ import java.util.Optional;
  * match precedence decides ({@link HttpMatching#PRECEDENCE}).
  */
 public final class HttpRoutes {
+  static final HttpRoutes EMPTY = new HttpRoutes(PersistentMap.empty(), PersistentMap.empty(), List.of());
+
   /** What a request was matched to: the route, and its rule. */
   public record Target(HostRoute route, HttpRouteRule rule) {}
 
-  private final Map<String, List<HttpMatching.Candidate<Target>>> exact = new HashMap<>();
-  private final Map<String, List<HttpMatching.Candidate<Target>>> wildcard = new HashMap<>(); // by ".suffix"
-  private final List<HttpMatching.Candidate<Target>> any = new ArrayList<>();
+  private final PersistentMap<String, List<HttpMatching.Candidate<Target>>> exact;
+  private final PersistentMap<String, List<HttpMatching.Candidate<Target>>> wildcard; // by ".suffix"
+  private final List<HttpMatching.Candidate<Target>> any;
 
-  HttpRoutes(List<HostRoute> routes) {
-    for (HostRoute r : routes) {
-      List<HttpMatching.Candidate<Target>> into;
-      if (r.hostname().isEmpty()) into = any;
-      else if (Hostnames.isWildcard(r.hostname())) into = wildcard.computeIfAbsent(r.hostname().substring(1), k -> new ArrayList<>());
-      else into = exact.computeIfAbsent(r.hostname(), k -> new ArrayList<>());
-      for (HttpRouteRule rule : r.httpRules()) {
-        for (int m = 0; m < rule.matches().size(); m++) {
-          into.add(new HttpMatching.Candidate<>(rule.matches().get(m), r.created(), r.route(), rule.index(), m,
-              new Target(r, rule)));
+  private HttpRoutes(PersistentMap<String, List<HttpMatching.Candidate<Target>>> exact,
+                     PersistentMap<String, List<HttpMatching.Candidate<Target>>> wildcard,
+                     List<HttpMatching.Candidate<Target>> any) {
+    this.exact = exact;
+    this.wildcard = wildcard;
+    this.any = any;
+  }
+
+  /** These rules with the candidates of the given hostnames made again from the listener's claims. */
+  HttpRoutes updated(ListenerRoutes routes, Set<String> hostnames) {
+    var e = exact;
+    var w = wildcard;
+    var a = any;
+    for (String h : hostnames) {
+      List<HttpMatching.Candidate<Target>> candidates = new ArrayList<>();
+      for (HostRoute r : routes.claims(h)) {
+        for (HttpRouteRule rule : r.httpRules()) {
+          for (int m = 0; m < rule.matches().size(); m++) {
+            candidates.add(new HttpMatching.Candidate<>(rule.matches().get(m), r.created(), r.route(), rule.index(), m,
+                new Target(r, rule)));
+          }
         }
       }
+      List<HttpMatching.Candidate<Target>> value = candidates.isEmpty() ? null : List.copyOf(candidates);
+      if (h.isEmpty()) a = value == null ? List.of() : value;
+      else if (Hostnames.isWildcard(h)) w = w.with(h.substring(1), value);
+      else e = e.with(h, value);
     }
+    return new HttpRoutes(e, w, a);
   }
 
   /** The rule this request goes to, or empty (404). host is the Host header or :authority as sent. */

@@ -4,13 +4,15 @@ import dev.passage.resources.NamespacedName;
 import java.util.List;
 
 /**
- * The routes of one served listener. protocol is TLS, HTTPS or HTTP. For TLS the routes are most
- * specific hostname first, one per hostname; for HTTP and HTTPS every attached route is kept
- * ({@link HostRoute}). hostname is "" when the listener has none. port is the listener's port;
- * bindPort the one the data plane binds for it (the same standalone; allocated in Kubernetes mode,
- * behind the Gateway's Service). terminate is null for a Passthrough listener and for HTTP; for a
- * Terminate TLS listener or an HTTPS one it names the Secrets of its certificates: only the
- * references travel between nodes, never the keys (each node reads the Secrets it serves itself).
+ * One served listener with its routes, as the table's view shows them ({@link GatewayTable}).
+ * protocol is TLS, HTTPS or HTTP; hostname is "" when the listener has none. routes lists every
+ * hostname claim, most specific hostname first, then the older route, then by name: a TLS listener
+ * serves the first claim of each hostname, an HTTP or HTTPS one matches among them all. port is the
+ * listener's port; bindPort the one the data plane binds for it (the same standalone; allocated in
+ * Kubernetes mode, behind the Gateway's Service). terminate is null for a Passthrough listener and
+ * for HTTP; for a Terminate TLS listener or an HTTPS one it names the Secrets of its certificates:
+ * only the references travel between nodes, never the keys (each node reads the Secrets it serves
+ * itself).
  */
 public record ListenerTable(String name, String protocol, int port, int bindPort, String hostname, List<HostRoute> routes,
                             Termination terminate) {

@@ -3,30 +3,62 @@ package dev.passage.table;
 import dev.passage.rules.Hostnames;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The listeners bound on one address and port, compiled for lookup. The SNI picks the listener
  * (exact, then the longest wildcard, then the catch-all; ties to the older Gateway), then the
  * listener picks the route. There is no fall-back to a less specific listener. TLS and HTTPS
  * listeners are chosen by SNI; plain HTTP listeners (which cannot share a port with them in one
- * Gateway) by each request's Host.
+ * Gateway) by each request's Host. Immutable: a changed listener makes a new PortTable that shares
+ * the others.
  */
 final class PortTable {
-  private final List<Compiled> listeners;
+  private static final Comparator<CompiledListener> ORDER = Comparator
+      .comparing((CompiledListener c) -> c.listener.hostname(), Hostnames.MOST_SPECIFIC_FIRST)
+      .thenComparing(c -> c.gateway.created())
+      .thenComparing(c -> c.gateway.gateway());
+
+  private final List<CompiledListener> listeners;
   private final boolean plainHttp;
 
-  PortTable(List<Entry> entries) {
-    List<Entry> sorted = new ArrayList<>(entries);
-    sorted.sort(Comparator.comparing((Entry e) -> e.listener.hostname(), Hostnames.MOST_SPECIFIC_FIRST)
-        .thenComparing(e -> e.gateway.created())
-        .thenComparing(e -> e.gateway.gateway()));
-    List<Compiled> compiled = new ArrayList<>();
-    for (Entry e : sorted) compiled.add(new Compiled(e));
-    this.listeners = List.copyOf(compiled);
-    this.plainHttp = compiled.stream().anyMatch(c -> !c.tls);
+  private PortTable(List<CompiledListener> listeners) {
+    this.listeners = listeners;
+    this.plainHttp = listeners.stream().anyMatch(c -> !c.tls());
+  }
+
+  static PortTable of(List<CompiledListener> listeners) {
+    List<CompiledListener> sorted = new ArrayList<>(listeners);
+    sorted.sort(ORDER);
+    return new PortTable(List.copyOf(sorted));
+  }
+
+  /** This port with one listener put in (replacing the one with its id), or null when nothing is left. */
+  PortTable with(CompiledListener listener) {
+    List<CompiledListener> next = new ArrayList<>(listeners.size() + 1);
+    boolean replaced = false;
+    for (CompiledListener c : listeners) {
+      if (c.id.equals(listener.id)) {
+        next.add(listener); // same hostname and Gateway: same place in the order
+        replaced = true;
+      } else {
+        next.add(c);
+      }
+    }
+    if (!replaced) return of(append(next, listener));
+    return new PortTable(List.copyOf(next));
+  }
+
+  /** This port without a listener, or null when it was the last. */
+  PortTable without(CompiledListener.Id id) {
+    List<CompiledListener> next = new ArrayList<>(listeners);
+    next.removeIf(c -> c.id.equals(id));
+    return next.isEmpty() ? null : new PortTable(List.copyOf(next));
+  }
+
+  private static List<CompiledListener> append(List<CompiledListener> list, CompiledListener c) {
+    list.add(c);
+    return list;
   }
 
   boolean servesPlainHttp() {
@@ -36,67 +68,24 @@ final class PortTable {
   /** The HTTP listener for a request: by SNI over TLS (an HTTPS listener), else by its Host. */
   java.util.Optional<HttpListener> httpListener(String name, boolean tls) {
     String host = tls ? name : HttpRoutes.hostWithoutPort(name);
-    for (Compiled c : listeners) {
-      if (c.tls == tls && Hostnames.matches(c.hostname, host)) {
+    for (CompiledListener c : listeners) {
+      if (c.tls() == tls && Hostnames.matches(c.listener.hostname(), host)) {
         return c.http == null ? java.util.Optional.empty()
-            : java.util.Optional.of(new HttpListener(c.gateway, c.listener, c.port, tls, c.http));
+            : java.util.Optional.of(new HttpListener(c.gatewayName, c.listener.name(), c.listener.port(), tls, c.http));
       }
     }
     return java.util.Optional.empty();
   }
 
-  record Entry(GatewayTable gateway, ListenerTable listener) {}
-
   Decision lookup(String sni) {
-    for (Compiled c : listeners) {
-      if (c.tls && Hostnames.matches(c.hostname, sni)) return c.lookup(sni);
+    for (CompiledListener c : listeners) {
+      if (c.tls() && Hostnames.matches(c.listener.hostname(), sni)) {
+        if (c.http != null) return new Decision.ServeHttps(c.gatewayName, c.listener.name(), c.listener.terminate());
+        HostRoute r = c.routes.best(sni);
+        if (r == null) return new Decision.Reject("no route on listener " + c.gatewayName + "/" + c.listener.name());
+        return new Decision.Forward(c.gatewayName, c.listener.name(), r, c.listener.terminate());
+      }
     }
     return new Decision.Reject("no listener matches");
-  }
-
-  private static final class Compiled {
-    final String gateway;
-    final String listener;
-    final String hostname;
-    final ListenerTable.Termination terminate;
-    final boolean tls;
-    final int port;
-    final HttpRoutes http; // null for a TLS listener
-    final Map<String, HostRoute> exact = new HashMap<>();
-    final Map<String, HostRoute> wildcard = new HashMap<>(); // keyed by suffix, ".example.com"
-    HostRoute any;
-
-    Compiled(Entry e) {
-      gateway = e.gateway.gateway().toString();
-      listener = e.listener.name();
-      hostname = e.listener.hostname();
-      terminate = e.listener.terminate();
-      tls = e.listener.tls();
-      port = e.listener.port();
-      http = e.listener.servesHttp() ? new HttpRoutes(e.listener.routes()) : null;
-      // routes arrive most specific first and, within a hostname, oldest first: the first wins
-      for (HostRoute r : e.listener.routes()) {
-        String h = r.hostname();
-        if (h.isEmpty()) {
-          if (any == null) any = r;
-        } else if (Hostnames.isWildcard(h)) {
-          wildcard.putIfAbsent(h.substring(1), r);
-        } else {
-          exact.putIfAbsent(h, r);
-        }
-      }
-    }
-
-    Decision lookup(String sni) {
-      if (http != null) return new Decision.ServeHttps(gateway, listener, terminate);
-      HostRoute r = exact.get(sni);
-      // the longest matching wildcard suffix first: walk the dots from the left
-      for (int dot = sni.indexOf('.', 1); r == null && dot > 0; dot = sni.indexOf('.', dot + 1)) {
-        r = wildcard.get(sni.substring(dot));
-      }
-      if (r == null) r = any;
-      if (r == null) return new Decision.Reject("no route on listener " + gateway + "/" + listener);
-      return new Decision.Forward(gateway, listener, r, terminate);
-    }
   }
 }

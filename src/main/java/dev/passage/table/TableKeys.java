@@ -9,38 +9,40 @@ import org.apache.pekko.cluster.ddata.LWWMap;
 import org.apache.pekko.cluster.ddata.LWWMapKey;
 
 /**
- * The Distributed Data keys of the route tables: a fixed number of buckets, each an LWWMap from
- * "namespace/name#part" to one part of a Gateway's table ({@link TableParts}), so that no entry
- * nears Artery's frame limit and an update carries a few routes; and a flag the controller sets
- * once its first complete table is out. The bucket count must never change while a cluster lives.
+ * The Distributed Data keys of the route table: a fixed number of buckets, each an LWWMap from an
+ * entry's key to the entry (a Gateway, one route on one Gateway, one Service port's endpoints), so
+ * that an update carries the entries that changed and no bucket nears Artery's frame limit (about
+ * 400 entries per bucket at 50,000 routes, 150 bytes each); and a flag the controller sets once its
+ * first complete table is out. The bucket count must never change while a cluster lives.
  */
 public final class TableKeys {
-  public static final int BUCKETS = 32;
-  /** Routes per replicated part: about 100 bytes each on the wire, far below the 256 KiB frame. */
-  public static final int ROUTES_PER_PART = 100;
-  public static final Key<Flag> SYNCED = FlagKey.create("passage-tables-synced");
-  private static final List<Key<LWWMap<String, GatewayTable>>> KEYS = new ArrayList<>();
+  public static final int BUCKETS = 128;
+  /** Entries per Update message: Pekko's delta of one Update must stay far below the frame (max-delta-size 50). */
+  public static final int ENTRIES_PER_UPDATE = 40;
+  public static final Key<Flag> SYNCED = FlagKey.create("passage-table-synced");
+  private static final List<Key<LWWMap<String, Replicated>>> KEYS = new ArrayList<>();
 
   static {
-    for (int i = 0; i < BUCKETS; i++) KEYS.add(LWWMapKey.create("passage-tables-" + i));
+    for (int i = 0; i < BUCKETS; i++) KEYS.add(LWWMapKey.create("passage-table-" + i));
   }
 
   private TableKeys() {}
 
-  public static List<Key<LWWMap<String, GatewayTable>>> all() {
+  public static List<Key<LWWMap<String, Replicated>>> all() {
     return KEYS;
   }
 
-  public static Key<LWWMap<String, GatewayTable>> bucketOf(String entry) {
+  public static Key<LWWMap<String, Replicated>> bucketOf(String entry) {
     return KEYS.get(Math.floorMod(entry.hashCode(), BUCKETS));
   }
 
-  /** The entry of part n of a Gateway's table. */
-  public static String entry(String gateway, int part) {
-    return gateway + "#" + part;
-  }
-
-  public static int partOf(String entry) {
-    return Integer.parseInt(entry.substring(entry.lastIndexOf('#') + 1));
+  /** The key of an entry in its bucket: what identifies it across changes. */
+  public static String keyOf(Replicated entry) {
+    if (entry instanceof GatewayEntry g) return "g|" + g.gateway();
+    if (entry instanceof RouteEntry r) {
+      return "r|" + r.gateway() + "|" + r.route().kind().kindName() + "|" + r.route().namespace() + "/" + r.route().name();
+    }
+    if (entry instanceof EndpointsEntry e) return "e|" + e.backend();
+    throw new IllegalArgumentException("not a table entry: " + entry.getClass());
   }
 }

@@ -236,10 +236,10 @@ class ClusterTest {
     }
     assertTrue(plain.firstBytes().stream().allMatch(b -> b[0] != 0x16), "the backend never received a TLS record");
 
-    // what travels between nodes (each Gateway's table, serialized as Artery sends it) names the Secret, never its key
+    // what travels between nodes (every entry of the table, serialized as Artery sends it) names the Secret, never its key
     RunningPassage any = running.get(0);
     var serialization = org.apache.pekko.serialization.SerializationExtension.get(any.node.system().classicSystem());
-    var tables = any.node.table().get().gateways().values();
+    var tables = dev.passage.table.TableBuilder.entries(any.node.table().get());
     byte[] der = java.util.Base64.getMimeDecoder().decode(secure.key()
         .replace("-----BEGIN PRIVATE KEY-----", "").replace("-----END PRIVATE KEY-----", "").trim());
     String keyBody = secure.key().split("\n")[1];

@@ -5,8 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 
 import dev.passage.resources.NamespacedName;
 import dev.passage.table.BindAddress;
-import dev.passage.table.GatewayTable;
-import dev.passage.table.ListenerTable;
+import dev.passage.table.GatewayEntry;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -14,9 +13,9 @@ import org.junit.jupiter.api.Test;
 
 /** A listener some node cannot bind is not Programmed; the Gateway is not, once none of its listeners is bound. */
 class BindingRulesTest {
-  static final GatewayTable TABLE = new GatewayTable(new NamespacedName("default", "gw"), Instant.EPOCH,
-      List.of("127.0.0.1"), List.of(new ListenerTable("a", 8443, 8443, "", List.of()),
-      new ListenerTable("b", 9443, 9443, "", List.of())));
+  static final GatewayEntry TABLE = new GatewayEntry(new NamespacedName("default", "gw"), Instant.EPOCH,
+      List.of("127.0.0.1"), List.of(new GatewayEntry.Listener("a", "TLS", 8443, 8443, "", null),
+      new GatewayEntry.Listener("b", "TLS", 9443, 9443, "", null)));
   static final GatewayStatus ALL_PROGRAMMED = new GatewayStatus(List.of(), programmed(),
       List.of(listener("a"), listener("b")));
 

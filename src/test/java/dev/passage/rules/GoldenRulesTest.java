@@ -45,16 +45,9 @@ class GoldenRulesTest {
     return Folders.load(CASES.resolve("_shared"), dir);
   }
 
-  public static Map<String, Object> document(Reconciliation r) {
-    Map<String, Object> doc = new LinkedHashMap<>();
-    doc.put("statuses", Documents.statuses(r.statuses()));
-    doc.put("routeTable", new ArrayList<>(r.table().gateways().values()));
-    return doc;
-  }
-
   private static void check(Path dir) throws IOException {
     Reconciliation r = Reconciler.reconcile(inputsOf(dir), SETTINGS);
-    String actual = Json.YAML.writeValueAsString(document(r));
+    String actual = Json.YAML.writeValueAsString(dev.passage.testkit.Outcomes.document(r));
     Path expectedFile = dir.resolve("expected.yaml");
     if (Boolean.getBoolean("golden.update") || !Files.exists(expectedFile)) {
       Files.writeString(expectedFile, "# Written by GoldenRulesTest with -Dgolden.update=true: read the diff.\n" + actual);

@@ -155,7 +155,8 @@ public final class HttpService {
     long start = System.nanoTime();
     String host = request.getHeader(Host.class).map(h -> authority(h.host().address(), h.port()))
         .orElse(authority(request.getUri().host().address(), request.getUri().port())); // HTTP/2: :authority
-    Optional<HttpListener> listener = table.get().httpListener(c.bind, c.tls() ? c.sni : host, c.tls());
+    RouteTable current = table.get();
+    Optional<HttpListener> listener = current.httpListener(c.bind, c.tls() ? c.sni : host, c.tls());
     if (listener.isEmpty()) return done(request, c, null, start, error(404, "no listener serves this host"), "no listener for host " + host, null);
     HttpMatching.Request matchable = matchable(request);
     Optional<HttpRoutes.Target> target = listener.get().routes().select(host, matchable);
@@ -173,7 +174,8 @@ public final class HttpService {
           .addHeader(Location.create(location));
       return done(request, c, listener.get(), start, withHeaders(redirect, f.responseHeaders(), null), null, route);
     }
-    BackendChoice.Outcome choice = BackendChoice.choose(rule.resolvedBackends(), ThreadLocalRandom.current());
+    BackendChoice.Outcome choice = BackendChoice.choose(rule.resolvedBackends(), current::endpoints,
+        ThreadLocalRandom.current());
     if (choice instanceof BackendChoice.Reject r) {
       int status = r.why() == BackendChoice.Why.NO_ENDPOINTS ? 503 : 500;
       return done(request, c, listener.get(), start, error(status, r.reason()), "route " + route + ": " + r.reason(), route);

@@ -2,7 +2,8 @@ package dev.passage.proxy.tls;
 
 import dev.passage.resources.Kind;
 import dev.passage.resources.NamespacedName;
-import dev.passage.resources.ResourceEvent;
+import dev.passage.resources.ResourceCache;
+import dev.passage.resources.ResourceIndex;
 import dev.passage.resources.SecretView;
 import dev.passage.rules.CertificateRules;
 import dev.passage.rules.Hostnames;
@@ -37,15 +38,14 @@ public final class ServerCertificates {
 
   private final Map<NamespacedName, Loaded> loaded = new ConcurrentHashMap<>();
 
-  /** Takes the Secret events of this node's source (other kinds are ignored). */
-  public void apply(List<ResourceEvent> events) {
-    for (ResourceEvent e : events) {
-      if (e instanceof ResourceEvent.Upserted u && u.resource() instanceof SecretView s) {
+  /** Takes the Secret changes of this node's source (other kinds are ignored): a {@link ResourceCache.Listener}. */
+  public void changed(ResourceIndex.Update update, boolean synced) {
+    for (ResourceIndex.Change c : update.changes()) {
+      if (c.key().kind() != Kind.SECRET) continue;
+      if (c.after() instanceof SecretView s) {
         load(s);
-      } else if (e instanceof ResourceEvent.Deleted d && d.key().kind() == Kind.SECRET) {
-        if (loaded.remove(new NamespacedName(d.key().namespace(), d.key().name())) != null) {
-          log.info("Secret {}/{} is gone: its certificate is no longer served", d.key().namespace(), d.key().name());
-        }
+      } else if (c.after() == null && loaded.remove(c.key().ref()) != null) {
+        log.info("Secret {} is gone: its certificate is no longer served", c.key().ref());
       }
     }
   }

@@ -1,0 +1,78 @@
+package dev.passage.control;
+
+import dev.passage.resources.NamespacedName;
+import dev.passage.resources.ResourceIndex;
+import dev.passage.rules.BackendKey;
+import dev.passage.rules.BackendRules;
+import dev.passage.rules.ResolvedBackend;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The endpoints the route table carries: those of every Service port some route's backendRefs
+ * name, counted by how many routes name it, and kept apart from the routes so that an
+ * EndpointSlice change rewrites one small entry and judges no route. The controller's own state
+ * (one thread): it tells which ports routes name, and which Services changed.
+ */
+final class BackendEndpoints {
+  private final Map<BackendKey, Integer> named = new HashMap<>();
+  private final Map<NamespacedName, Set<BackendKey>> byService = new HashMap<>();
+  private final Map<BackendKey, List<ResolvedBackend.Endpoint>> published = new HashMap<>();
+
+  /**
+   * A route now names after instead of before (either may be empty); returns the ports whose
+   * naming started or ended, whose endpoints must be published or withdrawn.
+   */
+  Set<BackendKey> renamed(Set<BackendKey> before, Set<BackendKey> after) {
+    Set<BackendKey> out = new HashSet<>();
+    for (BackendKey k : before) {
+      if (after.contains(k)) continue;
+      int n = named.merge(k, -1, Integer::sum);
+      if (n <= 0) {
+        named.remove(k);
+        Set<BackendKey> keys = byService.get(service(k));
+        if (keys != null && keys.remove(k) && keys.isEmpty()) byService.remove(service(k));
+        out.add(k);
+      }
+    }
+    for (BackendKey k : after) {
+      if (before.contains(k)) continue;
+      if (named.merge(k, 1, Integer::sum) == 1) {
+        byService.computeIfAbsent(service(k), s -> new HashSet<>()).add(k);
+        out.add(k);
+      }
+    }
+    return out;
+  }
+
+  /** The named ports of a Service (empty when no route names it). */
+  Set<BackendKey> of(NamespacedName service) {
+    return byService.getOrDefault(service, Set.of());
+  }
+
+  /**
+   * The endpoints of these ports, read again from the snapshot; returns those that changed (an
+   * empty list: withdrawn, because no route names the port any more or it has no ready endpoint).
+   */
+  Map<BackendKey, List<ResolvedBackend.Endpoint>> refresh(ResourceIndex index, Collection<BackendKey> keys) {
+    Map<BackendKey, List<ResolvedBackend.Endpoint>> changed = new LinkedHashMap<>();
+    for (BackendKey k : keys) {
+      List<ResolvedBackend.Endpoint> now = named.containsKey(k) ? BackendRules.endpoints(index, k) : List.of();
+      List<ResolvedBackend.Endpoint> was = published.getOrDefault(k, List.of());
+      if (now.equals(was)) continue;
+      if (now.isEmpty()) published.remove(k);
+      else published.put(k, now);
+      changed.put(k, now);
+    }
+    return changed;
+  }
+
+  private static NamespacedName service(BackendKey k) {
+    return new NamespacedName(k.namespace(), k.service());
+  }
+}

@@ -1,0 +1,29 @@
+package dev.passage.rules;
+
+import dev.passage.table.GatewayEntry;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A Gateway judged on its own ({@link GatewayRules#judge}): its listeners, the addresses its status
+ * reports, its conditions, and its entry in the route table. Its status also counts the routes
+ * attached to each listener, which change without the Gateway being judged again.
+ */
+public record GatewayJudgement(List<ListenerResult> listeners, List<GatewayStatus.Address> addresses,
+                               List<Condition> conditions, GatewayEntry entry) {
+  public GatewayJudgement {
+    listeners = List.copyOf(listeners);
+    addresses = List.copyOf(addresses);
+    conditions = List.copyOf(conditions);
+  }
+
+  /** The status, with attachedRoutes from these counts (by listener name; absent: 0). */
+  public GatewayStatus status(Map<String, Integer> attached) {
+    List<GatewayStatus.Listener> out = new ArrayList<>();
+    for (ListenerResult l : listeners) {
+      out.add(new GatewayStatus.Listener(l.name(), l.supportedKinds(), attached.getOrDefault(l.name(), 0), l.conditions()));
+    }
+    return new GatewayStatus(addresses, conditions, out);
+  }
+}

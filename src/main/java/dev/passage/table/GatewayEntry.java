@@ -1,0 +1,37 @@
+package dev.passage.table;
+
+import dev.passage.resources.NamespacedName;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A Gateway's part of the route table without its routes: the addresses to bind
+ * ({@link GatewayTable#ANY_NODE} for "this node's bind address", as in Kubernetes mode, where
+ * every pod serves every Gateway) and its served listeners. One replicated entry per Gateway; its
+ * routes are entries of their own ({@link RouteEntry}), so a route change never rewrites this.
+ */
+public record GatewayEntry(NamespacedName gateway, Instant created, List<String> addresses, List<Listener> listeners)
+    implements Replicated {
+  public GatewayEntry {
+    addresses = List.copyOf(addresses);
+    listeners = List.copyOf(listeners);
+  }
+
+  /**
+   * One served listener: protocol TLS, HTTPS or HTTP; hostname "" when it has none; port the
+   * listener's, bindPort the one the data plane binds for it; terminate null for a Passthrough
+   * listener and for HTTP, else the Secrets of its certificates (names only: each node reads the
+   * keys itself).
+   */
+  public record Listener(String name, String protocol, int port, int bindPort, String hostname,
+                         ListenerTable.Termination terminate) {
+    /** Whether the connection starts with a TLS handshake (TLS and HTTPS listeners share ports). */
+    public boolean tls() {
+      return !ListenerTable.HTTP.equals(protocol);
+    }
+
+    public boolean servesHttp() {
+      return !ListenerTable.TLS.equals(protocol);
+    }
+  }
+}

@@ -1,0 +1,24 @@
+package dev.passage.table;
+
+import dev.passage.resources.NamespacedName;
+import dev.passage.resources.ObjectKey;
+import dev.passage.rules.ResolvedBackend;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What one route brings to one Gateway's table: for each listener it attached to, the hostnames
+ * it serves there; a TLSRoute's weighted backends, or an HTTPRoute's compiled rules (each with its
+ * own backends). One replicated entry per (Gateway, route): a route change rewrites its entries
+ * alone. created orders routes of equal precedence (the older wins a hostname).
+ */
+public record RouteEntry(NamespacedName gateway, ObjectKey route, Instant created,
+                         Map<String, List<String>> hostnamesByListener, List<ResolvedBackend> backends,
+                         List<HttpRouteRule> httpRules) implements Replicated {
+  public RouteEntry {
+    hostnamesByListener = Map.copyOf(hostnamesByListener);
+    backends = List.copyOf(backends);
+    httpRules = List.copyOf(httpRules);
+  }
+}

@@ -1,0 +1,164 @@
+package dev.passage.table;
+
+import dev.passage.collections.PersistentMap;
+import dev.passage.resources.NamespacedName;
+import dev.passage.resources.ObjectKey;
+import dev.passage.rules.BackendKey;
+import dev.passage.rules.ResolvedBackend;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Makes route tables from replicated entries, one change at a time: a route entry touches the
+ * hostnames it claims on the listeners it names, an endpoints entry its Service port, a Gateway
+ * entry that Gateway's listeners; everything else is shared with the previous table. Not thread
+ * safe: one owner (each node's {@link ReplicatedTables}, or a pure computation) puts and removes,
+ * and hands out immutable {@link RouteTable}s.
+ */
+public final class TableBuilder {
+  private PersistentMap<NamespacedName, GatewayEntry> gateways;
+  private PersistentMap<NamespacedName, PersistentMap<ObjectKey, RouteEntry>> routes;
+  private PersistentMap<BackendKey, List<ResolvedBackend.Endpoint>> endpoints;
+  private PersistentMap<CompiledListener.Id, CompiledListener> listeners = PersistentMap.empty();
+  private PersistentMap<BindAddress, PortTable> ports;
+  private RouteTable table;
+
+  public TableBuilder() {
+    this.table = RouteTable.EMPTY;
+    this.gateways = table.gatewayEntries();
+    this.routes = table.routeEntries();
+    this.endpoints = table.endpointEntries();
+    this.ports = table.portTables();
+  }
+
+  /** The table holding every entry put so far. */
+  public RouteTable table() {
+    if (table == null) table = new RouteTable(gateways, routes, endpoints, ports);
+    return table;
+  }
+
+  /** Puts an entry, replacing the one with its identity (the same Gateway; Gateway and route; Service port). */
+  public void put(Replicated entry) {
+    if (entry instanceof GatewayEntry g) {
+      putGateway(g);
+    } else if (entry instanceof RouteEntry r) {
+      putRoute(r);
+    } else if (entry instanceof EndpointsEntry e) {
+      if (e.endpoints().equals(endpoints.get(e.backend()))) return;
+      endpoints = e.endpoints().isEmpty() ? endpoints.remove(e.backend()) : endpoints.put(e.backend(), e.endpoints());
+      table = null;
+    } else {
+      throw new IllegalArgumentException("not a table entry: " + entry.getClass());
+    }
+  }
+
+  /** Removes the entry with this entry's identity. */
+  public void remove(Replicated entry) {
+    if (entry instanceof GatewayEntry g) {
+      removeGateway(g.gateway());
+    } else if (entry instanceof RouteEntry r) {
+      removeRoute(r.gateway(), r.route());
+    } else if (entry instanceof EndpointsEntry e) {
+      if (!endpoints.containsKey(e.backend())) return;
+      endpoints = endpoints.remove(e.backend());
+      table = null;
+    } else {
+      throw new IllegalArgumentException("not a table entry: " + entry.getClass());
+    }
+  }
+
+  private void putGateway(GatewayEntry g) {
+    if (g.equals(gateways.get(g.gateway()))) return;
+    removeGateway(g.gateway());
+    gateways = gateways.put(g.gateway(), g);
+    List<RouteEntry> attached = routes.getOrDefault(g.gateway(), PersistentMap.empty()).values();
+    for (GatewayEntry.Listener l : g.listeners()) {
+      CompiledListener c = CompiledListener.empty(g, l);
+      for (RouteEntry r : attached) {
+        List<String> hosts = r.hostnamesByListener().get(l.name());
+        if (hosts != null) c = c.replace(r.route().ref(), List.of(), hostRoutes(r, hosts));
+      }
+      listeners = listeners.put(c.id, c);
+      for (String address : g.addresses()) {
+        BindAddress at = new BindAddress(address, l.bindPort());
+        PortTable port = ports.get(at);
+        ports = ports.put(at, port == null ? PortTable.of(List.of(c)) : port.with(c));
+      }
+    }
+    table = null;
+  }
+
+  private void removeGateway(NamespacedName gateway) {
+    GatewayEntry old = gateways.get(gateway);
+    if (old == null) return;
+    for (GatewayEntry.Listener l : old.listeners()) {
+      CompiledListener.Id id = new CompiledListener.Id(gateway, l.name());
+      listeners = listeners.remove(id);
+      for (String address : old.addresses()) {
+        BindAddress at = new BindAddress(address, l.bindPort());
+        PortTable port = ports.get(at);
+        if (port != null) ports = ports.with(at, port.without(id));
+      }
+    }
+    gateways = gateways.remove(gateway);
+    table = null;
+  }
+
+  private void putRoute(RouteEntry r) {
+    PersistentMap<ObjectKey, RouteEntry> byRoute = routes.getOrDefault(r.gateway(), PersistentMap.empty());
+    RouteEntry old = byRoute.get(r.route());
+    if (r.equals(old)) return;
+    routes = routes.put(r.gateway(), byRoute.put(r.route(), r));
+    relist(r.gateway(), r.route(), old, r);
+  }
+
+  private void removeRoute(NamespacedName gateway, ObjectKey route) {
+    PersistentMap<ObjectKey, RouteEntry> byRoute = routes.getOrDefault(gateway, PersistentMap.empty());
+    RouteEntry old = byRoute.get(route);
+    if (old == null) return;
+    PersistentMap<ObjectKey, RouteEntry> rest = byRoute.remove(route);
+    routes = rest.isEmpty() ? routes.remove(gateway) : routes.put(gateway, rest);
+    relist(gateway, route, old, null);
+  }
+
+  /** Replaces one route's claims on the listeners of its Gateway that either entry names. */
+  private void relist(NamespacedName gateway, ObjectKey route, RouteEntry before, RouteEntry after) {
+    table = null;
+    GatewayEntry g = gateways.get(gateway);
+    if (g == null) return; // its Gateway's entry has not arrived: the routes wait for it
+    for (GatewayEntry.Listener l : g.listeners()) {
+      List<String> was = before == null ? null : before.hostnamesByListener().get(l.name());
+      List<String> now = after == null ? null : after.hostnamesByListener().get(l.name());
+      if (was == null && now == null) continue;
+      CompiledListener.Id id = new CompiledListener.Id(gateway, l.name());
+      CompiledListener c = listeners.get(id).replace(route.ref(), was == null ? List.of() : was,
+          now == null ? List.of() : hostRoutes(after, now));
+      listeners = listeners.put(id, c);
+      for (String address : g.addresses()) {
+        BindAddress at = new BindAddress(address, l.bindPort());
+        ports = ports.put(at, ports.get(at).with(c));
+      }
+    }
+  }
+
+  private static List<HostRoute> hostRoutes(RouteEntry r, List<String> hosts) {
+    List<HostRoute> out = new ArrayList<>(hosts.size());
+    for (String h : hosts) out.add(hostRoute(r, h));
+    return out;
+  }
+
+  static HostRoute hostRoute(RouteEntry r, String hostname) {
+    return new HostRoute(hostname, r.route().ref(), r.backends(), r.created(), r.httpRules());
+  }
+
+  /** The entries of a table, for a test or a full comparison: Gateways, routes, endpoints. */
+  public static List<Replicated> entries(RouteTable table) {
+    List<Replicated> out = new ArrayList<>(table.gatewayEntries().values());
+    for (PersistentMap<ObjectKey, RouteEntry> m : table.routeEntries().values()) out.addAll(m.values());
+    for (Map.Entry<BackendKey, List<ResolvedBackend.Endpoint>> e : table.endpointEntries()) {
+      out.add(new EndpointsEntry(e.getKey(), e.getValue()));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,286 @@
+package dev.passage.control;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import dev.passage.config.PassageSettings;
+import dev.passage.ops.Documents;
+import dev.passage.resources.EndpointSliceView;
+import dev.passage.resources.GatewayClassView;
+import dev.passage.resources.GatewayView;
+import dev.passage.resources.GroupKind;
+import dev.passage.resources.HttpRuleView;
+import dev.passage.resources.Json;
+import dev.passage.resources.Kind;
+import dev.passage.resources.LabelSelector;
+import dev.passage.resources.Meta;
+import dev.passage.resources.NamespaceView;
+import dev.passage.resources.ObjectKey;
+import dev.passage.resources.ReferenceGrantView;
+import dev.passage.resources.Resource;
+import dev.passage.resources.ResourceCache;
+import dev.passage.resources.ResourceEvent;
+import dev.passage.resources.ResourceIndex;
+import dev.passage.resources.RouteView;
+import dev.passage.resources.SecretView;
+import dev.passage.resources.ServiceView;
+import dev.passage.rules.Reconciler;
+import dev.passage.rules.Reconciliation;
+import dev.passage.table.CurrentTable;
+import dev.passage.table.ReplicatedTables;
+import dev.passage.table.RouteTable;
+import dev.passage.testkit.Certificates;
+import dev.passage.testkit.Property;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The incremental control plane (the Controller, its Route and Gateway actors, the table publisher,
+ * Distributed Data and a node's table) against the pure full re-judgement ({@link Reconciler}) of
+ * the same snapshot: random sequences of changes of every kind (adds, edits and deletes of
+ * GatewayClasses, Gateways, routes of both kinds, ReferenceGrants, Services, EndpointSlices,
+ * Namespaces and Secrets; grants revoked, Services deleted and made again, several changes in one
+ * batch), and after every step the statuses and the table must equal the full re-judgement's.
+ * Seeded ({@link Property}): a failure prints the seed and the steps that led to it.
+ * {@code -Dincremental.steps=N} runs longer sequences.
+ */
+class IncrementalControlTest {
+  static final String OURS = "passage.dev/gateway-controller";
+  static final List<String> NAMESPACES = List.of("default", "team-a", "team-b");
+  static final List<String> SERVICES = List.of("svc-a", "svc-b", "svc-c");
+  static final List<String> HOSTS = List.of("a.example.com", "b.example.com", "*.example.com", "x.a.example.com",
+      "*.a.example.com", "other.org");
+
+  static ActorSystem<Void> system;
+  static ResourceCache cache;
+  static CurrentTable table;
+  static ComputedStatuses statuses;
+  static PassageSettings settings;
+  static Certificates.Pem certificate;
+
+  @BeforeAll
+  static void start() {
+    var config = ConfigFactory.parseString("""
+        pekko.loglevel = WARNING
+        pekko.remote.artery.canonical.port = 0
+        pekko.cluster.distributed-data.notify-subscribers-interval = 10ms
+        pekko.cluster.jmx.enabled = off
+        """).withFallback(ConfigFactory.load()).resolve();
+    system = ActorSystem.create(Behaviors.empty(), "incremental", config);
+    Cluster.get(system).manager().tell(Join.create(Cluster.get(system).selfMember().address()));
+    settings = PassageSettings.from(system.settings().config());
+    cache = new ResourceCache();
+    table = CurrentTable.get(system);
+    statuses = ComputedStatuses.get(system);
+    system.systemActorOf(ReplicatedTables.create(table, t -> {}), "tables", org.apache.pekko.actor.typed.Props.empty());
+    system.systemActorOf(ControllerRoot.standalone(cache, settings, statuses), "control",
+        org.apache.pekko.actor.typed.Props.empty());
+    certificate = Certificates.selfSignedPem("*.example.com");
+    cache.accept(List.of(new ResourceEvent.Synced()));
+  }
+
+  @AfterAll
+  static void stop() {
+    system.terminate();
+  }
+
+  @Test
+  void incrementalStatusesAndTablesEqualAFullReJudgementAfterEveryStep() throws Exception {
+    int steps = Integer.getInteger("incremental.steps", 60);
+    int[] changedOutcome = {0};
+    int[] total = {0};
+    long judgedBefore = routesJudged();
+    Property.check("incremental == full re-judgement", 4, random -> {
+      Model model = new Model(random);
+      List<String> history = new ArrayList<>();
+      for (int step = 0; step < steps; step++) {
+        Reconciliation before = Reconciler.reconcile(cache.index(), settings.standaloneRules());
+        List<ResourceEvent> batch = model.nextBatch(history);
+        cache.accept(batch);
+        Reconciliation full = Reconciler.reconcile(cache.index(), settings.standaloneRules());
+        total[0]++;
+        if (!document(before).equals(document(full))) changedOutcome[0]++;
+        awaitEqual(full, history);
+      }
+    });
+    // the premise: the steps change what is served and said, and the comparison would see it
+    assertTrue(changedOutcome[0] * 5 >= total[0], "only " + changedOutcome[0] + " of " + total[0]
+        + " steps changed the full re-judgement's statuses or table");
+    // and the controller judged a part, not everything, each time
+    long judged = routesJudged() - judgedBefore;
+    int routes = cache.index().count(Kind.TLS_ROUTE) + cache.index().count(Kind.HTTP_ROUTE);
+    System.out.printf("incremental: %d steps, %d changed the outcome; %d route judgements (%.1f a step, %d routes now)%n",
+        total[0], changedOutcome[0], judged, judged / (double) total[0], routes);
+  }
+
+  private static long routesJudged() {
+    return (long) ControlMetrics.get(system).snapshots().stream()
+        .filter(m -> m.getMetadata().getName().equals("passage_routes_judged"))
+        .flatMap(m -> m.getDataPoints().stream())
+        .mapToDouble(p -> ((io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot) p).getValue())
+        .sum();
+  }
+
+  private static void awaitEqual(Reconciliation full, List<String> history) throws InterruptedException {
+    String want = document(full);
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    String got = null;
+    while (System.nanoTime() < deadline) {
+      got = document(new Reconciliation(statuses.statuses(), table.get()));
+      if (want.equals(got)) return;
+      Thread.sleep(5);
+    }
+    throw new AssertionError("after " + history.size() + " changes the incremental state differs from a full re-judgement."
+        + "\nchanges:\n  " + String.join("\n  ", history.subList(Math.max(0, history.size() - 15), history.size()))
+        + "\nfull:\n" + want + "\nincremental:\n" + got);
+  }
+
+  static String document(Reconciliation r) {
+    return Json.YAML.writeValueAsString(dev.passage.testkit.Outcomes.document(r));
+  }
+
+  /** What exists now, and random changes to it. */
+  static final class Model {
+    final SplittableRandom random;
+    final Map<ObjectKey, Resource> objects = new TreeMap<>();
+
+    Model(SplittableRandom random) {
+      this.random = random;
+      ResourceIndex now = cache.index();
+      for (Kind k : Kind.values()) for (Resource r : now.all(k)) objects.put(r.key(), r);
+    }
+
+    List<ResourceEvent> nextBatch(List<String> history) {
+      List<ResourceEvent> batch = new ArrayList<>();
+      int n = random.nextInt(6) == 0 ? 2 + random.nextInt(4) : 1;
+      for (int i = 0; i < n; i++) {
+        ResourceEvent e = nextChange();
+        batch.add(e);
+        if (e instanceof ResourceEvent.Upserted u) {
+          objects.put(u.key(), u.resource());
+          history.add((i == 0 ? "" : "+ ") + "upsert " + describe(u.resource()));
+        } else {
+          objects.remove(e.key());
+          history.add((i == 0 ? "" : "+ ") + "delete " + e.key());
+        }
+      }
+      return batch;
+    }
+
+    private ResourceEvent nextChange() {
+      Kind kind = pick(List.of(Kind.GATEWAY_CLASS, Kind.GATEWAY, Kind.GATEWAY, Kind.TLS_ROUTE, Kind.TLS_ROUTE,
+          Kind.TLS_ROUTE, Kind.HTTP_ROUTE, Kind.HTTP_ROUTE, Kind.REFERENCE_GRANT, Kind.REFERENCE_GRANT, Kind.SERVICE,
+          Kind.SERVICE, Kind.ENDPOINT_SLICE, Kind.ENDPOINT_SLICE, Kind.NAMESPACE, Kind.SECRET));
+      List<ObjectKey> existing = objects.keySet().stream().filter(k -> k.kind() == kind).toList();
+      if (!existing.isEmpty() && random.nextInt(4) == 0) return new ResourceEvent.Deleted(pick(existing));
+      Resource r = switch (kind) {
+        case GATEWAY_CLASS -> new GatewayClassView(meta("", pick(List.of("passage", "other"))),
+            random.nextInt(5) == 0 ? "someone.else/controller" : OURS, null);
+        case GATEWAY -> gateway();
+        case TLS_ROUTE, HTTP_ROUTE -> route(kind);
+        case REFERENCE_GRANT -> grant();
+        case SERVICE -> new ServiceView(meta(ns(), pick(SERVICES)), "ClusterIP",
+            random.nextInt(4) == 0 ? List.of(new ServiceView.Port("https", 8443, "TCP", 9443, null))
+                : List.of(new ServiceView.Port("https", 443, "TCP", 9443, null),
+                    new ServiceView.Port("alt", 8443, "TCP", 9444, null)));
+        case ENDPOINT_SLICE -> slice();
+        case NAMESPACE -> new NamespaceView(new Meta("", pick(NAMESPACES), 1, Instant.EPOCH,
+            random.nextBoolean() ? Map.of("team", pick(List.of("a", "b"))) : Map.of()));
+        case SECRET -> new SecretView(meta(ns(), pick(List.of("cert", "other-cert"))), "kubernetes.io/tls",
+            certificate.crt(), random.nextInt(4) == 0 ? "broken" : certificate.key());
+      };
+      return new ResourceEvent.Upserted(r);
+    }
+
+    private GatewayView gateway() {
+      List<GatewayView.Listener> listeners = new ArrayList<>();
+      int n = 1 + random.nextInt(3);
+      for (int i = 0; i < n; i++) {
+        String protocol = pick(List.of("TLS", "TLS", "HTTPS", "HTTP", "TCP"));
+        String mode = protocol.equals("TLS") ? pick(List.of("Passthrough", "Passthrough", "Terminate"))
+            : protocol.equals("HTTPS") ? "Terminate" : null;
+        List<GatewayView.SecretRef> certs = mode != null && mode.equals("Terminate")
+            ? List.of(new GatewayView.SecretRef("", "Secret", random.nextBoolean() ? null : ns(), pick(List.of("cert", "other-cert"))))
+            : List.of();
+        String from = pick(List.of("Same", "All", "Selector"));
+        LabelSelector selector = from.equals("Selector") ? new LabelSelector(Map.of("team", pick(List.of("a", "b"))), List.of()) : null;
+        listeners.add(new GatewayView.Listener("l" + i, random.nextBoolean() ? null : pick(HOSTS),
+            pick(List.of(443, 443, 8443)), protocol, mode, new GatewayView.AllowedRoutes(from, selector, List.of()), certs));
+      }
+      return new GatewayView(meta("default", pick(List.of("gw-1", "gw-2", "gw-3"))), pick(List.of("passage", "passage", "other")),
+          listeners, random.nextInt(3) == 0 ? List.of("127.0.0." + (2 + random.nextInt(2))) : List.of(), null);
+    }
+
+    private RouteView route(Kind kind) {
+      List<RouteView.ParentRef> parents = new ArrayList<>();
+      for (int i = 0, n = 1 + random.nextInt(2); i < n; i++) {
+        parents.add(new RouteView.ParentRef(null, null, random.nextInt(3) == 0 ? "default" : null,
+            pick(List.of("gw-1", "gw-2", "gw-3")), random.nextInt(4) == 0 ? "l" + random.nextInt(2) : null,
+            random.nextInt(6) == 0 ? 443 : null));
+      }
+      List<String> hosts = new ArrayList<>();
+      for (int i = 0, n = random.nextInt(3); i < n; i++) hosts.add(pick(HOSTS));
+      List<RouteView.BackendRef> backends = new ArrayList<>();
+      for (int i = 0, n = 1 + random.nextInt(2); i < n; i++) {
+        backends.add(new RouteView.BackendRef(null, random.nextInt(10) == 0 ? "Pod" : null,
+            random.nextInt(3) == 0 ? ns() : null, pick(SERVICES), pick(List.of(443, 443, 8443)), random.nextInt(4)));
+      }
+      List<HttpRuleView> rules = kind == Kind.HTTP_ROUTE
+          ? List.of(new HttpRuleView(null, List.of(), List.of(),
+              backends.stream().map(b -> new HttpRuleView.Backend(b, List.of())).toList(), null, null, false, false))
+          : List.of();
+      return new RouteView(kind, meta(ns(), pick(List.of("r1", "r2", "r3", "r4"))),
+          "gateway.networking.k8s.io/v1", parents, hosts.stream().distinct().toList(), backends, rules);
+    }
+
+    private ReferenceGrantView grant() {
+      String fromKind = pick(List.of("TLSRoute", "HTTPRoute", "Gateway"));
+      String toKind = fromKind.equals("Gateway") ? "Secret" : "Service";
+      String toName = random.nextBoolean() ? null : toKind.equals("Secret") ? pick(List.of("cert", "other-cert")) : pick(SERVICES);
+      return new ReferenceGrantView(meta(ns(), pick(List.of("grant-1", "grant-2"))),
+          List.of(new ReferenceGrantView.From(GroupKind.GATEWAY_GROUP, fromKind, ns())),
+          List.of(new ReferenceGrantView.To("", toKind, toName)));
+    }
+
+    private EndpointSliceView slice() {
+      String service = pick(SERVICES);
+      List<EndpointSliceView.Endpoint> endpoints = new ArrayList<>();
+      for (int i = 0, n = random.nextInt(3); i < n; i++) {
+        endpoints.add(new EndpointSliceView.Endpoint(List.of("10.0.0." + random.nextInt(5)), random.nextInt(5) != 0));
+      }
+      return new EndpointSliceView(meta(ns(), service + "-" + pick(List.of("x", "y"))), service,
+          List.of(new EndpointSliceView.Port(pick(List.of("https", "alt")), 9443, "TCP")), endpoints);
+    }
+
+    private Meta meta(String namespace, String name) {
+      // a few creation times, so that routes tie and are ordered by name
+      return new Meta(namespace, name, 1 + random.nextInt(3), Instant.ofEpochSecond(1_700_000_000L + random.nextInt(3)), Map.of());
+    }
+
+    private String ns() {
+      return pick(NAMESPACES);
+    }
+
+    private <T> T pick(List<T> from) {
+      return from.get(random.nextInt(from.size()));
+    }
+
+    private static String describe(Resource r) {
+      String json = Json.JSON.writeValueAsString(r).replaceAll("\\s+", " ");
+      return r.key() + " " + (json.length() > 400 ? json.substring(0, 400) + "..." : json);
+    }
+  }
+}
