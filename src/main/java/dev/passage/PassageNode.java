@@ -102,7 +102,8 @@ public final class PassageNode implements AutoCloseable {
       ResourceCache cache = new ResourceCache();
       ServerCertificates certificates = new ServerCertificates();
       cache.subscribe(certificates::changed);
-      source = new KubernetesSource(client, k8s.resync(), k8s.batchWindow(), k8s.missingKindRetry(), cache::accept);
+      source = new KubernetesSource(client, settings.controllerName(), k8s.resync(), k8s.batchWindow(),
+          k8s.missingKindRetry(), cache::accept);
       dev.passage.control.ControlMetrics metrics = dev.passage.control.ControlMetrics.get(system);
       source.onWatchFailure(kind -> metrics.watchFailed(kind.kindName()));
       source.onList(kind -> metrics.listed(kind.kindName()));

@@ -9,7 +9,7 @@ public record PassageSettings(String controllerName, String bindAddress, Duratio
                               Proxy proxy, Kubernetes kubernetes, String clusterJoin, int maxRouteSeries) {
   /** Kubernetes mode: placement of the Gateways, the watchers, the status writer. */
   public record Kubernetes(RulesSettings.Kubernetes placement, Duration resync, Duration batchWindow,
-                           Duration missingKindRetry, Duration statusWriteInterval, int statusWritesPerInterval,
+                           Duration missingKindRetry, double statusWritesPerSecond, int statusWriteBurst,
                            boolean events) {}
 
   public record Proxy(int clientHelloMaxBytes, int clientHelloMaxRecords, Duration clientHelloTimeout,
@@ -57,7 +57,8 @@ public record PassageSettings(String controllerName, String bindAddress, Duratio
         new RulesSettings.Kubernetes(k.getString("bind-address"), k.getInt("port-range-start"),
             k.getInt("port-range-end"), k.getString("service-type"), selector),
         k.getDuration("resync"), k.getDuration("batch-window"), k.getDuration("missing-kind-retry"),
-        k.getDuration("status-write-interval"), k.getInt("status-writes-per-interval"), k.getBoolean("events"));
+        positive(k.getDouble("status-writes-per-second"), "passage.kubernetes.status-writes-per-second"),
+        (int) positive(k.getInt("status-write-burst"), "passage.kubernetes.status-write-burst"), k.getBoolean("events"));
     String join = c.getString("cluster.join");
     if (!java.util.Set.of("self", "seed-nodes", "bootstrap").contains(join)) {
       throw new com.typesafe.config.ConfigException.Generic("passage.cluster.join must be self, seed-nodes or bootstrap, not " + join);
@@ -70,6 +71,11 @@ public record PassageSettings(String controllerName, String bindAddress, Duratio
     return new PassageSettings(c.getString("controller-name"), c.getString("standalone.bind-address"),
         c.getDuration("standalone.poll-interval"), c.getDuration("standalone.settle-time"), proxy, kubernetes, join,
         maxRouteSeries);
+  }
+
+  private static double positive(double value, String name) {
+    if (value <= 0) throw new com.typesafe.config.ConfigException.Generic(name + " must be more than 0, not " + value);
+    return value;
   }
 
   /** "auto" (sized from the heap: a negative number here) or a number. */

@@ -28,6 +28,7 @@ public final class ControlMetrics implements Extension {
   private final LongAdder changeSets = new LongAdder();
   private final LongAdder routesJudged = new LongAdder();
   private volatile long lastSyncMillis;
+  private volatile java.util.function.IntSupplier statusQueue = () -> 0;
 
   public static final class Id extends ExtensionId<ControlMetrics> {
     @Override
@@ -50,6 +51,11 @@ public final class ControlMetrics implements Extension {
 
   void statusWrite(StatusPatcher.Result result) {
     statusWrite(result.outcome().name().toLowerCase(java.util.Locale.ROOT), result.conflicts());
+  }
+
+  /** The status writer's queue: objects whose status waits to be written. */
+  void statusQueue(java.util.function.IntSupplier queued) {
+    this.statusQueue = queued;
   }
 
   /** A watch or list of this kind failed; the informer lists and watches again. */
@@ -76,9 +82,10 @@ public final class ControlMetrics implements Extension {
   public List<MetricSnapshot> snapshots() {
     List<MetricSnapshot> out = new ArrayList<>();
     CounterSnapshot.Builder writes = CounterSnapshot.builder().name("passage_status_writes")
-        .help("Status writes to the API server by result: written, unchanged, stale (the server holds a newer "
-            + "generation), gone (the object was deleted), failed (retried).");
-    for (String result : List.of("written", "unchanged", "stale", "gone", "failed")) {
+        .help("Status writes by result: written; current (the server held it already, as the watches report it: "
+            + "no request); unchanged (the server held it, found on reading it); stale (the server holds a newer "
+            + "generation); gone (the object was deleted); failed (retried).");
+    for (String result : List.of("written", "current", "unchanged", "stale", "gone", "failed")) {
       LongAdder n = statusWrites.get(result);
       writes.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().labels(Labels.of("result", result))
           .value(n == null ? 0 : n.sum()).build());
@@ -86,6 +93,9 @@ public final class ControlMetrics implements Extension {
     out.add(writes.build());
     out.add(counter("passage_status_write_conflicts", "Status writes that met a conflict (409) and were retried.",
         statusConflicts.sum()));
+    out.add(GaugeSnapshot.builder().name("passage_status_write_queue")
+        .help("Objects whose status waits to be written (the rate is passage.kubernetes.status-writes-per-second).")
+        .dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().value(statusQueue.getAsInt()).build()).build());
     CounterSnapshot watches = perKind("passage_watch_failures", "Watches found down (looked at once a second) and "
         + "failed lists or watches, per kind; fabric8 watches again, and lists again when the server answers 410 Gone.",
         watchFailures);

@@ -45,7 +45,7 @@ public final class ControllerRoot {
           GatewayServices.create(client, rules, k8s.placement(), blocking), "gateway-services");
       StatusPatcher patcher = new StatusPatcher(client, rules.controllerName(), k8s.events());
       ActorRef<StatusWriter.Command> writer = ctx.spawn(StatusWriter.create(state, patcher, source::servedVersion,
-          k8s.statusWriteInterval(), k8s.statusWritesPerInterval(), blocking), "status-writer");
+          rules.controllerName(), k8s.statusWritesPerSecond(), k8s.statusWriteBurst(), blocking), "status-writer");
       state.onStatusChange(key -> writer.tell(new StatusWriter.Dirty(key)));
       AutoCloseable observed = source.observeStatuses((key, serverStatus) -> writer.tell(new StatusWriter.Observed(key, serverStatus)));
       ActorRef<Controller.Command> controller = controller(ctx, rules, state,

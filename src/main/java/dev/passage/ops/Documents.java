@@ -16,8 +16,9 @@ public final class Documents {
   /** One object's status, in the shape Kubernetes would store it under .status. */
   public record ObjectStatus(String kind, String namespace, String name, Object status) {}
 
+  /** endpoints: the ready endpoints of each Service port the routes name ("namespace/service:port"). */
   public record Routes(boolean ready, int activeConnections, Map<String, String> listeners,
-                       List<GatewayTable> gateways) {}
+                       List<GatewayTable> gateways, Map<String, List<dev.passage.rules.ResolvedBackend.Endpoint>> endpoints) {}
 
   public static List<ObjectStatus> statuses(Map<ObjectKey, Object> statuses) {
     List<ObjectStatus> out = new ArrayList<>();
@@ -29,6 +30,8 @@ public final class Documents {
   public static Routes routes(boolean ready, int activeConnections, RouteTable table, Map<BindAddress, String> bindings) {
     Map<String, String> listeners = new LinkedHashMap<>();
     bindings.forEach((k, v) -> listeners.put(k.toString(), v));
-    return new Routes(ready, activeConnections, listeners, new ArrayList<>(table.gateways().values()));
+    Map<String, List<dev.passage.rules.ResolvedBackend.Endpoint>> endpoints = new LinkedHashMap<>();
+    table.allEndpoints().forEach((k, v) -> endpoints.put(k.toString(), v));
+    return new Routes(ready, activeConnections, listeners, new ArrayList<>(table.gateways().values()), endpoints);
   }
 }

@@ -8,10 +8,10 @@ import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -25,7 +25,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Standalone mode's source: the Gateway API objects in a folder of YAML files (*.yaml, *.yml,
  * subfolders included). The folder is polled; a changed file is parsed again and only the
- * objects that really changed are emitted. Blocking file I/O runs on the source's own thread.
+ * objects of that file that really changed are emitted: a poll that finds nothing changed lists
+ * the folder and looks at each file's size and time, nothing more. Blocking file I/O runs on the
+ * source's own thread.
  *
  * <p>Files are applied only when complete: a change (new content, a new file, a removed file)
  * waits until the file has looked the same (modification time and size) for the settle time,
@@ -53,7 +55,10 @@ public final class DirectorySource implements AutoCloseable {
   private final Map<Path, FileState> files = new HashMap<>();    // what is applied, per file
   private final Map<Path, Seen> changing = new HashMap<>();       // changed, waiting to settle
   private final Map<Path, Long> absentSince = new HashMap<>();    // applied files not seen since
-  private Map<ObjectKey, Resource> current = Map.of();
+  /** What was last emitted, per object. */
+  private final Map<ObjectKey, Resource> current = new HashMap<>();
+  /** Which files define each object, and as what (the last file in path order wins). */
+  private final Map<ObjectKey, TreeMap<Path, Resource>> definitions = new HashMap<>();
   /** When each object without a creationTimestamp was first read, to the second; forgotten when it goes. */
   private final Map<ObjectKey, java.time.Instant> firstRead = new HashMap<>();
   private boolean loaded;
@@ -126,11 +131,12 @@ public final class DirectorySource implements AutoCloseable {
     boolean settle = loaded && settleNanos > 0;
     loaded = true;
     changing.keySet().retainAll(paths);
+    List<ResourceEvent> events = new ArrayList<>();
     for (Path gone : new ArrayList<>(files.keySet())) {
       if (paths.contains(gone)) continue;
       long since = absentSince.computeIfAbsent(gone, p -> now);
       if (!settle || now - since >= settleNanos) { // removed for good, not replaced mid-save
-        files.remove(gone);
+        replace(gone, files.remove(gone).resources, List.of(), events);
         absentSince.remove(gone);
       }
     }
@@ -153,32 +159,49 @@ public final class DirectorySource implements AutoCloseable {
           if (now - seen.since < settleNanos) continue;
         }
         changing.remove(p);
-        apply(p, stamp, known);
+        FileState applied = apply(p, stamp, known);
+        replace(p, known == null ? List.of() : known.resources, applied.resources, events);
       } catch (IOException e) {
         log.error("cannot read {}: {}", p, e.toString());
       }
     }
-    Map<ObjectKey, Resource> next = new LinkedHashMap<>();
-    Map<ObjectKey, Path> origin = new HashMap<>();
-    for (Map.Entry<Path, FileState> f : new TreeMap<>(files).entrySet()) {
-      for (Resource r : f.getValue().resources) {
-        Path earlier = origin.put(r.key(), f.getKey());
-        if (earlier != null && !earlier.equals(f.getKey())) {
-          log.warn("{} is defined in {} and again in {}; the latter wins", r.key(), earlier, f.getKey());
-        }
-        next.put(r.key(), generation(created(r)));
+    return events;
+  }
+
+  /**
+   * One file's objects changed from before to after: the events for the objects it defines or
+   * defined, and nothing for the others (a poll costs what changed, not what the folder holds).
+   * An object defined in several files is the one of the last file in path order.
+   */
+  private void replace(Path file, List<Resource> before, List<Resource> after, List<ResourceEvent> events) {
+    if (before.equals(after)) return;
+    Set<ObjectKey> touched = new LinkedHashSet<>();
+    for (Resource r : before) {
+      touched.add(r.key());
+      TreeMap<Path, Resource> defs = definitions.get(r.key());
+      if (defs != null && defs.remove(file) != null && defs.isEmpty()) definitions.remove(r.key());
+    }
+    for (Resource r : after) {
+      touched.add(r.key());
+      TreeMap<Path, Resource> defs = definitions.computeIfAbsent(r.key(), k -> new TreeMap<>());
+      defs.put(file, r);
+      if (defs.size() > 1) {
+        log.warn("{} is defined in {} and again in {}; the latter wins", r.key(), defs.firstKey(), defs.lastKey());
       }
     }
-    firstRead.keySet().retainAll(next.keySet());
-    List<ResourceEvent> events = new ArrayList<>();
-    for (Map.Entry<ObjectKey, Resource> e : next.entrySet()) {
-      if (!Objects.equals(current.get(e.getKey()), e.getValue())) events.add(new ResourceEvent.Upserted(e.getValue()));
+    for (ObjectKey key : touched) {
+      TreeMap<Path, Resource> defs = definitions.get(key);
+      if (defs == null) {
+        firstRead.remove(key);
+        if (current.remove(key) != null) events.add(new ResourceEvent.Deleted(key));
+        continue;
+      }
+      Resource now = generation(created(defs.lastEntry().getValue()));
+      if (!now.equals(current.get(key))) {
+        current.put(key, now);
+        events.add(new ResourceEvent.Upserted(now));
+      }
     }
-    for (ObjectKey k : current.keySet()) {
-      if (!next.containsKey(k)) events.add(new ResourceEvent.Deleted(k));
-    }
-    current = next;
-    return events;
   }
 
   /**
@@ -208,7 +231,7 @@ public final class DirectorySource implements AutoCloseable {
   }
 
   /** Parses one settled file; an empty or broken rewrite of a file that held objects keeps them. */
-  private void apply(Path p, Stamp stamp, FileState known) throws IOException {
+  private FileState apply(Path p, Stamp stamp, FileState known) throws IOException {
     String name = root.relativize(p).toString();
     String text = Files.readString(p, StandardCharsets.UTF_8);
     YamlDocuments.Result r = parser.parse(name, text);
@@ -218,11 +241,14 @@ public final class DirectorySource implements AutoCloseable {
     if (incomplete && known != null && !known.resources.isEmpty()) {
       log.warn("{} is {}; keeping the {} object(s) last loaded from it until it is valid again (delete the file to remove them)",
           name, r.errors().isEmpty() ? "empty" : "not valid", known.resources.size());
-      files.put(p, new FileState(stamp, known.resources, true));
-      return;
+      FileState kept = new FileState(stamp, known.resources, true);
+      files.put(p, kept);
+      return kept;
     }
     if (known != null && known.keptLastGood) log.info("{} is valid again", name);
-    files.put(p, new FileState(stamp, r.resources(), false));
+    FileState applied = new FileState(stamp, r.resources(), false);
+    files.put(p, applied);
+    return applied;
   }
 
   @Override

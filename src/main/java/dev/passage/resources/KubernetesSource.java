@@ -63,6 +63,7 @@ public final class KubernetesSource implements AutoCloseable {
   }
 
   private final KubernetesClient client;
+  private final String controllerName;
   private final Duration resync;
   private final Duration batchWindow;
   private final Duration missingRetry;
@@ -79,9 +80,11 @@ public final class KubernetesSource implements AutoCloseable {
   private final Map<Kind, String> servedVersions = new ConcurrentHashMap<>();
   private final List<ResourceEvent> pending = new ArrayList<>();
 
-  public KubernetesSource(KubernetesClient client, Duration resync, Duration batchWindow, Duration missingRetry,
-                          Consumer<List<ResourceEvent>> sink) {
+  /** controllerName: whose part of each status the watches report ({@link #observeStatuses}). */
+  public KubernetesSource(KubernetesClient client, String controllerName, Duration resync, Duration batchWindow,
+                          Duration missingRetry, Consumer<List<ResourceEvent>> sink) {
     this.client = client;
+    this.controllerName = controllerName;
     this.resync = resync;
     this.batchWindow = batchWindow;
     this.missingRetry = missingRetry;
@@ -145,7 +148,8 @@ public final class KubernetesSource implements AutoCloseable {
       // controller judges is complete (the handlers' own events repeat objects, harmlessly).
       synchronized (informers) {
         for (SharedIndexInformer<?> informer : informers) {
-          for (Object obj : informer.getStore().list()) upsert((HasMetadata) obj, null); // statuses: the handlers report them
+          Kind kind = kinds.get(informer);
+          for (Object obj : informer.getStore().list()) upsert((HasMetadata) obj, kind);
         }
       }
       thread.execute(() -> {
@@ -255,12 +259,13 @@ public final class KubernetesSource implements AutoCloseable {
   }
 
   private volatile java.util.function.BiConsumer<ObjectKey, Integer> statusObserver = (k, s) -> {};
-  /** The fingerprint of the status the server holds, per object of a kind whose status Passage writes. */
+  /** The fingerprint of Passage's part of the status the server holds, per object of a kind whose status Passage writes. */
   private final Map<ObjectKey, Integer> serverStatuses = new ConcurrentHashMap<>();
 
   /**
-   * Told, for each object of a kind whose status Passage writes, the fingerprint of the status the
-   * server holds: first every one known now, then each as a watch reports it. Closing the handle
+   * Told, for each object of a kind whose status Passage writes, the fingerprint of Passage's part
+   * of the status the server holds ({@link StoredStatus#ownedFingerprint}): first every one known
+   * now, then each as a watch reports it. Closing the handle
    * stops it (a status writer that stops with its controller).
    */
   public synchronized AutoCloseable observeStatuses(java.util.function.BiConsumer<ObjectKey, Integer> observer) {
@@ -283,9 +288,11 @@ public final class KubernetesSource implements AutoCloseable {
 
   private void upsert(HasMetadata obj, Kind kind) {
     if (kind != null && StatusPatcher.STATUS_KINDS.contains(kind)) {
-      Object status = client.getKubernetesSerialization().convertValue(obj, java.util.Map.class).get("status");
+      @SuppressWarnings("unchecked")
+      Map<String, Object> status = (Map<String, Object>) client.getKubernetesSerialization()
+          .convertValue(obj, java.util.Map.class).get("status");
       String ns = kind.namespaced() ? obj.getMetadata().getNamespace() : "";
-      observed(ObjectKey.of(kind, ns, obj.getMetadata().getName()), StatusPatcher.fingerprint(status));
+      observed(ObjectKey.of(kind, ns, obj.getMetadata().getName()), StoredStatus.ownedFingerprint(kind, controllerName, status));
     }
     try {
       ModelAdapter.toView(obj, "default").ifPresent(v -> add(new ResourceEvent.Upserted(v)));

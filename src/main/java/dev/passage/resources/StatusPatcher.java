@@ -30,12 +30,13 @@ public final class StatusPatcher {
   public enum Outcome { WRITTEN, UNCHANGED, STALE, GONE }
 
   /**
-   * What a write did, a fingerprint of the status the server holds after it (0 when unknown), and
-   * how many conflicts (409) it met and retried on the way.
+   * What a write did, the fingerprint of Passage's part of the status the server holds after it
+   * ({@link StoredStatus#ownedFingerprint}; 0 when none), and how many conflicts (409) it met and
+   * retried on the way.
    */
-  public record Result(Outcome outcome, int serverStatus, int conflicts) {
-    public Result(Outcome outcome, int serverStatus) {
-      this(outcome, serverStatus, 0);
+  public record Result(Outcome outcome, int owned, int conflicts) {
+    public Result(Outcome outcome, int owned) {
+      this(outcome, owned, 0);
     }
   }
 
@@ -71,19 +72,23 @@ public final class StatusPatcher {
       Map<String, Object> old = (Map<String, Object>) current.getAdditionalProperties().get("status");
       Map<String, Object> merged = StoredStatus.merge(key.kind(), controllerName, old == null ? Map.of() : old, want,
           Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
-      if (merged == null) return new Result(Outcome.STALE, fingerprint(old), conflicts);
-      if (Objects.equals(normalize(old), normalize(merged))) return new Result(Outcome.UNCHANGED, fingerprint(old), conflicts);
+      if (merged == null) return new Result(Outcome.STALE, owned(key, old), conflicts);
+      if (Objects.equals(normalize(old), normalize(merged))) return new Result(Outcome.UNCHANGED, owned(key, old), conflicts);
       current.getAdditionalProperties().put("status", merged);
       try {
         resources.resource(current).updateStatus();
         if (events) reportTurnedFalse(current, old, merged);
-        return new Result(Outcome.WRITTEN, fingerprint(merged), conflicts);
+        return new Result(Outcome.WRITTEN, owned(key, merged), conflicts);
       } catch (KubernetesClientException e) {
         if (e.getCode() == 404) return new Result(Outcome.GONE, 0, conflicts);
         if (e.getCode() != 409 || attempt >= ATTEMPTS) throw e;
         log.debug("conflict writing the status of {}, attempt {}", key, attempt);
       }
     }
+  }
+
+  private int owned(ObjectKey key, Map<String, Object> status) {
+    return StoredStatus.ownedFingerprint(key.kind(), controllerName, status);
   }
 
   static ResourceDefinitionContext context(Kind kind, String apiVersion) {

@@ -114,6 +114,55 @@ public final class StoredStatus {
         + ref.get("sectionName") + "/" + ref.get("port");
   }
 
+  /**
+   * A fingerprint of what Passage owns of a status, every lastTransitionTime left out: a route's
+   * parent entries of controllerName, in order; the whole status of a Gateway or GatewayClass. Two
+   * statuses with the same fingerprint differ in nothing a write of Passage's would change, so the
+   * status writer compares the one it wants with the one the API server holds (as the watches
+   * report it) before it asks the server anything. status null: nothing of Passage's.
+   */
+  @SuppressWarnings("unchecked")
+  public static int ownedFingerprint(Kind kind, String controllerName, Map<String, Object> status) {
+    if (status == null) return 0;
+    Object owned;
+    if (kind == Kind.TLS_ROUTE || kind == Kind.HTTP_ROUTE) {
+      List<Object> ours = new ArrayList<>();
+      for (Map<String, Object> p : (List<Map<String, Object>>) status.getOrDefault("parents", List.of())) {
+        if (controllerName.equals(p.get("controllerName"))) ours.add(withoutTimes(p));
+      }
+      if (ours.isEmpty()) return 0;
+      owned = ours;
+    } else {
+      owned = withoutTimes(status);
+      if (((Map<String, Object>) owned).isEmpty()) return 0;
+    }
+    return StatusPatcher.fingerprint(owned);
+  }
+
+  /**
+   * A copy without lastTransitionTime, at any depth, and without nulls and empty lists or maps
+   * (which the API server's copy leaves out: "addresses: []" is stored as no addresses).
+   */
+  @SuppressWarnings("unchecked")
+  private static Object withoutTimes(Object value) {
+    if (value instanceof Map<?, ?> m) {
+      Map<String, Object> out = new LinkedHashMap<>();
+      ((Map<String, Object>) m).forEach((k, v) -> {
+        if (k.equals("lastTransitionTime") || v == null) return;
+        if (v instanceof java.util.Collection<?> c && c.isEmpty()) return;
+        if (v instanceof Map<?, ?> vm && vm.isEmpty()) return;
+        out.put(k, withoutTimes(v));
+      });
+      return out;
+    }
+    if (value instanceof List<?> l) {
+      List<Object> out = new ArrayList<>(l.size());
+      for (Object v : l) out.add(withoutTimes(v));
+      return out;
+    }
+    return value;
+  }
+
   /** Our False conditions, keyed by where they are, valued "reason\nmessage". */
   @SuppressWarnings("unchecked")
   public static Map<String, String> falseConditions(String controllerName, Map<String, Object> status) {

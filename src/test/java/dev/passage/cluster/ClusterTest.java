@@ -109,7 +109,7 @@ class ClusterTest {
         passage.kubernetes.bind-address = "127.0.0.%d"
         passage.kubernetes.port-range-start = %d
         passage.kubernetes.port-range-end = %d
-        passage.kubernetes.status-write-interval = 50ms
+        passage.kubernetes.status-writes-per-second = 200
         passage.kubernetes.batch-window = 20ms
         """.formatted(remoting[0], remoting[i], i + 2, portBase, portBase + 20), awaitReady);
     addressOf.put(n, "127.0.0." + (i + 2));

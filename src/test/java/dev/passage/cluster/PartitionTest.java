@@ -132,7 +132,7 @@ class PartitionTest {
         "-Dpassage.kubernetes.bind-address=" + self,
         "-Dpassage.kubernetes.port-range-start=21000",
         "-Dpassage.kubernetes.port-range-end=21010",
-        "-Dpassage.kubernetes.status-write-interval=50ms",
+        "-Dpassage.kubernetes.status-writes-per-second=200",
         "-Dpassage.kubernetes.batch-window=20ms",
         // the shipped 7 s, shortened to keep the test short; the decisions are the same
         "-Dpekko.cluster.split-brain-resolver.stable-after=3s",

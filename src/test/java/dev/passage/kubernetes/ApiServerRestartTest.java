@@ -59,7 +59,7 @@ class ApiServerRestartTest {
           passage.kubernetes.bind-address = "127.0.0.1"
           passage.kubernetes.port-range-start = %d
           passage.kubernetes.port-range-end = %d
-          passage.kubernetes.status-write-interval = 50ms
+          passage.kubernetes.status-writes-per-second = 200
           passage.kubernetes.batch-window = 20ms
           """.formatted(portBase, portBase + 10))) {
         Await.until(Duration.ofSeconds(30), "the Gateway's Service", () -> gatewayPort(before) > 0);

@@ -89,7 +89,7 @@ class KubernetesModeTest {
         passage.kubernetes.port-range-start = %d
         passage.kubernetes.port-range-end = %d
         passage.kubernetes.missing-kind-retry = 1s
-        passage.kubernetes.status-write-interval = 50ms
+        passage.kubernetes.status-writes-per-second = 200
         passage.kubernetes.batch-window = 20ms
         """.formatted(portBase, portBase + 40));
   }

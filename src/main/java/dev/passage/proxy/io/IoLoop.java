@@ -101,6 +101,15 @@ public final class IoLoop implements Executor, AutoCloseable {
         if (open) log.warn("I/O loop: {}", e.toString());
       }
     }
+    // the node's end: every socket this loop watches goes with it (listeners included, so that
+    // their ports are free once close() returns)
+    for (SelectionKey key : selector.keys()) {
+      try {
+        key.channel().close();
+      } catch (IOException ignored) {
+        // closing anyway
+      }
+    }
     try {
       selector.close();
     } catch (IOException ignored) {
@@ -115,9 +124,16 @@ public final class IoLoop implements Executor, AutoCloseable {
     ((Registration) key.attachment()).fired(ready);
   }
 
+  /** Stops the loop and closes its sockets; returns once they are closed (within 5 s). */
   @Override
   public void close() {
     open = false;
     selector.wakeup();
+    if (Thread.currentThread() == thread) return;
+    try {
+      thread.join(5_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }
