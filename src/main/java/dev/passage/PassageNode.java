@@ -170,7 +170,9 @@ public final class PassageNode implements AutoCloseable {
 
     String join = settings.clusterJoin();
     if (join.equals("self")) Cluster.get(system).manager().tell(Join.create(Cluster.get(system).selfMember().address()));
-    ClusterSingleton.get(system).init(SingletonActor.of(controlPlane, "passage-controller"));
+    ActorRef<ControllerRoot.Command> controller = ClusterSingleton.get(system)
+        .init(SingletonActor.of(controlPlane, "passage-controller"));
+    dev.passage.control.StatusPages.get(system).controller(controller); // /passage/status from any node
 
     if (join.equals("bootstrap")) ClusterBootstrap.get(Adapter.toClassic(system)).start();
     system.log().info("Passage is up: management on {}, cluster join by {}", uri, join);

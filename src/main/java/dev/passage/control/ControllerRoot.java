@@ -24,7 +24,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * differs; meanwhile every node keeps routing with the tables it holds.
  */
 public final class ControllerRoot {
-  /** The singleton takes no messages; it runs until its node leaves. */
+  /** What the singleton is asked (statuses, from any node); it runs until its node leaves. */
   public interface Command {}
 
   private ControllerRoot() {}
@@ -67,6 +67,10 @@ public final class ControllerRoot {
   private static Behavior<Command> running(List<AutoCloseable> subscriptions, ComputedStatuses state) {
     state.controllerHere(true);
     return Behaviors.receive(Command.class)
+        .onMessage(StatusPages.Ask.class, a -> {
+          a.replyTo().tell(StatusPages.page(state, a.after(), Math.min(a.limit(), StatusPages.PAGE)));
+          return Behaviors.same();
+        })
         .onSignal(PostStop.class, s -> {
           state.controllerHere(false);
           for (AutoCloseable c : subscriptions) c.close();

@@ -12,15 +12,18 @@ import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
 
 /**
  * Passage's own read-only management routes: GET /passage/routes (the current route table and
- * the listeners' bindings) and GET /passage/status (every computed status), both JSON; and
+ * the listeners' bindings) and GET /passage/status (every computed status, asked of the controller
+ * wherever it runs: {@link dev.passage.control.StatusPages}), both JSON; and
  * GET /metrics ({@link NodeMetrics}).
  * Registered under pekko.management.http.routes in reference.conf.
  */
 public final class PassageRoutes extends AllDirectives implements ManagementRouteProvider {
   private final NodeView node;
   private final NodeMetrics metrics;
+  private final org.apache.pekko.actor.typed.ActorSystem<?> system;
 
   public PassageRoutes(ExtendedActorSystem system) {
+    this.system = Adapter.toTyped(system);
     this.node = new NodeView(Adapter.toTyped(system));
     this.metrics = new NodeMetrics(Adapter.toTyped(system));
   }
@@ -31,7 +34,7 @@ public final class PassageRoutes extends AllDirectives implements ManagementRout
         pathPrefix("passage", () -> get(() -> concat(
             path("routes", () -> complete(json(Documents.routes(node.ready(), node.dataPlane().openConnections(),
                 node.table().get(), node.dataPlane().bindings())))),
-            path("status", () -> complete(json(Documents.statuses(node.statuses().storedStatuses()))))))),
+            path("status", () -> completeWithFuture(statuses()))))),
         path("metrics", () -> get(() -> optionalHeaderValueByName("Accept", accept -> {
           try {
             NodeMetrics.Scrape scrape = metrics.scrape(accept.orElse(null));
@@ -41,6 +44,15 @@ public final class PassageRoutes extends AllDirectives implements ManagementRout
             return complete(org.apache.pekko.http.javadsl.model.StatusCodes.INTERNAL_SERVER_ERROR, e.toString());
           }
         }))));
+  }
+
+  /** Every status, from the controller wherever it runs; 503 with the reason when it does not answer. */
+  private java.util.concurrent.CompletionStage<org.apache.pekko.http.javadsl.model.HttpResponse> statuses() {
+    return dev.passage.control.StatusPages.get(system).all()
+        .thenApply(all -> json(Documents.statuses(all)))
+        .exceptionally(e -> org.apache.pekko.http.javadsl.model.HttpResponse.create()
+            .withStatus(org.apache.pekko.http.javadsl.model.StatusCodes.SERVICE_UNAVAILABLE)
+            .withEntity("the controller did not answer: " + dev.passage.resources.RootCause.message(e) + "\n"));
   }
 
   private static org.apache.pekko.http.javadsl.model.HttpResponse json(Object document) {

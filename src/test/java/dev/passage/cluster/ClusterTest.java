@@ -126,6 +126,31 @@ class ClusterTest {
     if (echo != null) echo.close();
   }
 
+  /** /passage/status answers the same on every node: the others ask the controller, in pages (of 50). */
+  @Test
+  void everyNodeAnswersWithTheControllersStatuses() throws Exception {
+    RunningPassage holder = nodes.stream().filter(n -> n.node.statuses().controllerHere()).findFirst().orElseThrow();
+    RunningPassage other = nodes.stream().filter(n -> !n.node.statuses().controllerHere()).findFirst().orElseThrow();
+    assertTrue(other.node.statuses().storedStatuses().isEmpty(), "the premise: another node computes no status of its own");
+    // more statuses than one page holds: a Gateway of its own and 120 routes on it
+    List<String> docs = new ArrayList<>(List.of(Fixtures.passthroughGateway("pages", 8443)));
+    for (int i = 0; i < 120; i++) {
+      docs.add(Fixtures.route("page-" + i, "pages", List.of("page-" + i + ".example.com"), List.of(new Fixtures.Backend("first"))));
+    }
+    api.create(Fixtures.join(docs.toArray(String[]::new)));
+    try {
+      Await.until(Duration.ofSeconds(30), "every node's /passage/status equals the controller's", () -> {
+        String want = holder.get("/passage/status").body();
+        if (!want.contains("\"name\" : \"page-119\"") || !want.contains("\"kind\" : \"Gateway\"")) return false;
+        for (RunningPassage n : nodes) if (!n.get("/passage/status").body().equals(want)) return false;
+        return true;
+      });
+    } finally {
+      for (int i = 0; i < 120; i++) api.client.resources(TLSRoute.class).inNamespace("default").withName("page-" + i).delete();
+      api.client.resources(io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway.class).inNamespace("default").withName("pages").delete();
+    }
+  }
+
   /**
    * A port one node cannot bind (another process holds it there) is reported by the controller,
    * which runs on another node: the listener is Programmed=False, naming that node, until the port
