@@ -55,7 +55,7 @@ public final class MockApiServer implements AutoCloseable {
 
   /** Listening on this address; port 0: any free port. */
   public MockApiServer(java.net.InetAddress address, int port) {
-    KubernetesCrudDispatcher dispatcher = new KubernetesCrudDispatcher() {
+    KubernetesCrudDispatcher dispatcher = new IndexedCrudDispatcher() {
       @Override
       public MockResponse dispatch(RecordedRequest request) {
         String path = request.getPath();
