@@ -62,26 +62,7 @@ public final class FailoverBenchmark {
          TlsBackend first = new TlsBackend("first", "app.example.com");
          TlsBackend second = new TlsBackend("second", "app.example.com")) {
       kubeconfig = logs.resolve("kubeconfig");
-      Files.writeString(kubeconfig, """
-          apiVersion: v1
-          kind: Config
-          clusters:
-          - name: mock
-            cluster:
-              server: https://127.0.0.1:%d
-              insecure-skip-tls-verify: true
-          users:
-          - name: test
-            user:
-              token: test
-          contexts:
-          - name: test
-            context:
-              cluster: mock
-              user: test
-              namespace: default
-          current-context: test
-          """.formatted(api.port()));
+      Files.writeString(kubeconfig, api.kubeconfig("127.0.0.1"));
       api.create(Fixtures.join(Fixtures.GATEWAY_CLASS, Fixtures.passthroughGateway("gw", 443),
           Fixtures.service("default", "first", first.port()), Fixtures.service("default", "second", second.port()),
           Fixtures.route("app", "gw", List.of("app.example.com"), List.of(new Fixtures.Backend("first")))));

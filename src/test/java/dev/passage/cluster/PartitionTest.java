@@ -73,26 +73,7 @@ class PartitionTest {
     logs = Files.createDirectories(Path.of("target", "partition-test"));
     for (int i = 1; i <= 3; i++) Files.deleteIfExists(logs.resolve("node-" + i + ".log"));
     kubeconfig = logs.resolve("kubeconfig");
-    Files.writeString(kubeconfig, """
-        apiVersion: v1
-        kind: Config
-        clusters:
-        - name: mock
-          cluster:
-            server: https://%s:%d
-            insecure-skip-tls-verify: true
-        users:
-        - name: test
-          user:
-            token: test
-        contexts:
-        - name: test
-          context:
-            cluster: mock
-            user: test
-            namespace: default
-        current-context: test
-        """.formatted(net.hostAddress(), api.port()));
+    Files.writeString(kubeconfig, api.kubeconfig(net.hostAddress()));
     api.create(Fixtures.join(Fixtures.GATEWAY_CLASS, Fixtures.passthroughGateway("gw", 443),
         Fixtures.serviceAt(net.hostAddress(), "default", "first", first.port()),
         Fixtures.serviceAt(net.hostAddress(), "default", "second", second.port()),

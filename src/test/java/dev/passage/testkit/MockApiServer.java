@@ -135,6 +135,30 @@ public final class MockApiServer implements AutoCloseable {
     return server.getPort();
   }
 
+  /** A kubeconfig that reaches this server at host (its certificate not checked), for Passage processes. */
+  public String kubeconfig(String host) {
+    return """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: mock
+          cluster:
+            server: https://%s:%d
+            insecure-skip-tls-verify: true
+        users:
+        - name: test
+          user:
+            token: test
+        contexts:
+        - name: test
+          context:
+            cluster: mock
+            user: test
+            namespace: default
+        current-context: test
+        """.formatted(host, port());
+  }
+
   /**
    * The port the Passage pods serve a Gateway on: the targetPort of its Service (passage-NAME in
    * default), or -1 while Passage has not made the Service yet.
