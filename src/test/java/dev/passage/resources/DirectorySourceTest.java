@@ -43,6 +43,21 @@ class DirectorySourceTest {
     }
   }
 
+  /** A mounted ConfigMap: the files are links into "..data", which links to a timestamped folder holding them again. */
+  @Test
+  void namesStartingWithADotAreSkippedSoAMountedConfigMapIsReadOnce() throws Exception {
+    Path stamped = Files.createDirectories(folder.resolve("..2026_12_03_10_00_00.123"));
+    Files.writeString(stamped.resolve("ns.yaml"), namespace("a"));
+    Files.createSymbolicLink(folder.resolve("..data"), stamped.getFileName());
+    Files.createSymbolicLink(folder.resolve("ns.yaml"), Path.of("..data/ns.yaml"));
+    Files.writeString(folder.resolve(".ns.yaml.swp"), namespace("swap"));
+    try (DirectorySource source = new DirectorySource(folder, Duration.ofHours(1), Duration.ZERO, e -> {})) {
+      List<ResourceEvent> first = source.scan();
+      assertEquals(List.of("a"), first.stream().map(e -> e.key().name()).toList(), "read once, through the link");
+      assertEquals(List.of(), source.scan());
+    }
+  }
+
   @Test
   void objectsWithoutACreationTimestampAreStampedWhenFirstRead() throws Exception {
     java.time.Instant before = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
