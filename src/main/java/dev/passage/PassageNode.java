@@ -162,10 +162,13 @@ public final class PassageNode implements AutoCloseable {
         handler::flushLogSummary, system.executionContext());
     ActorRef<ListenerManager.Command> listeners = system.systemActorOf(ListenerManager.create(tcp, handler, dataPlane,
         settings.proxy().backlog(), settings.kubernetes().placement().bindAddress()), "listeners", Props.empty());
+    CapForRoutes capForRoutes = new CapForRoutes(capacity, settings.proxy().maxConnections(), openFilesLimit(),
+        settings.proxy().clientHelloMaxBytes(), handler, system.log());
     system.systemActorOf(ReplicatedTables.create(table, t -> {
       dataPlane.expectBindings(t.bindAddresses()); // readiness waits for the listeners to catch up
       routeMetrics.retain(t); // the series of a route that is gone go with it
       listeners.tell(new ListenerManager.Rebind(t.bindAddresses()));
+      capForRoutes.accept(t.routeCount());
     }), "tables", Props.empty());
 
     String join = settings.clusterJoin();
@@ -181,6 +184,38 @@ public final class PassageNode implements AutoCloseable {
     closing.add(handler::flushLogSummary); // what the last interval saw
     closing.add(loops);
     return new PassageNode(system, closing, uri);
+  }
+
+  /**
+   * The connection cap made again as the table's route count changes (a route takes heap too): a
+   * change of 5% or more is applied and said in one INFO line.
+   */
+  private static final class CapForRoutes implements java.util.function.IntConsumer {
+    private final Capacity start;
+    private final int configured;
+    private final long descriptors;
+    private final int helloMaxBytes;
+    private final ConnectionHandler handler;
+    private final org.slf4j.Logger log;
+
+    CapForRoutes(Capacity start, int configured, long descriptors, int helloMaxBytes, ConnectionHandler handler,
+                 org.slf4j.Logger log) {
+      this.start = start;
+      this.configured = configured;
+      this.descriptors = descriptors;
+      this.helloMaxBytes = helloMaxBytes;
+      this.handler = handler;
+      this.log = log;
+    }
+
+    @Override
+    public void accept(int routes) {
+      Capacity now = start.forRoutes(configured, Runtime.getRuntime().maxMemory(), descriptors, helloMaxBytes, routes);
+      int was = handler.maxConnections();
+      if (Math.abs(now.maxConnections() - was) * 20 < was) return;
+      handler.maxConnections(now.maxConnections());
+      log.info("passage.proxy.max-connections {} now that the table holds {} routes: {}", now.maxConnections(), routes, now.why());
+    }
   }
 
   /** Health checks and Passage's routes; a port that cannot be bound stops the node (exit code 3). */

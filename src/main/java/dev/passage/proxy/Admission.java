@@ -16,11 +16,20 @@ import java.util.concurrent.atomic.AtomicInteger;
  * which), and entries no longer waiting are dropped lazily from the head.
  */
 final class Admission {
-  private final int cap;
+  private volatile int cap; // made again as the route table grows ({@link Capacity#forRoutes})
   private final Duration helloTimeout;
   private final Duration helloTimeoutAtCap;
   private final AtomicInteger open;
   private final ConcurrentLinkedQueue<Waiting> waiting = new ConcurrentLinkedQueue<>();
+
+  /** A new cap: connections over it are not closed; new ones are shed or refused until below it. */
+  void cap(int newCap) {
+    cap = newCap;
+  }
+
+  int cap() {
+    return cap;
+  }
 
   /** A connection still waiting for its ClientHello. */
   static final class Waiting {

@@ -256,4 +256,13 @@ public final class ConnectionHandler {
   static InetSocketAddress socketAddress(ResolvedBackend.Endpoint endpoint) {
     return new InetSocketAddress(endpoint.host(), endpoint.port());
   }
+
+  /** The cap on client connections, made again as the route table grows ({@link Capacity#forRoutes}). */
+  public void maxConnections(int cap) {
+    admission.cap(cap);
+  }
+
+  public int maxConnections() {
+    return admission.cap();
+  }
 }

@@ -17,7 +17,11 @@ public record RouteEntry(NamespacedName gateway, ObjectKey route, Instant create
                          Map<String, List<String>> hostnamesByListener, List<ResolvedBackend> backends,
                          List<HttpRouteRule> httpRules) implements Replicated {
   public RouteEntry {
-    hostnamesByListener = Map.copyOf(hostnamesByListener);
+    // by listener name: the same entry serializes to the same bytes on every node, whose digests
+    // Distributed Data's gossip compares (Map.copyOf's order differs from one JVM to the next)
+    java.util.TreeMap<String, List<String>> sorted = new java.util.TreeMap<>();
+    hostnamesByListener.forEach((l, hosts) -> sorted.put(l, List.copyOf(hosts)));
+    hostnamesByListener = java.util.Collections.unmodifiableSortedMap(sorted);
     backends = List.copyOf(backends);
     httpRules = List.copyOf(httpRules);
   }

@@ -78,6 +78,30 @@ final class Processes {
     command.addAll(List.of(args));
     return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
   }
+  /**
+   * CPU seconds a process's threads have used, the JIT's compiler threads left out: their work is a
+   * warm-up that fades, not a cost of what the process is doing now.
+   */
+  static double cpuSecondsWithoutCompiler(long pid) throws IOException {
+    double total = 0;
+    try (var tasks = Files.newDirectoryStream(Path.of("/proc/" + pid + "/task"))) {
+      for (Path task : tasks) {
+        String comm;
+        String stat;
+        try {
+          comm = Files.readString(task.resolve("comm")).trim();
+          stat = Files.readString(task.resolve("stat"));
+        } catch (IOException gone) {
+          continue; // a thread that ended meanwhile
+        }
+        if (comm.startsWith("C1 CompilerThre") || comm.startsWith("C2 CompilerThre")) continue;
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        total += (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+      }
+    }
+    return total;
+  }
+
   /** User plus system CPU seconds a process has used (from /proc; clock ticks of 100 Hz). */
   static double cpuSeconds(long pid) throws IOException {
     String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));

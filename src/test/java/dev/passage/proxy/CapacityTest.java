@@ -38,4 +38,18 @@ class CapacityTest {
     assertEquals(100, low.maxConnections());
     assertFalse(low.lowered(100));
   }
+
+  @Test
+  void theRouteTableTakesItsShareOfTheHeap() {
+    Capacity start = Capacity.of(-1, 640 * MIB, 1 << 20, 16 * 1024);
+    Capacity withTable = start.forRoutes(-1, 640 * MIB, 1 << 20, 16 * 1024, 20_000);
+    assertEquals(start.bufferBudget(), withTable.bufferBudget(), "the budget stays what it was");
+    assertTrue(withTable.maxConnections() < start.maxConnections());
+    long worst = Capacity.BASE + 20_000 * Capacity.BYTES_PER_ROUTE + withTable.bufferBudget()
+        + withTable.maxConnections() * Capacity.perConnection(16 * 1024);
+    assertTrue(worst <= 640 * MIB, "the routes and the cap, each connection holding its most, fit the heap: " + worst / MIB);
+    assertTrue(withTable.why().contains("20,000 routes'"), withTable.why());
+    // a table that takes the whole heap still leaves one connection: the node serves, slowly, rather than not at all
+    assertEquals(1, start.forRoutes(-1, 640 * MIB, 1 << 20, 16 * 1024, 1_000_000).maxConnections());
+  }
 }

@@ -24,6 +24,13 @@ import java.util.regex.Pattern;
  * HTTPS), with a client for the test and one for Passage that can go through a relay.
  */
 public final class MockApiServer implements AutoCloseable {
+  /** The mock web server logs every request at INFO through java.util.logging: a line per request, at a cost. Held, so the level stays. */
+  private static final java.util.logging.Logger QUIET = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver.MockWebServer");
+
+  static {
+    QUIET.setLevel(java.util.logging.Level.WARNING);
+  }
+
   private final KubernetesMockServer server;
   public final KubernetesClient client;
   private final KubernetesSerialization serialization = new KubernetesSerialization();
