@@ -186,6 +186,8 @@ public final class ClusterScaleBenchmark {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(Processes.jvmOptions());
+    String extra = System.getProperty("bench.node" + i + ".jvm"); // e.g. a flight recording of one node
+    if (extra != null && !extra.isBlank()) command.addAll(List.of(extra.trim().split("\\s+")));
     command.addAll(List.of(
         "-Dpassage.cluster.join=seed-nodes",
         "-Dpekko.cluster.seed-nodes.0=pekko://passage@127.0.0.2:" + remoting[0],
