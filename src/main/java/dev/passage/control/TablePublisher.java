@@ -112,6 +112,7 @@ public final class TablePublisher {
     private final Map<Key<LWWMap<String, Replicated>>, Map<String, Replicated>> toWrite = new LinkedHashMap<>();
     private final Map<NamespacedName, Long> versions = new HashMap<>();
     private final List<ChangeSet> pending = new ArrayList<>();
+    private static final Replicator.WriteConsistency WRITE_ALL = new Replicator.WriteAll(Duration.ofSeconds(3));
     private AwaitFirst awaiting;
     private boolean synced;
 
@@ -198,7 +199,12 @@ public final class TablePublisher {
             return flushAndCheck();
           })
           .onMessage(Written.class, w -> {
-            if (!(w.response() instanceof Replicator.UpdateSuccess<?>)) log.warn("route table update failed: {}", w.response());
+            if (w.response() instanceof Replicator.UpdateTimeout<?>) {
+              // written here; a node that did not confirm in time (unreachable, or leaving) gets it by gossip
+              log.debug("route table update not confirmed by every node in time: {}", w.response());
+            } else if (!(w.response() instanceof Replicator.UpdateSuccess<?>)) {
+              log.warn("route table update failed: {}", w.response());
+            }
             return Behaviors.same();
           })
           .onMessage(BucketRead.class, r -> Behaviors.same()) // a read answered twice
@@ -238,7 +244,13 @@ public final class TablePublisher {
       return Behaviors.same();
     }
 
-    /** One Update per bucket per few dozen entries, written locally (the singleton is the only writer). */
+    /**
+     * One Update per bucket per few dozen entries. Written to every node at once (WriteAll): the
+     * Replicator sends the update's delta to each node now, where a local write would wait for the
+     * next delta propagation round (every gossip-interval / 5, 400 ms: most of what a route change
+     * took to be served). The write is applied here whatever the answer; a node that does not
+     * confirm in time gets it by gossip.
+     */
     private void flush() {
       toWrite.forEach((bucket, entries) -> {
         List<Map.Entry<String, Replicated>> all = new ArrayList<>(entries.entrySet());
@@ -261,7 +273,7 @@ public final class TablePublisher {
     @SuppressWarnings({"unchecked", "rawtypes"})
     private <T extends org.apache.pekko.cluster.ddata.ReplicatedData> void update(Key<T> key, T initial,
                                                                                  java.util.function.Function<T, T> modify) {
-      replicator.tell(new Replicator.Update<>(key, initial, Replicator.writeLocal(), (ActorRef) replies, modify));
+      replicator.tell(new Replicator.Update<>(key, initial, WRITE_ALL, (ActorRef) replies, modify));
     }
 
     /** Logs, oldest first, each change set whose Gateways have all published its snapshot or gone. */

@@ -78,10 +78,17 @@ public final class PropagationBenchmark {
             String next = now.contains("svc-a") ? "svc-b" : "svc-a";
             seen.remove("r" + r + "|" + next);
             long start = System.nanoTime();
-            api.client.resources(TLSRoute.class).inNamespace("default").withName("r" + r).edit(route -> {
-              route.getSpec().getRules().get(0).getBackendRefs().get(0).setName(next);
-              return route;
-            });
+            for (int attempt = 1; ; attempt++) { // as kubectl does: the status writer may have written it meanwhile
+              try {
+                api.client.resources(TLSRoute.class).inNamespace("default").withName("r" + r).edit(route -> {
+                  route.getSpec().getRules().get(0).getBackendRefs().get(0).setName(next);
+                  return route;
+                });
+                break;
+              } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt >= 5) throw e;
+              }
+            }
             for (RunningPassage n : nodes) {
               while (!backendOf(n.node.table().get(), bindPort, sni).contains(next)) Thread.sleep(1);
             }
