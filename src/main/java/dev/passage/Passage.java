@@ -62,6 +62,14 @@ public final class Passage {
           .withFallback(ConfigFactory.load()).resolve();
     }
     dev.passage.config.PassageSettings.from(config); // a bad setting stops here, before anything starts
+    String tls = config.getString("passage.tls.provider");
+    if (!tls.trim().equalsIgnoreCase("auto")) { // auto always starts (on the JDK's engine at worst, and says so)
+      try {
+        dev.passage.proxy.tls.TlsProvider.fromSetting(tls);
+      } catch (IllegalArgumentException e) {
+        throw new StartupFailure(StartupFailure.USAGE, "bad setting: " + e.getMessage());
+      }
+    }
     if (resources != null) return PassageNode.standalone(config, resources);
     // connects the way kubectl does: in-cluster service account, else KUBECONFIG or ~/.kube/config
     ApiServerCheck.configured();

@@ -9,6 +9,7 @@ import dev.passage.proxy.ConnectionHandler;
 import dev.passage.proxy.http.HttpService;
 import dev.passage.proxy.io.BufferBudget;
 import dev.passage.proxy.tls.ServerCertificates;
+import dev.passage.proxy.tls.TlsProvider;
 import dev.passage.resources.DirectorySource;
 import dev.passage.resources.KubernetesSource;
 import dev.passage.resources.ResourceCache;
@@ -69,7 +70,7 @@ public final class PassageNode implements AutoCloseable {
       // one reader of the folder per node: it feeds the certificates this node serves, and the
       // controller when it runs here
       ResourceCache cache = new ResourceCache();
-      ServerCertificates certificates = new ServerCertificates();
+      ServerCertificates certificates = new ServerCertificates(tlsProvider(system));
       cache.subscribe(certificates::changed);
       source = new DirectorySource(folder, settings.pollInterval(), settings.settleTime(), cache::accept);
       return start(system, settings, ControllerRoot.standalone(cache, settings, ComputedStatuses.get(system)),
@@ -100,7 +101,7 @@ public final class PassageNode implements AutoCloseable {
       // keys never cross the cluster), and every other kind, so that the controller starting here
       // (or moving here) judges from a full cache at once
       ResourceCache cache = new ResourceCache();
-      ServerCertificates certificates = new ServerCertificates();
+      ServerCertificates certificates = new ServerCertificates(tlsProvider(system));
       cache.subscribe(certificates::changed);
       source = new KubernetesSource(client, settings.controllerName(), k8s.resync(), k8s.batchWindow(),
           k8s.missingKindRetry(), cache::accept);
@@ -117,6 +118,13 @@ public final class PassageNode implements AutoCloseable {
       stop(system);
       throw e;
     }
+  }
+
+  /** passage.tls.provider, resolved on this machine (auto: BoringSSL where it loads); one line says which. */
+  private static TlsProvider tlsProvider(ActorSystem<Void> system) {
+    TlsProvider provider = TlsProvider.fromSetting(system.settings().config().getString("passage.tls.provider"));
+    system.log().info("TLS is terminated by {}", provider.describe());
+    return provider;
   }
 
   /**
@@ -142,6 +150,7 @@ public final class PassageNode implements AutoCloseable {
     startSource.run();
     CurrentTable table = CurrentTable.get(system);
     DataPlane dataPlane = DataPlane.get(system);
+    dataPlane.useTlsProvider(certificates.provider());
     IoLoops loops = new IoLoops("passage-io", settings.proxy().ioThreads());
     IoLoopsDispatcher.register(Adapter.toClassic(system), PROXY_DISPATCHER, loops);
     Capacity capacity = Capacity.of(settings.proxy().maxConnections(), Runtime.getRuntime().maxMemory(),

@@ -108,6 +108,9 @@ class CommandLineTest {
     String[] metrics = run(List.of("-Dpassage.metrics.max-route-series=-1"), Map.of(), "--resources", "config/resources");
     assertEquals("2", metrics[0], metrics[1]);
     assertEquals("bad setting: passage.metrics.max-route-series must be 0 (off) or more, not -1", metrics[1]);
+    String[] tls = run(List.of("-Dpassage.tls.provider=boringssl"), Map.of(), "--resources", "config/resources");
+    assertEquals("2", tls[0], tls[1]);
+    assertEquals("bad setting: passage.tls.provider must be auto, openssl or jdk, not \"boringssl\"", tls[1]);
   }
 
   @Test

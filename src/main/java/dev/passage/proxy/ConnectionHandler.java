@@ -169,9 +169,13 @@ public final class ConnectionHandler {
     return certificates.hasUsable(terminate.certificates());
   }
 
-  /** The server engine for a Terminate listener's handshake with this SNI, or empty when no certificate is usable. */
-  Optional<SSLEngine> serverEngine(ListenerTable.Termination terminate, String sni) {
-    return certificates.engine(terminate.certificates(), sni);
+  /**
+   * The server engine for a terminating listener's handshake with this SNI, or empty when no
+   * certificate is usable; the connection gives it back with {@link ServerCertificates#release}.
+   */
+  Optional<SSLEngine> serverEngine(ListenerTable.Termination terminate, String sni, ServerCertificates.Alpn alpn,
+                                   long acceptedAtMillis) {
+    return certificates.engine(terminate.certificates(), sni, alpn, acceptedAtMillis, metrics::handshake);
   }
 
   /** The TCP connection to one backend endpoint, half-closing, with the connect timeout. */

@@ -93,4 +93,16 @@ public final class DataPlane implements Extension {
   public RouteMetrics routeMetrics() {
     return routeMetrics;
   }
+
+  private volatile dev.passage.proxy.tls.TlsProvider tlsProvider = dev.passage.proxy.tls.TlsProvider.JDK;
+
+  /** The TLS implementation this node terminates with, set once at start. */
+  public void useTlsProvider(dev.passage.proxy.tls.TlsProvider provider) {
+    tlsProvider = provider;
+    metrics.tlsProvider = provider;
+  }
+
+  public dev.passage.proxy.tls.TlsProvider tlsProvider() {
+    return tlsProvider;
+  }
 }

@@ -2,6 +2,7 @@ package dev.passage.proxy;
 
 import dev.passage.config.PassageSettings;
 import dev.passage.proxy.io.SendTimeoutException;
+import dev.passage.proxy.tls.ServerCertificates;
 import dev.passage.rules.ResolvedBackend;
 import dev.passage.table.BindAddress;
 import dev.passage.table.Decision;
@@ -108,6 +109,7 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
     private String backend;
     private BackendChoice.Connect target;
     private dev.passage.table.ListenerTable.Termination terminate; // the certificates of TERMINATE and HTTPS
+    private javax.net.ssl.SSLEngine engine; // TERMINATE and HTTPS: the handshake's, freed at the end
     private Mode mode = Mode.PASSTHROUGH;
     private ByteString helloToSend; // connected, the hello not yet handed on (a TLS stage pulls when it likes)
     private AsyncCallback<Integer> terminatedConnected;
@@ -351,11 +353,10 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
         case PASSTHROUGH -> handler.backendConnection(target.endpoints().get(attempt));
         case TERMINATE -> {
           int thisAttempt = attempt;
-          javax.net.ssl.SSLEngine engine = handler.serverEngine(terminate, sni).orElseThrow();
-          yield handler.terminatedConnection(target.endpoints().get(attempt), engine,
+          yield handler.terminatedConnection(target.endpoints().get(attempt), newEngine(ServerCertificates.Alpn.NONE),
               () -> terminatedConnected.invoke(thisAttempt));
         }
-        case HTTPS -> handler.https(bind, client, sni, handler.serverEngine(terminate, sni).orElseThrow());
+        case HTTPS -> handler.https(bind, client, sni, newEngine(ServerCertificates.Alpn.HTTP));
         case HTTP -> handler.plainHttp(bind, client);
       };
       Source.fromGraph(toBackend.source())
@@ -440,6 +441,14 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
       completeStage();
     }
 
+    /** A server engine for this connection's handshake; the one an earlier connect attempt made is given back. */
+    private javax.net.ssl.SSLEngine newEngine(ServerCertificates.Alpn alpn) {
+      if (engine != null) ServerCertificates.release(engine);
+      long acceptedAtMillis = System.currentTimeMillis() - (System.nanoTime() - start) / 1_000_000;
+      engine = handler.serverEngine(terminate, sni, alpn, acceptedAtMillis).orElseThrow();
+      return engine;
+    }
+
     private void releaseHello() {
       handler.budget().release(heldForHello);
       heldForHello = 0;
@@ -448,6 +457,7 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
     @Override
     public void postStop() {
       releaseHello();
+      if (engine != null) ServerCertificates.release(engine);
       waiting.leave(); // no longer a candidate for shedding
       boolean routed = phase == Phase.RELAYING;
       if (!routed && refusal == null) refusal(ProxyMetrics.Refusal.CLOSED_EARLY, "client connection ended while connecting");

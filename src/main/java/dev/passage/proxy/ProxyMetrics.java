@@ -38,6 +38,9 @@ public final class ProxyMetrics {
   final LongAdder bytesToClient = new LongAdder();
   final Map<Refusal, LongAdder> refused = new EnumMap<>(Refusal.class);
   final Histogram helloBytes = new Histogram(HELLO_BUCKETS, 1);
+  final LongAdder fullHandshakes = new LongAdder();
+  final LongAdder resumedHandshakes = new LongAdder();
+  volatile dev.passage.proxy.tls.TlsProvider tlsProvider = dev.passage.proxy.tls.TlsProvider.JDK;
 
   public ProxyMetrics() {
     for (Refusal r : Refusal.values()) refused.put(r, new LongAdder());
@@ -51,6 +54,14 @@ public final class ProxyMetrics {
     if (e.connectFailures() > 0) connectFailures.add(e.connectFailures());
     if (e.bytesToBackend() > 0) bytesToBackend.add(e.bytesToBackend());
     if (e.bytesToClient() > 0) bytesToClient.add(e.bytesToClient());
+  }
+
+  void handshake(dev.passage.proxy.tls.ServerCertificates.Handshake h) {
+    switch (h) {
+      case FULL -> fullHandshakes.increment();
+      case RESUMED -> resumedHandshakes.increment();
+      case NONE -> {}
+    }
   }
 
   /** These counters as Prometheus snapshots (the node-wide families of /metrics). */
@@ -73,6 +84,18 @@ public final class ProxyMetrics {
         .build());
     out.add(HistogramSnapshot.builder().name("passage_client_hello_bytes")
         .help("Size of the ClientHello handshake messages read.").dataPoint(helloBytes.point(Labels.EMPTY))
+        .build());
+    out.add(CounterSnapshot.builder().name("passage_tls_handshakes")
+        .help("TLS handshakes completed by this node's terminating listeners, full or resumed (a session ticket or id).")
+        .dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
+            .labels(Labels.of("resumed", "false")).value(fullHandshakes.sum()).build())
+        .dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
+            .labels(Labels.of("resumed", "true")).value(resumedHandshakes.sum()).build())
+        .build());
+    out.add(io.prometheus.metrics.model.snapshots.InfoSnapshot.builder().name("passage_tls_provider")
+        .help("The TLS implementation terminating connections on this node (passage.tls.provider).")
+        .dataPoint(io.prometheus.metrics.model.snapshots.InfoSnapshot.InfoDataPointSnapshot.builder()
+            .labels(Labels.of("provider", tlsProvider.settingName(), "version", tlsProvider.version())).build())
         .build());
     return out;
   }

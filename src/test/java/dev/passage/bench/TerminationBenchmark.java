@@ -1,85 +1,133 @@
 package dev.passage.bench;
 
-import dev.passage.testkit.Certificates;
 import dev.passage.testkit.Fixtures;
 import java.io.IOException;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
+import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
- * A benchmark, not a test: the tutorial's claim that "passthrough typically shows 10-30% better
- * latency and throughput" than termination, measured with hey as the tutorial does. One nginx is
- * the backend, serving the same small page over HTTPS (for passthrough) and plain HTTP (for
- * termination). In one run, interleaved round by round: hey straight to the backend's HTTPS port,
- * through Passage passthrough, through Passage terminating (TLSRoute Terminate, plaintext to the
- * backend), and through HAProxy terminating the same way, for reference; then HTTP: through an
- * HTTPS listener of Passage serving an HTTPRoute (TLS terminated, each request routed and sent over
- * Passage's pooled HTTP/1.1 client) and through nginx's http proxy terminating the same TLS to the
- * same backend (upstream keep-alive); each with keep-alive and with a new connection (a full
- * handshake) per request. Needs root (it adds host names to
- * /etc/hosts for the SNI, and removes them), nginx, haproxy and hey on the PATH, and the jar.
+ * A benchmark, not a test: TLS termination and HTTPS against the peers, in one run, with the
+ * peers set up as ../shared/bench/sni-bench sets them up (Debian's nginx and HAProxy, workers
+ * auto). One nginx is the backend: a small page over plain HTTP (for every terminating target)
+ * and over HTTPS (for passthrough and "direct"). Targets, interleaved round by round:
+ * <ul>
+ *   <li>direct: the backend's own HTTPS; Passage passthrough (the tutorial's claim);
+ *   <li>HAProxy terminating in TCP mode, and Passage's TLSRoute Terminate, to the plain backend;
+ *   <li>nginx's http proxy (upstream keep-alive), and Passage's HTTPS listener with an HTTPRoute;
+ * </ul>
+ * each Passage target twice: BoringSSL (passage.tls.provider = openssl) and the JDK, as two
+ * processes. Every certificate is of one kind per run (ECDSA P-256 or RSA 2048). No side resumes
+ * a session: the peers are told not to (no tickets, no cache), wrk and hey never offer one, and
+ * Passage's passage_tls_handshakes counter is read to prove it. For each target: requests per
+ * second, p50/p99, errors, and the proxy's own CPU (user + system, every thread and child
+ * process, from /proc, as sni-bench counts it) per request; ratios are medians of per-round
+ * ratios. Needs root (the host names go into /etc/hosts for the SNI, and are removed), nginx,
+ * haproxy, wrk and hey on the PATH (apt-get install nginx haproxy wrk hey), and the jar.
  * <pre>
  *   mvn -q package -DskipTests
  *   mvn -q test-compile exec:java -Dexec.mainClass=dev.passage.bench.TerminationBenchmark -Dexec.classpathScope=test \
- *       -Dexec.args="10 3"
+ *       -Dexec.args="5 3 ec wrk,hey"
  * </pre>
- * Arguments: seconds per measurement (default 10) and rounds (default 3).
+ * Arguments: seconds a measurement (5), rounds (3), certificate kind ec|rsa (ec), tools (wrk,hey).
+ * -Dbench.targets=a,b keeps only the targets whose names contain one of those words.
  */
 public final class TerminationBenchmark {
   private static final String MARK = "# passage TerminationBenchmark";
   private static final Path HOSTS = Path.of("/etc/hosts");
+  private static final List<String> NAMES = List.of("pass", "term", "http", "haproxy", "nginx");
+
+  /** A target: where the load goes, and whose CPU it costs (0: none of ours to count). */
+  record Target(String name, String url, long pid) {}
 
   public static void main(String[] args) throws Exception {
-    int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+    int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+    String kind = args.length > 2 ? args[2] : "ec";
+    List<String> tools = List.of((args.length > 3 ? args[3] : "wrk,hey").split(","));
     Path jar = Path.of("target/passage.jar");
     if (!Files.exists(jar)) throw new IllegalStateException("build the jar first: mvn -q package -DskipTests");
+    for (String program : List.of("nginx", "haproxy", "wrk", "hey")) {
+      if (!Processes.onPath(program) && (tools.contains(program) || !List.of("wrk", "hey").contains(program))) {
+        throw new IllegalStateException(program + " is not on the PATH (apt-get install nginx haproxy wrk hey)");
+      }
+    }
     Path dir = Files.createTempDirectory("passage-termination");
-    int httpsPort = Fixtures.freePort(), httpPort = Fixtures.freePort(), passagePort = Fixtures.freePort(),
-        haproxyPort = Fixtures.freePort(), nginxProxyPort = Fixtures.freePort();
-    Certificates.Pem backendCert = Certificates.selfSignedPem("pass.bench.test");
-    Certificates.Pem listenerCert = Certificates.selfSignedPem("term.bench.test");
-    Certificates.Pem haproxyCert = Certificates.selfSignedPem("haproxy.bench.test");
-    Certificates.Pem httpCert = Certificates.selfSignedPem("http.bench.test");
-    Certificates.Pem nginxCert = Certificates.selfSignedPem("nginx.bench.test");
-    Files.writeString(dir.resolve("nginx-proxy.crt"), nginxCert.crt());
-    Files.writeString(dir.resolve("nginx-proxy.key"), nginxCert.key());
-    Files.writeString(dir.resolve("backend.crt"), backendCert.crt());
-    Files.writeString(dir.resolve("backend.key"), backendCert.key());
-    Files.writeString(dir.resolve("haproxy.pem"), haproxyCert.crt() + haproxyCert.key());
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    int httpsPort = Fixtures.freePort(), httpPort = Fixtures.freePort(), haproxyPort = Fixtures.freePort(),
+        nginxProxyPort = Fixtures.freePort();
+    Map<String, Integer> passagePorts = new LinkedHashMap<>();
+    passagePorts.put("openssl", Fixtures.freePort());
+    passagePorts.put("jdk", Fixtures.freePort());
+    Map<String, String[]> pems = new LinkedHashMap<>(); // name -> crt, key
+    for (String name : NAMES) pems.put(name, pem(name + ".bench.test", kind));
+    for (var e : pems.entrySet()) {
+      Files.writeString(dir.resolve(e.getKey() + ".crt"), e.getValue()[0]);
+      Files.writeString(dir.resolve(e.getKey() + ".key"), e.getValue()[1]);
+    }
+    Files.writeString(dir.resolve("haproxy.pem"), pems.get("haproxy")[0] + pems.get("haproxy")[1]);
     Files.createDirectories(dir.resolve("www"));
     Files.writeString(dir.resolve("www/index.html"), "hello from the backend\n");
-    // nginx's workers run as another user: they must be able to read the page
-    for (Path p : List.of(dir, dir.resolve("www"))) Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-    Files.setPosixFilePermissions(dir.resolve("www/index.html"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-    Files.writeString(dir.resolve("nginx.conf"), """
-        worker_processes 1;
-        pid %1$s/nginx.pid;
-        error_log %1$s/nginx-error.log;
-        events { worker_connections 4096; }
+    Files.setPosixFilePermissions(dir.resolve("www"), PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.setPosixFilePermissions(dir.resolve("www/index.html"), PosixFilePermissions.fromString("rw-r--r--"));
+    // the backend: one worker, as in sni-bench's backend; its TLS is the passthrough targets' only
+    Files.writeString(dir.resolve("backend.conf"), """
+        worker_processes auto;
+        pid %1$s/backend.pid;
+        error_log %1$s/backend-error.log;
+        events { worker_connections 8192; }
         http {
           access_log off;
-          server { listen 127.0.0.1:%2$d ssl; ssl_certificate %1$s/backend.crt; ssl_certificate_key %1$s/backend.key;
-                   ssl_protocols TLSv1.2 TLSv1.3; root %1$s/www; }
-          server { listen 127.0.0.1:%3$d; root %1$s/www; }
-          upstream plain { server 127.0.0.1:%3$d; keepalive 64; }
-          server { listen 127.0.0.1:%4$d ssl; ssl_certificate %1$s/nginx-proxy.crt; ssl_certificate_key %1$s/nginx-proxy.key;
-                   ssl_protocols TLSv1.2 TLSv1.3;
+          server { listen 127.0.0.1:%2$d ssl; ssl_certificate %1$s/pass.crt; ssl_certificate_key %1$s/pass.key;
+                   ssl_protocols TLSv1.2 TLSv1.3; ssl_session_tickets off; ssl_session_cache off; root %1$s/www; }
+          server { listen 127.0.0.1:%3$d; root %1$s/www; keepalive_requests 1000000; }
+        }
+        """.formatted(dir, httpsPort, httpPort));
+    // the http proxy peer: an nginx of its own, so that its CPU is counted apart from the backend's
+    Files.writeString(dir.resolve("proxy.conf"), """
+        worker_processes auto;
+        pid %1$s/proxy.pid;
+        error_log %1$s/proxy-error.log;
+        events { worker_connections 8192; }
+        http {
+          access_log off;
+          upstream plain { server 127.0.0.1:%2$d; keepalive 64; }
+          server { listen 127.0.0.1:%3$d ssl; ssl_certificate %1$s/nginx.crt; ssl_certificate_key %1$s/nginx.key;
+                   ssl_protocols TLSv1.2 TLSv1.3; ssl_session_tickets off; ssl_session_cache off;
+                   keepalive_requests 1000000;
                    location / { proxy_pass http://plain; proxy_http_version 1.1; proxy_set_header Connection "";
                                 proxy_set_header Host $host; proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; } }
         }
-        """.formatted(dir, httpsPort, httpPort, nginxProxyPort));
+        """.formatted(dir, httpPort, nginxProxyPort));
     Files.writeString(dir.resolve("haproxy.cfg"), """
         global
-          maxconn 8000
+          maxconn 20000
+          tune.ssl.cachesize 0
+          ssl-default-bind-options no-tls-tickets
         defaults
           mode tcp
           timeout connect 5s
@@ -91,9 +139,112 @@ public final class TerminationBenchmark {
         backend plain
           server b 127.0.0.1:%d
         """.formatted(haproxyPort, dir, httpPort));
-    Path folder = Files.createDirectories(dir.resolve("passage"));
-    Files.writeString(folder.resolve("secret.yaml"), listenerCert.secret("default", "term-cert"));
-    Files.writeString(folder.resolve("http-secret.yaml"), httpCert.secret("default", "http-cert"));
+
+    String hostsBefore = Files.readString(HOSTS);
+    List<Process> started = new ArrayList<>();
+    try {
+      StringBuilder hosts = new StringBuilder(hostsBefore).append('\n').append(MARK).append("\n127.0.0.1");
+      for (String name : NAMES) hosts.append(' ').append(name).append(".bench.test");
+      Files.writeString(HOSTS, hosts.append(' ').append(MARK).append('\n').toString());
+      Process backend = start(dir, "backend", "nginx", "-c", dir.resolve("backend.conf").toString(), "-g", "daemon off;");
+      Process proxy = start(dir, "proxy", "nginx", "-c", dir.resolve("proxy.conf").toString(), "-g", "daemon off;");
+      Process haproxy = start(dir, "haproxy", "haproxy", "-db", "-f", dir.resolve("haproxy.cfg").toString());
+      started.addAll(List.of(backend, proxy, haproxy));
+      Map<String, Process> passages = new LinkedHashMap<>();
+      Map<String, Integer> managementPorts = new LinkedHashMap<>();
+      for (var e : passagePorts.entrySet()) {
+        Path folder = Files.createDirectories(dir.resolve("passage-" + e.getKey()));
+        writeRoutes(folder, e.getValue(), pems, httpsPort, httpPort);
+        List<String> jvm = new ArrayList<>(Processes.jvmOptions());
+        managementPorts.put(e.getKey(), Fixtures.freePort());
+        jvm.add("-Dpekko.management.http.port=" + managementPorts.get(e.getKey()));
+        jvm.add("-Dpassage.tls.provider=" + e.getKey());
+        Process p = Processes.java(jvm, jar.toString(), null, "--resources", folder.toString());
+        started.add(p);
+        passages.put(e.getKey(), p);
+      }
+      for (int port : new int[] {httpsPort, httpPort, haproxyPort, nginxProxyPort}) Processes.awaitListening(port, haproxy);
+      for (var e : passages.entrySet()) Processes.awaitListening(passagePorts.get(e.getKey()), e.getValue());
+
+      List<Target> targets = new ArrayList<>();
+      targets.add(new Target("direct (backend's TLS)", "https://pass.bench.test:" + httpsPort + "/index.html", 0));
+      targets.add(new Target("Passage passthrough", "https://pass.bench.test:" + passagePorts.get("openssl") + "/index.html",
+          passages.get("openssl").pid()));
+      targets.add(new Target("HAProxy terminating", "https://haproxy.bench.test:" + haproxyPort + "/index.html", haproxy.pid()));
+      for (String provider : passagePorts.keySet()) {
+        targets.add(new Target("Passage Terminate, " + provider, "https://term.bench.test:" + passagePorts.get(provider)
+            + "/index.html", passages.get(provider).pid()));
+      }
+      targets.add(new Target("nginx http proxy", "https://nginx.bench.test:" + nginxProxyPort + "/index.html", proxy.pid()));
+      for (String provider : passagePorts.keySet()) {
+        targets.add(new Target("Passage HTTPRoute, " + provider, "https://http.bench.test:" + passagePorts.get(provider)
+            + "/index.html", passages.get(provider).pid()));
+      }
+      String only = System.getProperty("bench.targets", "");
+      if (!only.isBlank()) {
+        targets.removeIf(t -> Arrays.stream(only.split(",")).noneMatch(w -> t.name().toLowerCase().contains(w.trim().toLowerCase())));
+      }
+      System.out.printf("%d cores; %s certificates; %d s a measurement, %d rounds; Java %s for Passage; %s; %s%n",
+          Runtime.getRuntime().availableProcessors(), kind.equals("ec") ? "ECDSA P-256" : "RSA 2048", seconds, rounds,
+          System.getProperty("java.version"), Processes.run("nginx", "-v").trim(), Processes.run("haproxy", "-v").lines().findFirst().orElse(""));
+      targets.forEach(t -> System.out.println("  " + t.name() + ": " + t.url()));
+
+      for (String tool : tools) {
+        for (String mode : List.of("keep-alive", "a new connection per request")) {
+          for (Target t : targets) load(tool, t.url(), 3, mode); // warm-up (the JIT, the pools)
+          Map<String, List<double[]>> results = new LinkedHashMap<>();
+          for (int r = 0; r < rounds; r++) {
+            for (Target t : targets) {
+              double cpu0 = cpu(t.pid());
+              double[] m = load(tool, t.url(), seconds, mode);
+              double cpu = cpu(t.pid()) - cpu0;
+              double requests = m[0] * seconds;
+              results.computeIfAbsent(t.name(), k -> new ArrayList<>())
+                  .add(new double[] {m[0], m[1], m[2], m[3], t.pid() == 0 ? Double.NaN : cpu * 1e6 / requests});
+            }
+          }
+          print(tool, mode, seconds, rounds, results);
+        }
+      }
+      for (var e : passages.entrySet()) {
+        System.out.printf("Passage (%s): handshakes %s; RSS after the run %.0f MiB%n", e.getKey(),
+            handshakes(managementPorts.get(e.getKey())), Processes.rss(e.getValue().pid()) / 1024);
+      }
+    } finally {
+      for (Process p : started) p.destroy();
+      for (Process p : started) p.waitFor();
+      Files.writeString(HOSTS, hostsBefore);
+    }
+  }
+
+  private static void print(String tool, String mode, int seconds, int rounds, Map<String, List<double[]>> results) {
+    System.out.printf("%n%s, %s, -c 50, %d s x %d rounds: medians (ratios: median of the rounds' ratios)%n", tool, mode, seconds, rounds);
+    System.out.printf("%-30s %9s %8s %8s %7s %12s %10s %10s %10s%n", "target", "req/s", "p50 ms", "p99 ms", "errors",
+        "CPU us/req", "vs HAProxy", "vs nginx", "CPU vs peer");
+    List<double[]> haproxy = results.get("HAProxy terminating"), nginx = results.get("nginx http proxy");
+    for (var e : results.entrySet()) {
+      List<double[]> rs = e.getValue();
+      boolean http = e.getKey().contains("HTTPRoute") || e.getKey().contains("nginx");
+      List<double[]> peer = http ? nginx : haproxy;
+      System.out.printf("%-30s %9.0f %8.2f %8.2f %7.0f %12.0f %10s %10s %10s%n", e.getKey(), median(rs, 0), median(rs, 1),
+          median(rs, 2), median(rs, 3), median(rs, 4), ratio(rs, haproxy, 0), ratio(rs, nginx, 0), ratio(rs, peer, 4));
+    }
+  }
+
+  private static String ratio(List<double[]> rs, List<double[]> base, int column) {
+    if (base == null) return "-";
+    double[] r = new double[rs.size()];
+    for (int i = 0; i < rs.size(); i++) r[i] = rs.get(i)[column] / base.get(i)[column];
+    double m = median(r);
+    return Double.isNaN(m) ? "-" : String.format("%.2fx", m);
+  }
+
+  private static Process start(Path dir, String name, String... command) throws IOException {
+    return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve(name + ".out").toFile()).start();
+  }
+
+  private static void writeRoutes(Path folder, int port, Map<String, String[]> pems, int httpsPort, int httpPort) throws IOException {
+    Files.writeString(folder.resolve("secrets.yaml"), secret("term-cert", pems.get("term")) + "---\n" + secret("http-cert", pems.get("http")));
     Files.writeString(folder.resolve("all.yaml"), Fixtures.join(Fixtures.GATEWAY_CLASS, """
         apiVersion: gateway.networking.k8s.io/v1
         kind: Gateway
@@ -105,13 +256,13 @@ public final class TerminationBenchmark {
           listeners:
           - name: pass
             protocol: TLS
-            port: %d
+            port: %1$d
             hostname: pass.bench.test
             tls:
               mode: Passthrough
           - name: term
             protocol: TLS
-            port: %d
+            port: %1$d
             hostname: term.bench.test
             tls:
               mode: Terminate
@@ -119,7 +270,7 @@ public final class TerminationBenchmark {
               - name: term-cert
           - name: http
             protocol: HTTPS
-            port: %d
+            port: %1$d
             hostname: http.bench.test
             tls:
               mode: Terminate
@@ -136,100 +287,106 @@ public final class TerminationBenchmark {
           rules:
           - matches: [{path: {type: PathPrefix, value: /}}]
             backendRefs: [{name: http-backend, port: 8443}]
-        """.formatted(passagePort, passagePort, passagePort),
+        """.formatted(port),
         Fixtures.service("default", "https-backend", httpsPort), Fixtures.service("default", "http-backend", httpPort),
         Fixtures.route("pass", "bench", List.of("pass.bench.test"), List.of(new Fixtures.Backend("https-backend"))),
         Fixtures.route("term", "bench", List.of("term.bench.test"), List.of(new Fixtures.Backend("http-backend")))));
-
-    String hostsBefore = Files.readString(HOSTS);
-    List<Process> started = new ArrayList<>();
-    try {
-      Files.writeString(HOSTS, hostsBefore + "\n" + MARK + "\n127.0.0.1 pass.bench.test term.bench.test haproxy.bench.test http.bench.test nginx.bench.test "
-          + MARK + "\n");
-      started.add(new ProcessBuilder("nginx", "-c", dir.resolve("nginx.conf").toString(), "-g", "daemon off;")
-          .redirectErrorStream(true).redirectOutput(dir.resolve("nginx.out").toFile()).start());
-      started.add(new ProcessBuilder("haproxy", "-db", "-f", dir.resolve("haproxy.cfg").toString())
-          .redirectErrorStream(true).redirectOutput(dir.resolve("haproxy.out").toFile()).start());
-      List<String> jvm = new ArrayList<>(Processes.jvmOptions());
-      jvm.add("-Dpekko.management.http.port=" + Fixtures.freePort());
-      jvm.add("-Dpekko.loglevel=WARNING");
-      Process passage = Processes.java(jvm, jar.toString(), null, "--resources", folder.toString());
-      started.add(passage);
-      for (int p : new int[] {httpsPort, httpPort, haproxyPort, nginxProxyPort, passagePort}) Processes.awaitListening(p, started.get(started.size() - 1));
-
-      Map<String, String> targets = new LinkedHashMap<>();
-      targets.put("direct (backend's TLS)", "https://pass.bench.test:" + httpsPort + "/index.html");
-      targets.put("Passage passthrough", "https://pass.bench.test:" + passagePort + "/index.html");
-      targets.put("Passage terminating", "https://term.bench.test:" + passagePort + "/index.html");
-      targets.put("HAProxy terminating", "https://haproxy.bench.test:" + haproxyPort + "/index.html");
-      targets.put("Passage HTTPRoute", "https://http.bench.test:" + passagePort + "/index.html");
-      targets.put("nginx http proxy", "https://nginx.bench.test:" + nginxProxyPort + "/index.html");
-      targets.forEach((name, url) -> System.out.println(name + ": " + url));
-      for (String mode : List.of("keep-alive", "new connection per request")) {
-        Map<String, List<double[]>> results = new LinkedHashMap<>();
-        hey(targets.values().iterator().next(), 3, mode, 50); // warm-up, all targets share the backend
-        for (String url : targets.values()) hey(url, 3, mode, 50);
-        for (int r = 0; r < rounds; r++) {
-          for (Map.Entry<String, String> t : targets.entrySet()) {
-            results.computeIfAbsent(t.getKey(), k -> new ArrayList<>()).add(hey(t.getValue(), seconds, mode, 50));
-          }
-        }
-        System.out.printf("%n%s, hey -c 50, %d s x %d rounds, medians (ratios: median of per-round ratios)%n", mode, seconds, rounds);
-        System.out.printf("%-24s %10s %9s %9s %10s %12s %12s%n", "target", "req/s", "p50 ms", "p99 ms", "errors",
-            "vs terminate", "vs nginx http");
-        List<double[]> term = results.get("Passage terminating");
-        List<double[]> nginxHttp = results.get("nginx http proxy");
-        for (Map.Entry<String, List<double[]>> e : results.entrySet()) {
-          List<double[]> rs = e.getValue();
-          double[] ratios = new double[rs.size()];
-          double[] toNginx = new double[rs.size()];
-          for (int i = 0; i < rs.size(); i++) {
-            ratios[i] = rs.get(i)[0] / term.get(i)[0];
-            toNginx[i] = rs.get(i)[0] / nginxHttp.get(i)[0];
-          }
-          System.out.printf("%-24s %10.0f %9.2f %9.2f %10.0f %11.2fx %11.2fx%n", e.getKey(), median(rs, 0), median(rs, 1) * 1000,
-              median(rs, 2) * 1000, median(rs, 3), median(ratios), median(toNginx));
-        }
-      }
-    } finally {
-      for (Process p : started) p.destroy();
-      for (Process p : started) p.waitFor();
-      Files.writeString(HOSTS, hostsBefore);
-    }
   }
 
-  private static final Pattern RPS = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
-  private static final Pattern P50 = Pattern.compile("50%% in ([0-9.]+) secs".replace("%%", "%"));
-  private static final Pattern P99 = Pattern.compile("99%% in ([0-9.]+) secs".replace("%%", "%"));
-  private static final Pattern STATUS_200 = Pattern.compile("\\[200]\\s+(\\d+) responses");
-  private static final Pattern ERRORS = Pattern.compile("\\[(\\d+)]\\s+.*");
+  private static String secret(String name, String[] pem) {
+    return "apiVersion: v1\nkind: Secret\nmetadata:\n  name: " + name + "\n  namespace: default\ntype: kubernetes.io/tls\n"
+        + "stringData:\n  tls.crt: |\n" + pem[0].indent(4) + "  tls.key: |\n" + pem[1].indent(4);
+  }
 
-  /** req/s, p50 s, p99 s, responses that were not 200 plus errors. */
-  private static double[] hey(String url, int seconds, String mode, int concurrency) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("hey", "-z", seconds + "s", "-c", String.valueOf(concurrency)));
-    if (mode.startsWith("new")) cmd.add("-disable-keepalive");
-    // hey 0.1.4 sends "name:port" as the SNI unless -host names the host (sni-bench notes the same)
-    cmd.addAll(List.of("-host", java.net.URI.create(url).getHost()));
+  /** CPU seconds of a process and its children (nginx's workers), every thread; 0 for none. */
+  private static double cpu(long pid) throws IOException {
+    if (pid == 0) return 0;
+    double total = Processes.cpuSeconds(pid);
+    for (ProcessHandle child : ProcessHandle.of(pid).map(h -> h.descendants().toList()).orElse(List.of())) {
+      try {
+        total += Processes.cpuSeconds(child.pid());
+      } catch (IOException gone) {
+        // a worker that ended meanwhile
+      }
+    }
+    return total;
+  }
+
+  /** req/s, p50 ms, p99 ms, errors. */
+  private static double[] load(String tool, String url, int seconds, String mode) throws Exception {
+    return tool.equals("wrk") ? wrk(url, seconds, mode) : hey(url, seconds, mode);
+  }
+
+  private static final Pattern WRK_RPS = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
+  private static final Pattern WRK_PCT = Pattern.compile("\\s(50|99)%\\s+([0-9.]+)(us|ms|s)\\b");
+  private static final Pattern WRK_ERRORS = Pattern.compile("Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)");
+  private static final Pattern WRK_NON2XX = Pattern.compile("Non-2xx or 3xx responses: (\\d+)");
+
+  private static double[] wrk(String url, int seconds, String mode) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("wrk", "-t1", "-c50", "-d" + seconds + "s", "--latency"));
+    if (mode.startsWith("a new")) cmd.addAll(List.of("-H", "Connection: close")); // the server closes: a handshake a request
     cmd.add(url);
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    p.waitFor();
-    double rps = find(RPS, out), p50 = find(P50, out), p99 = find(P99, out);
-    Matcher ok = STATUS_200.matcher(out);
+    String out = Processes.run(cmd.toArray(new String[0]));
+    double rps = find(WRK_RPS, out, 1);
+    double p50 = Double.NaN, p99 = Double.NaN;
+    Matcher m = WRK_PCT.matcher(out);
+    while (m.find()) {
+      double v = Double.parseDouble(m.group(2)) * switch (m.group(3)) { case "us" -> 0.001; case "s" -> 1000; default -> 1; };
+      if (m.group(1).equals("50")) p50 = v;
+      else p99 = v;
+    }
+    double errors = 0;
+    Matcher e = WRK_ERRORS.matcher(out);
+    if (e.find()) for (int i = 1; i <= 4; i++) errors += Double.parseDouble(e.group(i));
+    Matcher n = WRK_NON2XX.matcher(out);
+    if (n.find()) errors += Double.parseDouble(n.group(1));
+    // with Connection: close, wrk counts the server's close after each answer as a read error: not a failure
+    if (mode.startsWith("a new") && e.find(0)) errors -= Double.parseDouble(e.group(2));
+    if (!(rps > 0)) throw new IOException("wrk got nothing from " + url + " (" + mode + "):\n" + out);
+    return new double[] {rps, p50, p99, errors};
+  }
+
+  private static final Pattern HEY_RPS = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
+  private static final Pattern HEY_P50 = Pattern.compile("50% in ([0-9.]+) secs");
+  private static final Pattern HEY_P99 = Pattern.compile("99% in ([0-9.]+) secs");
+  private static final Pattern HEY_200 = Pattern.compile("\\[200]\\s+(\\d+) responses");
+  private static final Pattern HEY_ERRORS = Pattern.compile("\\[(\\d+)]\\s+.*");
+
+  private static double[] hey(String url, int seconds, String mode) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("hey", "-z", seconds + "s", "-c", "50"));
+    if (mode.startsWith("a new")) cmd.add("-disable-keepalive");
+    // hey 0.1.4 sends "name:port" as the SNI unless -host names the host (sni-bench notes the same)
+    cmd.addAll(List.of("-host", java.net.URI.create(url).getHost(), url));
+    String out = Processes.run(cmd.toArray(new String[0]));
+    Matcher ok = HEY_200.matcher(out);
     long good = ok.find() ? Long.parseLong(ok.group(1)) : 0;
     int errorsAt = out.indexOf("Error distribution:");
     long errors = 0;
     if (errorsAt >= 0) {
-      Matcher m = ERRORS.matcher(out.substring(errorsAt));
+      Matcher m = HEY_ERRORS.matcher(out.substring(errorsAt));
       while (m.find()) errors += Long.parseLong(m.group(1));
     }
     if (good == 0) throw new IOException("hey got no 200 from " + url + " (" + mode + "):\n" + out);
-    return new double[] {rps, p50, p99, errors};
+    return new double[] {find(HEY_RPS, out, 1), find(HEY_P50, out, 1) * 1000, find(HEY_P99, out, 1) * 1000, errors};
   }
 
-  private static double find(Pattern p, String text) {
+  private static double find(Pattern p, String text, int group) {
     Matcher m = p.matcher(text);
-    return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
+    return m.find() ? Double.parseDouble(m.group(group)) : Double.NaN;
+  }
+
+  private static final Pattern HANDSHAKES = Pattern.compile("passage_tls_handshakes_total\\{resumed=\"(true|false)\"} ([0-9.eE+]+)");
+
+  /** passage_tls_handshakes_total by resumed, from a Passage process's /metrics. */
+  private static String handshakes(int managementPort) throws Exception {
+    var client = java.net.http.HttpClient.newHttpClient();
+    String body = client.send(java.net.http.HttpRequest.newBuilder(
+        java.net.URI.create("http://127.0.0.1:" + managementPort + "/metrics")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    Matcher m = HANDSHAKES.matcher(body);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) out.append(m.group(1).equals("true") ? "resumed " : "full ").append(String.format("%.0f ", Double.parseDouble(m.group(2))));
+    return out.toString().trim();
   }
 
   private static double median(List<double[]> rows, int column) {
@@ -240,5 +397,23 @@ public final class TerminationBenchmark {
     double[] v = values.clone();
     Arrays.sort(v);
     return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+  }
+
+  /** A self-signed certificate for host of this kind, and its key in PKCS#8, as PEM. */
+  private static String[] pem(String host, String kind) throws Exception {
+    KeyPairGenerator kpg = KeyPairGenerator.getInstance(kind.equals("ec") ? "EC" : "RSA");
+    kpg.initialize(kind.equals("ec") ? 256 : 2048);
+    KeyPair kp = kpg.generateKeyPair();
+    X500Name name = new X500Name("CN=" + host);
+    Instant now = Instant.now();
+    JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name, new BigInteger(64, new SecureRandom()),
+        Date.from(now.minus(1, ChronoUnit.DAYS)), Date.from(now.plus(2, ChronoUnit.DAYS)), name, kp.getPublic());
+    b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName(GeneralName.dNSName, host)));
+    X509Certificate cert = new JcaX509CertificateConverter().getCertificate(
+        b.build(new JcaContentSignerBuilder(kind.equals("ec") ? "SHA256withECDSA" : "SHA256withRSA").build(kp.getPrivate())));
+    Base64.Encoder enc = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII));
+    return new String[] {
+        "-----BEGIN CERTIFICATE-----\n" + enc.encodeToString(cert.getEncoded()) + "\n-----END CERTIFICATE-----\n",
+        "-----BEGIN PRIVATE KEY-----\n" + enc.encodeToString(kp.getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n"};
   }
 }

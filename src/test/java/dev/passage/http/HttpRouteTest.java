@@ -10,6 +10,7 @@ import dev.passage.testkit.Certificates;
 import dev.passage.testkit.EchoHttpBackend;
 import dev.passage.testkit.Fixtures;
 import dev.passage.testkit.RunningPassage;
+import dev.passage.testkit.TlsProviderUnderTest;
 import dev.passage.testkit.TlsBackend;
 import dev.passage.testkit.TlsClient;
 import java.io.IOException;
@@ -237,7 +238,7 @@ class HttpRouteTest {
       """;
 
   @BeforeAll
-  static void start() throws Exception {
+  static void start(org.junit.jupiter.api.TestInfo info) throws Exception {
     a = new EchoHttpBackend("a");
     b = new EchoHttpBackend("b");
     passBackend = new TlsBackend("pass", "pass.example.com");
@@ -268,7 +269,7 @@ class HttpRouteTest {
               - group: ""
                 kind: Service
             """));
-    passage = new RunningPassage(folder, "passage.proxy.access-log = on");
+    passage = new RunningPassage(folder, "passage.proxy.access-log = on" + TlsProviderUnderTest.Of.config(info));
   }
 
   static String emptyService() {

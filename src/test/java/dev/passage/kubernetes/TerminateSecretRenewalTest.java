@@ -44,7 +44,7 @@ class TerminateSecretRenewalTest {
   }
 
   @Test
-  void aGoodRenewalIsServedAndABadOneKeepsTheLastGoodWithAStatusAndAnEvent() throws Exception {
+  void aGoodRenewalIsServedAndABadOneKeepsTheLastGoodWithAStatusAndAnEvent(org.junit.jupiter.api.TestInfo info) throws Exception {
     int portBase = Fixtures.freePort();
     Certificates.Pem first = Certificates.selfSignedPem("secure.example.com");
     Certificates.Pem renewed = Certificates.selfSignedPem("secure.example.com");
@@ -60,7 +60,7 @@ class TerminateSecretRenewalTest {
           passage.kubernetes.port-range-end = %d
           passage.kubernetes.status-writes-per-second = 200
           passage.kubernetes.batch-window = 20ms
-          """.formatted(portBase, portBase + 10))) {
+          """.formatted(portBase, portBase + 10) + dev.passage.testkit.TlsProviderUnderTest.Of.config(info))) {
         Await.until(Duration.ofSeconds(30), "the Gateway's Service", () -> gatewayPort(api) > 0);
         int port = gatewayPort(api);
         Await.until(Duration.ofSeconds(30), "served with the first certificate", () -> serves(port, first, "one"));

@@ -15,6 +15,7 @@ import dev.passage.testkit.Fixtures;
 import dev.passage.testkit.Fixtures.Backend;
 import dev.passage.testkit.PlainBackend;
 import dev.passage.testkit.RunningPassage;
+import dev.passage.testkit.TlsProviderUnderTest;
 import dev.passage.testkit.TlsBackend;
 import dev.passage.testkit.TlsClient;
 import java.io.IOException;
@@ -101,7 +102,7 @@ class TerminateTest {
   static Certificates.Pem cross;
 
   @BeforeAll
-  static void start() throws Exception {
+  static void start(org.junit.jupiter.api.TestInfo info) throws Exception {
     passBackend = new TlsBackend("pass", "pass.example.com");
     plainBackend = new PlainBackend();
     port = Fixtures.freePort();
@@ -115,7 +116,7 @@ class TerminateTest {
         route("pass", "mixed", List.of("pass.example.com"), List.of(new Backend("pass"))),
         route("secure", "mixed", List.of("secure.example.com"), List.of(new Backend("plain"))),
         route("cross", "mixed", List.of("cross.example.com"), List.of(new Backend("plain")))));
-    passage = new RunningPassage(folder, "");
+    passage = new RunningPassage(folder, TlsProviderUnderTest.Of.config(info));
   }
 
   @AfterAll
@@ -147,6 +148,44 @@ class TerminateTest {
     Await.until(Duration.ofSeconds(5), "the backend saw the connection", () -> plainBackend.firstBytes().size() > before);
     byte[] got = plainBackend.firstBytes().get(plainBackend.firstBytes().size() - 1);
     assertArrayEquals("hello over tls\n".getBytes(StandardCharsets.ISO_8859_1), got, "the backend receives plaintext, never TLS");
+  }
+
+  @Test
+  void theTlsProviderInUseIsReportedOnRoutesAndMetrics(org.junit.jupiter.api.TestInfo info) throws Exception {
+    String expected = TlsProviderUnderTest.Of.provider(info);
+    String routes = passage.get("/passage/routes").body();
+    assertTrue(java.util.regex.Pattern.compile("\"tls\"\\s*:\\s*\"" + expected + " \\(").matcher(routes).find(),
+        routes.substring(0, Math.min(200, routes.length())));
+    String metrics = passage.get("/metrics").body();
+    assertTrue(metrics.contains("passage_tls_provider_info{provider=\"" + expected + "\""), "the provider's metric");
+  }
+
+  @Test
+  void fullAndResumedHandshakesAreCounted() throws Exception {
+    // connections of earlier cases count their handshake when they end: let them
+    Await.until(Duration.ofSeconds(10), "no connection open", () -> passage.node.dataPlane().openConnections() == 0);
+    double full = handshakes("false"), resumed = handshakes("true");
+    javax.net.ssl.SSLContext client = TlsClient.trusting(first.certificate());
+    try (SSLSocket tls = TlsClient.connect(client, "127.0.0.1", port, "secure.example.com")) {
+      assertEquals("plain:first", exchange(tls, "first")); // the session ticket arrives with the answer
+    }
+    try (SSLSocket tls = TlsClient.connect(client, "127.0.0.1", port, "secure.example.com")) {
+      assertEquals("plain:again", exchange(tls, "again"));
+    }
+    Await.until(Duration.ofSeconds(5), "both handshakes counted", () -> handshakes("false") + handshakes("true") >= full + resumed + 2);
+    assertEquals(full + 1, handshakes("false"), "the first connection's handshake was a full one");
+    assertEquals(resumed + 1, handshakes("true"), "the second resumed the first's session");
+  }
+
+  /** passage_tls_handshakes_total{resumed=...} on /metrics. */
+  static double handshakes(String resumed) {
+    try {
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("passage_tls_handshakes_total\\{resumed=\"" + resumed + "\"} ([0-9.eE+]+)")
+          .matcher(passage.get("/metrics").body());
+      return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   @Test

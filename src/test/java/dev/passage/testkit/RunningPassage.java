@@ -44,6 +44,7 @@ public final class RunningPassage implements AutoCloseable {
     return ConfigFactory.parseString("""
         pekko.management.http.port = 0
         passage.standalone.poll-interval = 100ms
+        passage.tls.provider = openssl
         """ + extra).withFallback(ConfigFactory.load()).resolve();
   }
 

@@ -154,6 +154,11 @@ public final class TlsClient implements AutoCloseable {
   /** A TLS connection to host:port with SNI, trusting exactly this certificate (and checking the host name against it). */
   public static javax.net.ssl.SSLSocket connectTrusting(String host, int port, java.security.cert.X509Certificate trusted,
                                                        String sni) throws Exception {
+    return connect(trusting(trusted), host, port, sni);
+  }
+
+  /** A client context trusting one certificate; connections made with it again may resume its sessions. */
+  public static SSLContext trusting(java.security.cert.X509Certificate trusted) throws Exception {
     java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
     ks.load(null, null);
     ks.setCertificateEntry("trusted", trusted);
@@ -162,6 +167,11 @@ public final class TlsClient implements AutoCloseable {
     tmf.init(ks);
     SSLContext ctx = SSLContext.getInstance("TLS");
     ctx.init(null, tmf.getTrustManagers(), null);
+    return ctx;
+  }
+
+  /** A TLS connection made with ctx, the server's name checked against sni. */
+  public static javax.net.ssl.SSLSocket connect(SSLContext ctx, String host, int port, String sni) throws Exception {
     java.net.Socket plain = new java.net.Socket();
     plain.connect(new InetSocketAddress(host, port), 5000);
     plain.setSoTimeout(10_000);

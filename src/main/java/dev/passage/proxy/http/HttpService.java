@@ -105,13 +105,11 @@ public final class HttpService {
   }
 
   /**
-   * An HTTPS connection, decrypted with this engine (its certificate chosen by the SNI). ALPN offers
-   * h2 and http/1.1; once the handshake is done, the first decrypted bytes find out which the client
+   * An HTTPS connection, decrypted with this engine (its certificate chosen by the SNI, its ALPN
+   * choosing h2, else http/1.1: ServerCertificates.Alpn.HTTP); once the handshake is done, the first decrypted bytes find out which the client
    * chose, and the connection is served by Pekko HTTP's HTTP/2 or HTTP/1.1 server stack.
    */
   public Flow<ByteString, ByteString, NotUsed> https(BindAddress bind, InetSocketAddress client, String sni, SSLEngine engine) {
-    engine.setHandshakeApplicationProtocolSelector((e, offered) ->
-        offered.contains("h2") ? "h2" : offered.contains("http/1.1") ? "http/1.1" : null);
     Connection c = new Connection(bind, client, sni);
     Flow<TLSProtocol.SslTlsInbound, TLSProtocol.SslTlsOutbound, ?> plaintext =
         Flow.<TLSProtocol.SslTlsInbound, TLSProtocol.SslTlsOutbound, NotUsed>lazyFlow(() ->

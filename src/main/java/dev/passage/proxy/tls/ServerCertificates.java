@@ -7,17 +7,13 @@ import dev.passage.resources.ResourceIndex;
 import dev.passage.resources.SecretView;
 import dev.passage.rules.CertificateRules;
 import dev.passage.rules.Hostnames;
-import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,17 +22,36 @@ import org.slf4j.LoggerFactory;
  * Secrets its own source gives (the folder in standalone): route tables name Secrets, never carry
  * keys. A Secret that changes is loaded for the handshakes that follow (established connections
  * keep the session they have); one that becomes unusable leaves the last good certificate serving,
- * and says so once. Handshakes are TLS 1.3 or 1.2, with no ALPN (a TLSRoute listener has no
- * application protocol to offer).
+ * and says so once. Handshakes are TLS 1.3 or 1.2, by the {@link TlsProvider} this node chose; a
+ * TLSRoute's engine offers no ALPN (a TLSRoute listener has no application protocol to offer), an
+ * HTTPS listener's chooses h2 or http/1.1.
  */
 public final class ServerCertificates {
   private static final Logger log = LoggerFactory.getLogger(ServerCertificates.class);
-  private static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
+  static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
 
-  /** A usable certificate: its server context and the names its leaf certificate is valid for. */
-  private record Loaded(SSLContext context, List<String> names) {}
+  /** What a handshake's engine offers by ALPN. */
+  public enum Alpn {
+    /** Nothing (TLSRoute Terminate: the bytes go to the backend as they are). */
+    NONE,
+    /** h2, else http/1.1 (HTTPS listeners). */
+    HTTP
+  }
+
+  /** A usable certificate: its server contexts and the names its leaf certificate is valid for. */
+  private record Loaded(ServerContexts contexts, List<String> names) {}
 
   private final Map<NamespacedName, Loaded> loaded = new ConcurrentHashMap<>();
+  private final TlsProvider provider;
+
+  public ServerCertificates(TlsProvider provider) {
+    this.provider = provider;
+  }
+
+  /** The TLS implementation the engines come from. */
+  public TlsProvider provider() {
+    return provider;
+  }
 
   /** Takes the Secret changes of this node's source (other kinds are ignored): a {@link ResourceCache.Listener}. */
   public void changed(ResourceIndex.Update update, boolean synced) {
@@ -44,8 +59,12 @@ public final class ServerCertificates {
       if (c.key().kind() != Kind.SECRET) continue;
       if (c.after() instanceof SecretView s) {
         load(s);
-      } else if (c.after() == null && loaded.remove(c.key().ref()) != null) {
-        log.info("Secret {} is gone: its certificate is no longer served", c.key().ref());
+      } else if (c.after() == null) {
+        Loaded gone = loaded.remove(c.key().ref());
+        if (gone != null) {
+          gone.contexts().release(); // engines made from it hold their own reference
+          log.info("Secret {} is gone: its certificate is no longer served", c.key().ref());
+        }
       }
     }
   }
@@ -63,15 +82,9 @@ public final class ServerCertificates {
       return;
     }
     try {
-      KeyStore store = KeyStore.getInstance("PKCS12");
-      store.load(null, null);
-      char[] none = new char[0];
-      store.setKeyEntry("key", material.get().key(), none, material.get().chain().toArray(new X509Certificate[0]));
-      KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-      kmf.init(store, none);
-      SSLContext context = SSLContext.getInstance("TLS");
-      context.init(kmf.getKeyManagers(), null, null);
-      Loaded before = loaded.put(ref, new Loaded(context, names(material.get().chain().get(0))));
+      ServerContexts contexts = ServerContexts.of(provider, material.get().key(), material.get().chain());
+      Loaded before = loaded.put(ref, new Loaded(contexts, names(material.get().chain().get(0))));
+      if (before != null) before.contexts().release();
       log.info("{} the certificate of Secret {} ({})", before == null ? "loaded" : "reloaded", ref,
           material.get().chain().get(0).getSubjectX500Principal().getName());
     } catch (Exception e) {
@@ -86,9 +99,11 @@ public final class ServerCertificates {
 
   /**
    * A server-side engine for a handshake whose ClientHello named sni: the first of the listener's
-   * certificates whose names cover sni, else its first usable one; empty when none is usable.
+   * certificates whose names cover sni, else its first usable one; empty when none is usable. The
+   * connection gives it back with {@link #release} when it ends.
    */
-  public Optional<SSLEngine> engine(List<NamespacedName> certificates, String sni) {
+  public Optional<SSLEngine> engine(List<NamespacedName> certificates, String sni, Alpn alpn, long acceptedAtMillis,
+                                    java.util.function.Consumer<Handshake> onHandshake) {
     Loaded chosen = null;
     for (NamespacedName ref : certificates) {
       Loaded l = loaded.get(ref);
@@ -100,12 +115,34 @@ public final class ServerCertificates {
       }
     }
     if (chosen == null) return Optional.empty();
-    SSLEngine engine = chosen.context().createSSLEngine();
-    engine.setUseClientMode(false);
-    SSLParameters p = engine.getSSLParameters();
-    p.setProtocols(PROTOCOLS);
-    engine.setSSLParameters(p);
-    return Optional.of(engine);
+    return Optional.of(new HandshakeRecordingEngine(chosen.contexts().newEngine(alpn), acceptedAtMillis, onHandshake));
+  }
+
+  /**
+   * Frees what an engine holds outside the heap (BoringSSL's SSL object); nothing for the JDK's.
+   * Safe while Pekko's TLS stage still holds the engine: a released engine answers CLOSED.
+   */
+  public static void release(SSLEngine engine) {
+    ServerContexts.release(engine instanceof HandshakeRecordingEngine r ? r.wrapped() : engine);
+  }
+
+  /** How a connection's handshake went, read when it finishes. */
+  public enum Handshake { NONE, FULL, RESUMED }
+
+  /**
+   * Whether this engine completed a handshake, and whether it resumed a session: BoringSSL says so
+   * itself (while the engine is open); for the JDK's, a resumed session keeps the creation time of the handshake that made it,
+   * before this connection was accepted (acceptedAtMillis, wall clock).
+   */
+  static Handshake handshake(SSLEngine engine, long acceptedAtMillis) {
+    javax.net.ssl.SSLSession session = engine.getSession();
+    if (session == null || "SSL_NULL_WITH_NULL_NULL".equals(session.getCipherSuite())) return Handshake.NONE;
+    if (engine instanceof io.netty.handler.ssl.ReferenceCountedOpenSslEngine openssl) {
+      long ssl = openssl.sslPointer();
+      if (ssl == 0) return Handshake.NONE; // already freed: not counted rather than guessed
+      return io.netty.internal.tcnative.SSL.isSessionReused(ssl) ? Handshake.RESUMED : Handshake.FULL;
+    }
+    return session.getCreationTime() < acceptedAtMillis ? Handshake.RESUMED : Handshake.FULL;
   }
 
   private static List<String> names(X509Certificate leaf) {
