@@ -42,8 +42,10 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * </ul>
  * each Passage target twice: BoringSSL (passage.tls.provider = openssl) and the JDK, as two
  * processes. Every certificate is of one kind per run (ECDSA P-256 or RSA 2048). No side resumes
- * a session: the peers are told not to (no tickets, no cache), wrk and hey never offer one, and
- * Passage's passage_tls_handshakes counter is read to prove it. For each target: requests per
+ * a session: the peers are told not to (no tickets, no cache), and so is Passage (system properties:
+ * no TLS 1.3 tickets, no session cache in Netty's contexts); hey never offers a session, wrk offers
+ * each connection's last one again; Passage's passage_tls_handshakes counter is printed to show what
+ * resumed. For each target: requests per
  * second, p50/p99, errors, and the proxy's own CPU (user + system, every thread and child
  * process, from /proc, as sni-bench counts it) per request; ratios are medians of per-round
  * ratios. Needs root (the host names go into /etc/hosts for the SNI, and are removed), nginx,
@@ -54,7 +56,9 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  *       -Dexec.args="5 3 ec wrk,hey"
  * </pre>
  * Arguments: seconds a measurement (5), rounds (3), certificate kind ec|rsa (ec), tools (wrk,hey).
- * -Dbench.targets=a,b keeps only the targets whose names contain one of those words.
+ * -Dbench.targets=a,b keeps only the targets whose names contain one of those words;
+ * -Dbench.passage.jvm="..." adds JVM options to each Passage ("{provider}" is replaced by its provider);
+ * -Dbench.modes=keep-alive (or "a new") measures one mode only.
  */
 public final class TerminationBenchmark {
   private static final String MARK = "# passage TerminationBenchmark";
@@ -125,7 +129,7 @@ public final class TerminationBenchmark {
         """.formatted(dir, httpPort, nginxProxyPort));
     Files.writeString(dir.resolve("haproxy.cfg"), """
         global
-          maxconn 20000
+          maxconn 8000
           tune.ssl.cachesize 0
           ssl-default-bind-options no-tls-tickets
         defaults
@@ -159,6 +163,13 @@ public final class TerminationBenchmark {
         managementPorts.put(e.getKey(), Fixtures.freePort());
         jvm.add("-Dpekko.management.http.port=" + managementPorts.get(e.getKey()));
         jvm.add("-Dpassage.tls.provider=" + e.getKey());
+        // full handshakes only, as the peers are set up: no TLS 1.3 tickets (the JDK and Netty both read this
+        // property), no server-side session cache in Netty's contexts (wrk keeps each connection's session and
+        // offers it again); the JDK's own cache may still resume: the handshake counters printed at the end say
+        jvm.add("-Djdk.tls.server.enableSessionTicketExtension=false");
+        jvm.add("-Dio.netty.handler.ssl.openssl.sessionCacheServer=false");
+        String extra = System.getProperty("bench.passage.jvm"); // e.g. a flight recording: -XX:StartFlightRecording=...
+        if (extra != null && !extra.isBlank()) jvm.addAll(List.of(extra.replace("{provider}", e.getKey()).trim().split("\\s+")));
         Process p = Processes.java(jvm, jar.toString(), null, "--resources", folder.toString());
         started.add(p);
         passages.put(e.getKey(), p);
@@ -191,6 +202,7 @@ public final class TerminationBenchmark {
 
       for (String tool : tools) {
         for (String mode : List.of("keep-alive", "a new connection per request")) {
+          if (!System.getProperty("bench.modes", mode).contains(mode.substring(0, 5))) continue;
           for (Target t : targets) load(tool, t.url(), 3, mode); // warm-up (the JIT, the pools)
           Map<String, List<double[]>> results = new LinkedHashMap<>();
           for (int r = 0; r < rounds; r++) {
@@ -204,6 +216,9 @@ public final class TerminationBenchmark {
             }
           }
           print(tool, mode, seconds, rounds, results);
+          for (String provider : passages.keySet()) {
+            System.out.printf("  Passage (%s) handshakes so far: %s%n", provider, handshakes(managementPorts.get(provider)));
+          }
         }
       }
       for (var e : passages.entrySet()) {
