@@ -6,6 +6,7 @@ import dev.passage.proxy.http.HttpService;
 import dev.passage.proxy.io.NioTcp;
 import dev.passage.proxy.tls.FirstPull;
 import dev.passage.proxy.tls.ServerCertificates;
+import dev.passage.proxy.tls.TlsStage;
 import dev.passage.rules.ResolvedBackend;
 import dev.passage.table.BindAddress;
 import dev.passage.table.ListenerTable;
@@ -18,10 +19,8 @@ import javax.net.ssl.SSLEngine;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.Scheduler;
-import org.apache.pekko.stream.TLSClosing;
 import org.apache.pekko.stream.TLSProtocol;
 import org.apache.pekko.stream.javadsl.Flow;
-import org.apache.pekko.stream.javadsl.TLS;
 import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -143,10 +142,8 @@ public final class ConnectionHandler {
         .via(Flow.fromGraph(new FirstPull<ByteString>(onConnected)))
         .via(backendConnection(endpoint))
         .map(b -> (TLSProtocol.SslTlsOutbound) new TLSProtocol.SendBytes(b));
-    // Pekko's TLS runs as an actor of its own, on the default dispatcher: the crypto spreads over the
-    // cores. (Put on the I/O loop instead, keep-alive throughput fell from 8,394 to 5,182 req/s:
-    // README, Passthrough or termination.)
-    return TLS.create(() -> engine, TLSClosing.eagerClose()).reversed().join(plaintext);
+    // where Pekko's TLS stage runs depends on the provider: see TlsStage
+    return TlsStage.server(engine, certificates.provider()).reversed().join(plaintext);
   }
 
   /** Whether plain HTTP listeners are bound on this address (a connection not opening with a TLS record is theirs). */
@@ -161,7 +158,7 @@ public final class ConnectionHandler {
 
   /** An HTTPS connection: TLS terminated with this engine, then HTTP served for the SNI's listener. */
   Flow<ByteString, ByteString, NotUsed> https(BindAddress bind, InetSocketAddress client, String sni, SSLEngine engine) {
-    return http.https(bind, client, sni, engine);
+    return http.https(bind, client, sni, engine, certificates.provider());
   }
 
   /** Whether a Terminate listener has a usable certificate now (checked before connecting to a backend). */

@@ -58,7 +58,8 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * Arguments: seconds a measurement (5), rounds (3), certificate kind ec|rsa (ec), tools (wrk,hey).
  * -Dbench.targets=a,b keeps only the targets whose names contain one of those words;
  * -Dbench.passage.jvm="..." adds JVM options to each Passage ("{provider}" is replaced by its provider);
- * -Dbench.modes=keep-alive (or "a new") measures one mode only.
+ * -Dbench.modes=keep-alive (or "a new") measures one mode only; -Dbench.variants="a=-Dx=1|b=-Dx=2" runs
+ * Passage processes of other names and JVM options (by default openssl and jdk, by passage.tls.provider).
  */
 public final class TerminationBenchmark {
   private static final String MARK = "# passage TerminationBenchmark";
@@ -84,9 +85,14 @@ public final class TerminationBenchmark {
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
     int httpsPort = Fixtures.freePort(), httpPort = Fixtures.freePort(), haproxyPort = Fixtures.freePort(),
         nginxProxyPort = Fixtures.freePort();
+    // the Passage processes: a name each, and its JVM options (-Dbench.variants="name=opts|name=opts")
+    Map<String, String> variants = new LinkedHashMap<>();
+    for (String v : System.getProperty("bench.variants",
+        "openssl=-Dpassage.tls.provider=openssl|jdk=-Dpassage.tls.provider=jdk").split("\\|")) {
+      variants.put(v.substring(0, v.indexOf('=')).trim(), v.substring(v.indexOf('=') + 1).trim());
+    }
     Map<String, Integer> passagePorts = new LinkedHashMap<>();
-    passagePorts.put("openssl", Fixtures.freePort());
-    passagePorts.put("jdk", Fixtures.freePort());
+    for (String name : variants.keySet()) passagePorts.put(name, Fixtures.freePort());
     Map<String, String[]> pems = new LinkedHashMap<>(); // name -> crt, key
     for (String name : NAMES) pems.put(name, pem(name + ".bench.test", kind));
     for (var e : pems.entrySet()) {
@@ -162,7 +168,7 @@ public final class TerminationBenchmark {
         List<String> jvm = new ArrayList<>(Processes.jvmOptions());
         managementPorts.put(e.getKey(), Fixtures.freePort());
         jvm.add("-Dpekko.management.http.port=" + managementPorts.get(e.getKey()));
-        jvm.add("-Dpassage.tls.provider=" + e.getKey());
+        jvm.addAll(List.of(variants.get(e.getKey()).split("\\s+")));
         // full handshakes only, as the peers are set up: no TLS 1.3 tickets (the JDK and Netty both read this
         // property), no server-side session cache in Netty's contexts (wrk keeps each connection's session and
         // offers it again); the JDK's own cache may still resume: the handshake counters printed at the end say
@@ -179,8 +185,9 @@ public final class TerminationBenchmark {
 
       List<Target> targets = new ArrayList<>();
       targets.add(new Target("direct (backend's TLS)", "https://pass.bench.test:" + httpsPort + "/index.html", 0));
-      targets.add(new Target("Passage passthrough", "https://pass.bench.test:" + passagePorts.get("openssl") + "/index.html",
-          passages.get("openssl").pid()));
+      String first = passagePorts.keySet().iterator().next();
+      targets.add(new Target("Passage passthrough", "https://pass.bench.test:" + passagePorts.get(first) + "/index.html",
+          passages.get(first).pid()));
       targets.add(new Target("HAProxy terminating", "https://haproxy.bench.test:" + haproxyPort + "/index.html", haproxy.pid()));
       for (String provider : passagePorts.keySet()) {
         targets.add(new Target("Passage Terminate, " + provider, "https://term.bench.test:" + passagePorts.get(provider)

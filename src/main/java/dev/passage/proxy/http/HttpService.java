@@ -41,11 +41,9 @@ import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.settings.ConnectionPoolSettings;
 import org.apache.pekko.http.javadsl.settings.ServerSettings;
 import org.apache.pekko.stream.Materializer;
-import org.apache.pekko.stream.TLSClosing;
 import org.apache.pekko.stream.TLSProtocol;
 import org.apache.pekko.stream.javadsl.BidiFlow;
 import org.apache.pekko.stream.javadsl.Flow;
-import org.apache.pekko.stream.javadsl.TLS;
 import org.apache.pekko.stream.javadsl.TLSPlacebo;
 import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
@@ -109,12 +107,13 @@ public final class HttpService {
    * choosing h2, else http/1.1: ServerCertificates.Alpn.HTTP); once the handshake is done, the first decrypted bytes find out which the client
    * chose, and the connection is served by Pekko HTTP's HTTP/2 or HTTP/1.1 server stack.
    */
-  public Flow<ByteString, ByteString, NotUsed> https(BindAddress bind, InetSocketAddress client, String sni, SSLEngine engine) {
+  public Flow<ByteString, ByteString, NotUsed> https(BindAddress bind, InetSocketAddress client, String sni, SSLEngine engine,
+                                                    dev.passage.proxy.tls.TlsProvider provider) {
     Connection c = new Connection(bind, client, sni);
     Flow<TLSProtocol.SslTlsInbound, TLSProtocol.SslTlsOutbound, ?> plaintext =
         Flow.<TLSProtocol.SslTlsInbound, TLSProtocol.SslTlsOutbound, NotUsed>lazyFlow(() ->
             "h2".equals(engine.getApplicationProtocol()) ? http2(c) : http1(c));
-    return TLS.create(() -> engine, TLSClosing.eagerClose()).reversed().join(plaintext);
+    return dev.passage.proxy.tls.TlsStage.server(engine, provider).reversed().join(plaintext);
   }
 
   /** HTTP/1.1 on decrypted (or placebo) TLS records: one request at a time, responses in order. */
