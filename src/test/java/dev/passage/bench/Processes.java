@@ -64,8 +64,13 @@ final class Processes {
     return options;
   }
   static Process java(List<String> jvm, String classpathOrJar, String mainClass, String... args) throws IOException {
+    return java(Path.of(System.getProperty("java.home"), "bin", "java").toString(), jvm, classpathOrJar, mainClass, args);
+  }
+
+  /** java: the launcher to run (another Java's, to compare). */
+  static Process java(String java, List<String> jvm, String classpathOrJar, String mainClass, String... args) throws IOException {
     List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add(java);
     command.addAll(jvm);
     if (mainClass == null) {
       command.add("-jar");

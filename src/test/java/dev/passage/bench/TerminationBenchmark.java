@@ -59,7 +59,8 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * -Dbench.targets=a,b keeps only the targets whose names contain one of those words;
  * -Dbench.passage.jvm="..." adds JVM options to each Passage ("{provider}" is replaced by its provider);
  * -Dbench.modes=keep-alive (or "a new") measures one mode only; -Dbench.variants="a=-Dx=1|b=-Dx=2" runs
- * Passage processes of other names and JVM options (by default openssl and jdk, by passage.tls.provider).
+ * Passage processes of other names and JVM options (by default openssl and jdk, by passage.tls.provider;
+ * an option java=/path/bin/java runs that process on another Java).
  */
 public final class TerminationBenchmark {
   private static final String MARK = "# passage TerminationBenchmark";
@@ -168,7 +169,11 @@ public final class TerminationBenchmark {
         List<String> jvm = new ArrayList<>(Processes.jvmOptions());
         managementPorts.put(e.getKey(), Fixtures.freePort());
         jvm.add("-Dpekko.management.http.port=" + managementPorts.get(e.getKey()));
-        jvm.addAll(List.of(variants.get(e.getKey()).split("\\s+")));
+        String launcher = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        for (String option : variants.get(e.getKey()).split("\\s+")) {
+          if (option.startsWith("java=")) launcher = option.substring("java=".length()); // another Java, to compare
+          else if (!option.isBlank()) jvm.add(option);
+        }
         // full handshakes only, as the peers are set up: no TLS 1.3 tickets (the JDK and Netty both read this
         // property), no server-side session cache in Netty's contexts (wrk keeps each connection's session and
         // offers it again); the JDK's own cache may still resume: the handshake counters printed at the end say
@@ -176,7 +181,7 @@ public final class TerminationBenchmark {
         jvm.add("-Dio.netty.handler.ssl.openssl.sessionCacheServer=false");
         String extra = System.getProperty("bench.passage.jvm"); // e.g. a flight recording: -XX:StartFlightRecording=...
         if (extra != null && !extra.isBlank()) jvm.addAll(List.of(extra.replace("{provider}", e.getKey()).trim().split("\\s+")));
-        Process p = Processes.java(jvm, jar.toString(), null, "--resources", folder.toString());
+        Process p = Processes.java(launcher, jvm, jar.toString(), null, "--resources", folder.toString());
         started.add(p);
         passages.put(e.getKey(), p);
       }
@@ -202,7 +207,7 @@ public final class TerminationBenchmark {
       if (!only.isBlank()) {
         targets.removeIf(t -> Arrays.stream(only.split(",")).noneMatch(w -> t.name().toLowerCase().contains(w.trim().toLowerCase())));
       }
-      System.out.printf("%d cores; %s certificates; %d s a measurement, %d rounds; Java %s for Passage; %s; %s%n",
+      System.out.printf("%d cores; %s certificates; %d s a measurement, %d rounds; Java %s for Passage unless a variant says; %s; %s%n",
           Runtime.getRuntime().availableProcessors(), kind.equals("ec") ? "ECDSA P-256" : "RSA 2048", seconds, rounds,
           System.getProperty("java.version"), Processes.run("nginx", "-v").trim(), Processes.run("haproxy", "-v").lines().findFirst().orElse(""));
       targets.forEach(t -> System.out.println("  " + t.name() + ": " + t.url()));
