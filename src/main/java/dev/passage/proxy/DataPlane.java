@@ -94,15 +94,12 @@ public final class DataPlane implements Extension {
     return routeMetrics;
   }
 
-  private volatile dev.passage.proxy.tls.TlsProvider tlsProvider = dev.passage.proxy.tls.TlsProvider.JDK;
-
-  /** The TLS implementation this node terminates with, set once at start. */
+  /** The TLS implementation this node terminates with, set once at start (the metrics report it). */
   public void useTlsProvider(dev.passage.proxy.tls.TlsProvider provider) {
-    tlsProvider = provider;
     metrics.tlsProvider = provider;
   }
 
   public dev.passage.proxy.tls.TlsProvider tlsProvider() {
-    return tlsProvider;
+    return metrics.tlsProvider;
   }
 }

@@ -222,11 +222,8 @@ public final class ClusterScaleBenchmark {
   }
 
   static int awaitGatewayPort(MockApiServer api) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-    while (api.gatewayPort("gw") < 0) {
-      if (System.nanoTime() > deadline) throw new IllegalStateException("no Gateway Service");
-      Thread.sleep(100);
-    }
+    dev.passage.testkit.Await.until(Duration.ofSeconds(120), "the Gateway's Service", () -> api.gatewayPort("gw") >= 0);
     return api.gatewayPort("gw");
   }
+
 }

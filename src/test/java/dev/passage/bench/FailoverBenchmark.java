@@ -191,13 +191,10 @@ public final class FailoverBenchmark {
   }
 
   static int awaitGatewayPort(MockApiServer api) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (api.gatewayPort("gw") < 0) {
-      if (System.nanoTime() > deadline) throw new IllegalStateException("no Gateway Service in 60 s");
-      Thread.sleep(100);
-    }
+    dev.passage.testkit.Await.until(Duration.ofSeconds(60), "the Gateway's Service", () -> api.gatewayPort("gw") >= 0);
     return api.gatewayPort("gw");
   }
+
 
   static String reach(int i, int port) throws IOException {
     try (TlsClient c = TlsClient.connect(address(i), port, "app.example.com", WireSocket.Shape.AS_IS, List.of())) {

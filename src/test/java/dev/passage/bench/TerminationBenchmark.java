@@ -1,34 +1,19 @@
 package dev.passage.bench;
 
+import dev.passage.testkit.Certificates;
 import dev.passage.testkit.Fixtures;
 import java.io.IOException;
-import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
-import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.GeneralName;
-import org.bouncycastle.asn1.x509.GeneralNames;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
  * A benchmark, not a test: TLS termination and HTTPS against the peers, in one run, with the
@@ -94,13 +79,13 @@ public final class TerminationBenchmark {
     }
     Map<String, Integer> passagePorts = new LinkedHashMap<>();
     for (String name : variants.keySet()) passagePorts.put(name, Fixtures.freePort());
-    Map<String, String[]> pems = new LinkedHashMap<>(); // name -> crt, key
-    for (String name : NAMES) pems.put(name, pem(name + ".bench.test", kind));
+    Map<String, Certificates.Pem> pems = new LinkedHashMap<>();
+    for (String name : NAMES) pems.put(name, Certificates.selfSignedPem(name + ".bench.test", kind.equals("ec") ? "EC" : "RSA"));
     for (var e : pems.entrySet()) {
-      Files.writeString(dir.resolve(e.getKey() + ".crt"), e.getValue()[0]);
-      Files.writeString(dir.resolve(e.getKey() + ".key"), e.getValue()[1]);
+      Files.writeString(dir.resolve(e.getKey() + ".crt"), e.getValue().crt());
+      Files.writeString(dir.resolve(e.getKey() + ".key"), e.getValue().key());
     }
-    Files.writeString(dir.resolve("haproxy.pem"), pems.get("haproxy")[0] + pems.get("haproxy")[1]);
+    Files.writeString(dir.resolve("haproxy.pem"), pems.get("haproxy").crt() + pems.get("haproxy").key());
     Files.createDirectories(dir.resolve("www"));
     Files.writeString(dir.resolve("www/index.html"), "hello from the backend\n");
     Files.setPosixFilePermissions(dir.resolve("www"), PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -270,8 +255,9 @@ public final class TerminationBenchmark {
     return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve(name + ".out").toFile()).start();
   }
 
-  private static void writeRoutes(Path folder, int port, Map<String, String[]> pems, int httpsPort, int httpPort) throws IOException {
-    Files.writeString(folder.resolve("secrets.yaml"), secret("term-cert", pems.get("term")) + "---\n" + secret("http-cert", pems.get("http")));
+  private static void writeRoutes(Path folder, int port, Map<String, Certificates.Pem> pems, int httpsPort, int httpPort) throws IOException {
+    Files.writeString(folder.resolve("secrets.yaml"), pems.get("term").secret("default", "term-cert") + "---\n"
+        + pems.get("http").secret("default", "http-cert"));
     Files.writeString(folder.resolve("all.yaml"), Fixtures.join(Fixtures.GATEWAY_CLASS, """
         apiVersion: gateway.networking.k8s.io/v1
         kind: Gateway
@@ -318,11 +304,6 @@ public final class TerminationBenchmark {
         Fixtures.service("default", "https-backend", httpsPort), Fixtures.service("default", "http-backend", httpPort),
         Fixtures.route("pass", "bench", List.of("pass.bench.test"), List.of(new Fixtures.Backend("https-backend"))),
         Fixtures.route("term", "bench", List.of("term.bench.test"), List.of(new Fixtures.Backend("http-backend")))));
-  }
-
-  private static String secret(String name, String[] pem) {
-    return "apiVersion: v1\nkind: Secret\nmetadata:\n  name: " + name + "\n  namespace: default\ntype: kubernetes.io/tls\n"
-        + "stringData:\n  tls.crt: |\n" + pem[0].indent(4) + "  tls.key: |\n" + pem[1].indent(4);
   }
 
   /** CPU seconds of a process and its children (nginx's workers), every thread; 0 for none. */
@@ -424,23 +405,5 @@ public final class TerminationBenchmark {
     double[] v = values.clone();
     Arrays.sort(v);
     return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-  }
-
-  /** A self-signed certificate for host of this kind, and its key in PKCS#8, as PEM. */
-  private static String[] pem(String host, String kind) throws Exception {
-    KeyPairGenerator kpg = KeyPairGenerator.getInstance(kind.equals("ec") ? "EC" : "RSA");
-    kpg.initialize(kind.equals("ec") ? 256 : 2048);
-    KeyPair kp = kpg.generateKeyPair();
-    X500Name name = new X500Name("CN=" + host);
-    Instant now = Instant.now();
-    JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name, new BigInteger(64, new SecureRandom()),
-        Date.from(now.minus(1, ChronoUnit.DAYS)), Date.from(now.plus(2, ChronoUnit.DAYS)), name, kp.getPublic());
-    b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName(GeneralName.dNSName, host)));
-    X509Certificate cert = new JcaX509CertificateConverter().getCertificate(
-        b.build(new JcaContentSignerBuilder(kind.equals("ec") ? "SHA256withECDSA" : "SHA256withRSA").build(kp.getPrivate())));
-    Base64.Encoder enc = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII));
-    return new String[] {
-        "-----BEGIN CERTIFICATE-----\n" + enc.encodeToString(cert.getEncoded()) + "\n-----END CERTIFICATE-----\n",
-        "-----BEGIN PRIVATE KEY-----\n" + enc.encodeToString(kp.getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n"};
   }
 }

@@ -1,5 +1,6 @@
 package dev.passage.bench;
 
+import dev.passage.testkit.Certificates;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -7,19 +8,14 @@ import io.netty.handler.ssl.SslProvider;
 import io.netty.util.ReferenceCountUtil;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.KeyStore;
 import java.security.Provider;
 import java.security.SecureRandom;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,13 +25,6 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLParameters;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.GeneralName;
-import org.bouncycastle.asn1.x509.GeneralNames;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
  * A benchmark, not a test: the server side of TLS in each library Passage could terminate with,
@@ -59,13 +48,13 @@ public final class TlsEngineBenchmark {
   public static void main(String[] args) throws Exception {
     int handshakes = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
-    SSLContext client = SSLContext.getInstance("TLS");
-    client.init(null, new javax.net.ssl.TrustManager[] {new TrustAll()}, null);
+    SSLContext client = Certificates.trustingClient();
     System.out.printf("%d cores, Java %s; %d full handshakes a library and round, %d rounds%n",
         Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), handshakes, rounds);
     for (String algorithm : List.of("EC", "RSA")) {
-      KeyPair kp = keyPair(algorithm);
-      X509Certificate cert = certificate(kp, algorithm);
+      Certificates.KeyAndCertificate made = Certificates.selfSignedKey("bench.example.com", algorithm);
+      KeyPair kp = made.keys();
+      X509Certificate cert = made.certificate();
       Map<String, Supplier<SSLEngine>> servers = new LinkedHashMap<>();
       servers.put("jdk", jdk(kp, cert, null));
       SslContext boring = SslContextBuilder.forServer(kp.getPrivate(), cert).sslProvider(SslProvider.OPENSSL_REFCNT)
@@ -247,32 +236,5 @@ public final class TlsEngineBenchmark {
     List<Double> s = new ArrayList<>(xs);
     s.sort(null);
     return s.get(s.size() / 2);
-  }
-
-  private static KeyPair keyPair(String algorithm) throws Exception {
-    KeyPairGenerator kpg = KeyPairGenerator.getInstance(algorithm);
-    kpg.initialize(algorithm.equals("EC") ? 256 : 2048);
-    return kpg.generateKeyPair();
-  }
-
-  private static X509Certificate certificate(KeyPair kp, String algorithm) throws Exception {
-    X500Name name = new X500Name("CN=bench.example.com");
-    Instant now = Instant.now();
-    JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name, new BigInteger(64, new SecureRandom()),
-        Date.from(now.minus(1, ChronoUnit.DAYS)), Date.from(now.plus(2, ChronoUnit.DAYS)), name, kp.getPublic());
-    b.addExtension(Extension.subjectAlternativeName, false,
-        new GeneralNames(new GeneralName(GeneralName.dNSName, "bench.example.com")));
-    String signer = algorithm.equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
-    return new JcaX509CertificateConverter().getCertificate(b.build(new JcaContentSignerBuilder(signer).build(kp.getPrivate())));
-  }
-
-  private static final class TrustAll implements javax.net.ssl.X509TrustManager {
-    public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-    public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-
-    public X509Certificate[] getAcceptedIssuers() {
-      return new X509Certificate[0];
-    }
   }
 }

@@ -44,9 +44,27 @@ public final class Certificates {
   }
 
   public static Pem selfSignedPem(String hostname) {
+    return selfSignedPem(hostname, "EC");
+  }
+
+  /** A self-signed key pair and certificate: algorithm "EC" (P-256, the default elsewhere) or "RSA" (2048). */
+  public record KeyAndCertificate(KeyPair keys, X509Certificate certificate) {}
+
+  public static KeyAndCertificate selfSignedKey(String hostname, String algorithm) {
     try {
-      KeyPair kp = keyPair();
-      X509Certificate cert = certificate(hostname, kp);
+      KeyPair kp = keyPair(algorithm);
+      return new KeyAndCertificate(kp, certificate(hostname, kp, algorithm));
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** As {@link #selfSignedPem(String)}, with an "EC" or "RSA" key. */
+  public static Pem selfSignedPem(String hostname, String algorithm) {
+    try {
+      KeyAndCertificate made = selfSignedKey(hostname, algorithm);
+      KeyPair kp = made.keys();
+      X509Certificate cert = made.certificate();
       java.util.Base64.Encoder enc = java.util.Base64.getMimeEncoder(64, "\n".getBytes());
       String crt = "-----BEGIN CERTIFICATE-----\n" + enc.encodeToString(cert.getEncoded()) + "\n-----END CERTIFICATE-----\n";
       String key = "-----BEGIN PRIVATE KEY-----\n" + enc.encodeToString(kp.getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n";
@@ -58,8 +76,8 @@ public final class Certificates {
 
   public static Identity selfSigned(String hostname) {
     try {
-      KeyPair kp = keyPair();
-      X509Certificate cert = certificate(hostname, kp);
+      KeyPair kp = keyPair("EC");
+      X509Certificate cert = certificate(hostname, kp, "EC");
       char[] pw = "test".toCharArray();
       KeyStore ks = KeyStore.getInstance("PKCS12");
       ks.load(null, null);
@@ -74,20 +92,21 @@ public final class Certificates {
     }
   }
 
-  private static KeyPair keyPair() throws Exception {
-    KeyPairGenerator kpg = KeyPairGenerator.getInstance("EC");
-    kpg.initialize(256);
+  private static KeyPair keyPair(String algorithm) throws Exception {
+    KeyPairGenerator kpg = KeyPairGenerator.getInstance(algorithm);
+    kpg.initialize(algorithm.equals("EC") ? 256 : 2048);
     return kpg.generateKeyPair();
   }
 
   /** A self-signed certificate for hostname (CN and DNS SAN), valid from yesterday for three days. */
-  private static X509Certificate certificate(String hostname, KeyPair kp) throws Exception {
+  private static X509Certificate certificate(String hostname, KeyPair kp, String algorithm) throws Exception {
     X500Name name = new X500Name("CN=" + hostname);
     Instant now = Instant.now();
     JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name, new BigInteger(64, new SecureRandom()),
         Date.from(now.minus(1, ChronoUnit.DAYS)), Date.from(now.plus(2, ChronoUnit.DAYS)), name, kp.getPublic());
     b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName(GeneralName.dNSName, hostname)));
-    return new JcaX509CertificateConverter().getCertificate(b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate())));
+    return new JcaX509CertificateConverter().getCertificate(b.build(new JcaContentSignerBuilder(algorithm.equals("EC") ? "SHA256withECDSA" : "SHA256withRSA")
+        .build(kp.getPrivate())));
   }
 
   /**
