@@ -56,16 +56,17 @@ final class BackendEndpoints {
   }
 
   /**
-   * The endpoints of these ports, read again from the snapshot; returns those that changed (an
-   * empty list: withdrawn, because no route names the port any more or it has no ready endpoint).
+   * The endpoints of these ports, read again from the snapshot; returns those that changed: a
+   * list (empty when the port has no ready endpoint: the entry stays, so that a node can tell
+   * "none ready" from "not arrived yet"), or null when no route names the port any more (withdrawn).
    */
   Map<BackendKey, List<ResolvedBackend.Endpoint>> refresh(ResourceIndex index, Collection<BackendKey> keys) {
     Map<BackendKey, List<ResolvedBackend.Endpoint>> changed = new LinkedHashMap<>();
     for (BackendKey k : keys) {
-      List<ResolvedBackend.Endpoint> now = named.containsKey(k) ? BackendRules.endpoints(index, k) : List.of();
-      List<ResolvedBackend.Endpoint> was = published.getOrDefault(k, List.of());
-      if (now.equals(was)) continue;
-      if (now.isEmpty()) published.remove(k);
+      List<ResolvedBackend.Endpoint> now = named.containsKey(k) ? BackendRules.endpoints(index, k) : null;
+      List<ResolvedBackend.Endpoint> was = published.get(k);
+      if (java.util.Objects.equals(now, was)) continue;
+      if (now == null) published.remove(k);
       else published.put(k, now);
       changed.put(k, now);
     }

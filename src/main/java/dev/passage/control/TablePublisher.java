@@ -55,7 +55,10 @@ public final class TablePublisher {
 
   public record Withdrawn(NamespacedName gateway) implements Command {}
 
-  /** Endpoints of Service ports that changed (an empty list: withdrawn). */
+  /**
+   * Endpoints of Service ports that changed: a list (empty: none ready), or null: withdrawn, as no
+   * route names the port any more.
+   */
   public record EndpointsUpdate(Map<BackendKey, List<ResolvedBackend.Endpoint>> endpoints) implements Command {}
 
   /** From the controller at the first sync: these Gateways must publish at least this version. */
@@ -185,7 +188,7 @@ public final class TablePublisher {
           .onMessage(EndpointsUpdate.class, e -> {
             e.endpoints().forEach((backend, list) -> {
               String key = TableKeys.keyOf(new EndpointsEntry(backend, List.of()));
-              if (list.isEmpty()) remove(key);
+              if (list == null) remove(key);
               else put(key, new EndpointsEntry(backend, list));
             });
             return flushAndCheck();

@@ -52,8 +52,8 @@ public final class Reconciler {
       for (RouteAttachment a : attached) entries.add(a.entry(gateway.meta().ref()));
     }
     for (BackendKey key : named) {
-      List<ResolvedBackend.Endpoint> endpoints = BackendRules.endpoints(index, key);
-      if (!endpoints.isEmpty()) entries.add(new EndpointsEntry(key, endpoints));
+      // every named port has its entry, empty when none is ready (as the controller publishes it)
+      entries.add(new EndpointsEntry(key, BackendRules.endpoints(index, key)));
     }
     return new Reconciliation(statuses, RouteTable.of(entries));
   }

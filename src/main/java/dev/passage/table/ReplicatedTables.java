@@ -47,11 +47,20 @@ public final class ReplicatedTables {
   /** Swap in the table once the changes already waiting have been applied (one swap for many buckets). */
   private record Swap() implements Command {}
 
+  /** Route entries still wait for endpoints entries that should have come with them by now. */
+  private record ApplyParked() implements Command {}
+
+  /**
+   * How long a route entry waits for the endpoints entries of the ports it names (they come in
+   * the same write or the one before; a bound for a writer that breaks that rule).
+   */
+  static final Duration PARKED_AT_MOST = Duration.ofSeconds(5);
+
   private ReplicatedTables() {}
 
   @SuppressWarnings({"unchecked", "rawtypes"})
   public static Behavior<Command> create(CurrentTable table, Consumer<RouteTable> onChange) {
-    return Behaviors.setup(ctx -> {
+    return Behaviors.withTimers(timers -> Behaviors.setup(ctx -> {
       // typed allows one message adapter per class: one for all subscriptions, one for all reads
       ActorRef<Replicator.SubscribeResponse> changes = ctx.messageAdapter(Replicator.SubscribeResponse.class,
           ReplicatedTables::changed);
@@ -67,9 +76,9 @@ public final class ReplicatedTables {
       ActorRef<Replicator.GetResponse> readsRef = reads;
       Consumer<Key<LWWMap<String, Replicated>>> read = key ->
           replicator.tell(new Replicator.Get(key, new Replicator.ReadMajority(Duration.ofSeconds(5)), (ActorRef) readsRef));
-      return new Holder(table, onChange, read, ctx.getSelf(), new TableBuilder(), new HashMap<>(), new boolean[1])
+      return new Holder(table, onChange, read, ctx.getSelf(), new TableBuilder(), new HashMap<>(), new boolean[1], timers)
           .running(new HashMap<>(), new HashSet<>(TableKeys.all()), false);
-    });
+    }));
   }
 
   @SuppressWarnings("unchecked")
@@ -97,7 +106,8 @@ public final class ReplicatedTables {
    */
   private record Holder(CurrentTable table, Consumer<RouteTable> onChange,
                         Consumer<Key<LWWMap<String, Replicated>>> read, ActorRef<Command> self, TableBuilder builder,
-                        Map<Key<LWWMap<String, Replicated>>, Map<String, Replicated>> seen, boolean[] swapPending) {
+                        Map<Key<LWWMap<String, Replicated>>, Map<String, Replicated>> seen, boolean[] swapPending,
+                        org.apache.pekko.actor.typed.javadsl.TimerScheduler<Command> timers) {
     Behavior<Command> running(Map<Key<LWWMap<String, Replicated>>, LWWMap<String, Replicated>> data,
                               Set<Key<LWWMap<String, Replicated>>> unread, boolean synced) {
       return Behaviors.receive(Command.class)
@@ -129,6 +139,14 @@ public final class ReplicatedTables {
             return Behaviors.same();
           })
           .onMessage(Swap.class, s -> swap(data, unread, synced))
+          .onMessage(ApplyParked.class, a -> {
+            if (builder.parkedCount() == 0) return Behaviors.same();
+            org.slf4j.LoggerFactory.getLogger(ReplicatedTables.class).warn(
+                "{} route entries waited {} s for the endpoints of the Service ports they name; applied without them",
+                builder.parkedCount(), PARKED_AT_MOST.toSeconds());
+            builder.applyParked();
+            return swapSoon(data, unread, synced);
+          })
           .build();
     }
 
@@ -170,6 +188,9 @@ public final class ReplicatedTables {
         onChange.accept(next); // before ready: the listeners expect the table's addresses first
       }
       if (synced && unread.isEmpty() && !table.ready()) table.markReady();
+      if (builder.parkedCount() > 0 && !timers.isTimerActive("parked")) {
+        timers.startSingleTimer("parked", new ApplyParked(), PARKED_AT_MOST);
+      }
       return running(data, unread, synced);
     }
   }

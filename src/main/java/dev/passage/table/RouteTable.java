@@ -48,6 +48,7 @@ public final class RouteTable {
   public static RouteTable of(Collection<? extends Replicated> entries) {
     TableBuilder b = new TableBuilder();
     entries.forEach(b::put);
+    b.applyParked(); // all the entries are here: nothing is on its way
     return b.table();
   }
 
@@ -67,7 +68,9 @@ public final class RouteTable {
   /** Every Service port with ready endpoints, in order (management and tests). */
   public Map<BackendKey, List<ResolvedBackend.Endpoint>> allEndpoints() {
     Map<BackendKey, List<ResolvedBackend.Endpoint>> out = new TreeMap<>();
-    endpoints.forEach(out::put);
+    endpoints.forEach((k, v) -> {
+      if (!v.isEmpty()) out.put(k, v); // a named port with none ready has an empty entry
+    });
     return out;
   }
 

@@ -15,6 +15,13 @@ import java.util.Map;
  * entry that Gateway's listeners; everything else is shared with the previous table. Not thread
  * safe: one owner (each node's {@link ReplicatedTables}, or a pure computation) puts and removes,
  * and hands out immutable {@link RouteTable}s.
+ *
+ * <p>Make before break. Routes and the endpoints they name live in different replicated buckets,
+ * which reach a node in any order; the controller publishes an endpoints entry for every Service
+ * port a route names (an empty list when none is ready) and withdraws it once no route names it.
+ * So a table never routes to a port whose entry is on its way: a route entry naming a port with no
+ * entry yet waits ("parked", its previous version serving) until the entry arrives, and an
+ * endpoints entry withdrawn while a route here still names it stays until no route does.
  */
 public final class TableBuilder {
   private PersistentMap<NamespacedName, GatewayEntry> gateways;
@@ -23,6 +30,14 @@ public final class TableBuilder {
   private PersistentMap<CompiledListener.Id, CompiledListener> listeners = PersistentMap.empty();
   private PersistentMap<BindAddress, PortTable> ports;
   private RouteTable table;
+  /** How many route entries here name each Service port (valid backends only). */
+  private final Map<BackendKey, Integer> named = new java.util.HashMap<>();
+  /** Ports whose entry was withdrawn while a route here still named them: removed once none does. */
+  private final java.util.Set<BackendKey> lingering = new java.util.HashSet<>();
+  /** Route entries waiting for the endpoints entries of ports they name, by (Gateway, route). */
+  private final Map<RouteId, RouteEntry> parked = new java.util.LinkedHashMap<>();
+
+  private record RouteId(NamespacedName gateway, ObjectKey route) {}
 
   public TableBuilder() {
     this.table = RouteTable.EMPTY;
@@ -43,11 +58,20 @@ public final class TableBuilder {
     if (entry instanceof GatewayEntry g) {
       putGateway(g);
     } else if (entry instanceof RouteEntry r) {
-      putRoute(r);
+      RouteId id = new RouteId(r.gateway(), r.route());
+      if (namedBy(r).stream().allMatch(endpoints::containsKey)) {
+        parked.remove(id);
+        putRoute(r);
+      } else {
+        parked.put(id, r); // its ports' entries are on their way; the version before keeps serving
+      }
     } else if (entry instanceof EndpointsEntry e) {
-      if (e.endpoints().equals(endpoints.get(e.backend()))) return;
-      endpoints = e.endpoints().isEmpty() ? endpoints.remove(e.backend()) : endpoints.put(e.backend(), e.endpoints());
-      table = null;
+      lingering.remove(e.backend());
+      if (!e.endpoints().equals(endpoints.get(e.backend()))) {
+        endpoints = endpoints.put(e.backend(), e.endpoints());
+        table = null;
+      }
+      if (!parked.isEmpty()) unpark();
     } else {
       throw new IllegalArgumentException("not a table entry: " + entry.getClass());
     }
@@ -58,13 +82,72 @@ public final class TableBuilder {
     if (entry instanceof GatewayEntry g) {
       removeGateway(g.gateway());
     } else if (entry instanceof RouteEntry r) {
+      parked.remove(new RouteId(r.gateway(), r.route()));
       removeRoute(r.gateway(), r.route());
     } else if (entry instanceof EndpointsEntry e) {
       if (!endpoints.containsKey(e.backend())) return;
-      endpoints = endpoints.remove(e.backend());
-      table = null;
+      if (named.containsKey(e.backend())) {
+        lingering.add(e.backend()); // a route here still names it: its new version is on its way
+        return;
+      }
+      removeEndpoints(e.backend());
     } else {
       throw new IllegalArgumentException("not a table entry: " + entry.getClass());
+    }
+  }
+
+  /** How many route entries wait for endpoints entries (normally none, or for a moment). */
+  public int parkedCount() {
+    return parked.size();
+  }
+
+  /**
+   * Applies every parked route entry as it is: for when an endpoints entry it waits for does not
+   * come (a writer that does not keep the rule above); its connections are refused meanwhile.
+   */
+  public void applyParked() {
+    List<RouteEntry> all = new ArrayList<>(parked.values());
+    parked.clear();
+    all.forEach(this::putRoute);
+  }
+
+  /** Applies the parked route entries whose ports all have entries now. */
+  private void unpark() {
+    for (var it = parked.values().iterator(); it.hasNext(); ) {
+      RouteEntry r = it.next();
+      if (namedBy(r).stream().allMatch(endpoints::containsKey)) {
+        it.remove();
+        putRoute(r);
+      }
+    }
+  }
+
+  private void removeEndpoints(BackendKey key) {
+    endpoints = endpoints.remove(key);
+    table = null;
+  }
+
+  /** The Service ports a route entry sends connections or requests to. */
+  static java.util.Set<BackendKey> namedBy(RouteEntry r) {
+    java.util.Set<BackendKey> out = new java.util.HashSet<>();
+    for (ResolvedBackend b : r.backends()) if (b.valid() && b.service() != null) out.add(b.service());
+    for (HttpRouteRule rule : r.httpRules()) {
+      for (ResolvedBackend b : rule.resolvedBackends()) if (b.valid() && b.service() != null) out.add(b.service());
+    }
+    return out;
+  }
+
+  /** Counts what a route entry names instead of what its previous version named. */
+  private void renamed(RouteEntry before, RouteEntry after) {
+    java.util.Set<BackendKey> was = before == null ? java.util.Set.of() : namedBy(before);
+    java.util.Set<BackendKey> now = after == null ? java.util.Set.of() : namedBy(after);
+    for (BackendKey k : now) if (!was.contains(k)) named.merge(k, 1, Integer::sum);
+    for (BackendKey k : was) {
+      if (now.contains(k)) continue;
+      if (named.merge(k, -1, Integer::sum) <= 0) {
+        named.remove(k);
+        if (lingering.remove(k)) removeEndpoints(k);
+      }
     }
   }
 
@@ -111,6 +194,7 @@ public final class TableBuilder {
     if (r.equals(old)) return;
     routes = routes.put(r.gateway(), byRoute.put(r.route(), r));
     relist(r.gateway(), r.route(), old, r);
+    renamed(old, r);
   }
 
   private void removeRoute(NamespacedName gateway, ObjectKey route) {
@@ -120,6 +204,7 @@ public final class TableBuilder {
     PersistentMap<ObjectKey, RouteEntry> rest = byRoute.remove(route);
     routes = rest.isEmpty() ? routes.remove(gateway) : routes.put(gateway, rest);
     relist(gateway, route, old, null);
+    renamed(old, null);
   }
 
   /** Replaces one route's claims on the listeners of its Gateway that either entry names. */
