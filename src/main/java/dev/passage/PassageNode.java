@@ -70,7 +70,7 @@ public final class PassageNode implements AutoCloseable {
       // one reader of the folder per node: it feeds the certificates this node serves, and the
       // controller when it runs here
       ResourceCache cache = new ResourceCache();
-      ServerCertificates certificates = new ServerCertificates(tlsProvider(system));
+      ServerCertificates certificates = new ServerCertificates(tlsProvider(system), settings.sessionTicketSecret());
       cache.subscribe(certificates::changed);
       source = new DirectorySource(folder, settings.pollInterval(), settings.settleTime(), cache::accept);
       return start(system, settings, ControllerRoot.standalone(cache, settings, ComputedStatuses.get(system)),
@@ -101,10 +101,11 @@ public final class PassageNode implements AutoCloseable {
       // keys never cross the cluster), and every other kind, so that the controller starting here
       // (or moving here) judges from a full cache at once
       ResourceCache cache = new ResourceCache();
-      ServerCertificates certificates = new ServerCertificates(tlsProvider(system));
+      ServerCertificates certificates = new ServerCertificates(tlsProvider(system), settings.sessionTicketSecret());
       cache.subscribe(certificates::changed);
       source = new KubernetesSource(client, settings.controllerName(), k8s.resync(), k8s.batchWindow(),
           k8s.missingKindRetry(), cache::accept);
+      settings.sessionTicketSecret().ifPresent(source::watchSecret); // whatever its type
       dev.passage.control.ControlMetrics metrics = dev.passage.control.ControlMetrics.get(system);
       source.onWatchFailure(kind -> metrics.watchFailed(kind.kindName()));
       source.onList(kind -> metrics.listed(kind.kindName()));
@@ -151,6 +152,7 @@ public final class PassageNode implements AutoCloseable {
     CurrentTable table = CurrentTable.get(system);
     DataPlane dataPlane = DataPlane.get(system);
     dataPlane.useTlsProvider(certificates.provider());
+    dataPlane.useSessionTickets(certificates::sessionTickets);
     IoLoops loops = new IoLoops("passage-io", settings.proxy().ioThreads());
     IoLoopsDispatcher.register(Adapter.toClassic(system), PROXY_DISPATCHER, loops);
     Capacity capacity = Capacity.of(settings.proxy().maxConnections(), Runtime.getRuntime().maxMemory(),

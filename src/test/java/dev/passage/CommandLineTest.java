@@ -111,6 +111,9 @@ class CommandLineTest {
     String[] tls = run(List.of("-Dpassage.tls.provider=boringssl"), Map.of(), "--resources", "config/resources");
     assertEquals("2", tls[0], tls[1]);
     assertEquals("bad setting: passage.tls.provider must be auto, openssl or jdk, not \"boringssl\"", tls[1]);
+    String tickets = run(List.of(), Map.of("PASSAGE_TLS_SESSION_TICKETS_SECRET", "ticket-keys"), "--resources", "config/resources")[1];
+    assertEquals("bad setting: passage.tls.session-tickets.secret must be namespace/name (a Secret's), or \"\" for none, "
+        + "not \"ticket-keys\"", tickets);
   }
 
   @Test

@@ -6,7 +6,8 @@ import java.time.Duration;
 
 /** The typed view of the passage { } block of the configuration; reference.conf documents each. */
 public record PassageSettings(String controllerName, String bindAddress, Duration pollInterval, Duration settleTime,
-                              Proxy proxy, Kubernetes kubernetes, String clusterJoin, int maxRouteSeries) {
+                              Proxy proxy, Kubernetes kubernetes, String clusterJoin, int maxRouteSeries,
+                              java.util.Optional<dev.passage.resources.NamespacedName> sessionTicketSecret) {
   /** Kubernetes mode: placement of the Gateways, the watchers, the status writer. */
   public record Kubernetes(RulesSettings.Kubernetes placement, Duration resync, Duration batchWindow,
                            Duration missingKindRetry, double statusWritesPerSecond, int statusWriteBurst,
@@ -70,7 +71,20 @@ public record PassageSettings(String controllerName, String bindAddress, Duratio
     }
     return new PassageSettings(c.getString("controller-name"), c.getString("standalone.bind-address"),
         c.getDuration("standalone.poll-interval"), c.getDuration("standalone.settle-time"), proxy, kubernetes, join,
-        maxRouteSeries);
+        maxRouteSeries, namespacedName(c.getString("tls.session-tickets.secret"), "passage.tls.session-tickets.secret"));
+  }
+
+  private static final java.util.regex.Pattern DNS_NAME = java.util.regex.Pattern.compile("[a-z0-9]([-a-z0-9.]*[a-z0-9])?");
+
+  /** "namespace/name", or empty for "". */
+  private static java.util.Optional<dev.passage.resources.NamespacedName> namespacedName(String value, String setting) {
+    if (value.isBlank()) return java.util.Optional.empty();
+    String[] parts = value.trim().split("/", -1);
+    if (parts.length != 2 || !DNS_NAME.matcher(parts[0]).matches() || !DNS_NAME.matcher(parts[1]).matches()) {
+      throw new com.typesafe.config.ConfigException.Generic(
+          setting + " must be namespace/name (a Secret's), or \"\" for none, not \"" + value + "\"");
+    }
+    return java.util.Optional.of(new dev.passage.resources.NamespacedName(parts[0], parts[1]));
   }
 
   private static double positive(double value, String name) {

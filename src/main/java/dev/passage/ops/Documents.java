@@ -17,10 +17,11 @@ public final class Documents {
   public record ObjectStatus(String kind, String namespace, String name, Object status) {}
 
   /**
-   * tls: the TLS implementation terminating connections here; endpoints: the ready endpoints of
+   * tls: the TLS implementation terminating connections here; sessionTickets: where its
+   * session-ticket keys come from (and their public ids); endpoints: the ready endpoints of
    * each Service port the routes name ("namespace/service:port").
    */
-  public record Routes(boolean ready, int activeConnections, String tls, Map<String, String> listeners,
+  public record Routes(boolean ready, int activeConnections, String tls, String sessionTickets, Map<String, String> listeners,
                        List<GatewayTable> gateways, Map<String, List<dev.passage.rules.ResolvedBackend.Endpoint>> endpoints) {}
 
   public static List<ObjectStatus> statuses(Map<ObjectKey, Object> statuses) {
@@ -30,12 +31,12 @@ public final class Documents {
     return out;
   }
 
-  public static Routes routes(boolean ready, int activeConnections, String tls, RouteTable table,
+  public static Routes routes(boolean ready, int activeConnections, String tls, String sessionTickets, RouteTable table,
                               Map<BindAddress, String> bindings) {
     Map<String, String> listeners = new LinkedHashMap<>();
     bindings.forEach((k, v) -> listeners.put(k.toString(), v));
     Map<String, List<dev.passage.rules.ResolvedBackend.Endpoint>> endpoints = new LinkedHashMap<>();
     table.allEndpoints().forEach((k, v) -> endpoints.put(k.toString(), v));
-    return new Routes(ready, activeConnections, tls, listeners, new ArrayList<>(table.gateways().values()), endpoints);
+    return new Routes(ready, activeConnections, tls, sessionTickets, listeners, new ArrayList<>(table.gateways().values()), endpoints);
   }
 }

@@ -102,4 +102,15 @@ public final class DataPlane implements Extension {
   public dev.passage.proxy.tls.TlsProvider tlsProvider() {
     return metrics.tlsProvider;
   }
+
+  private volatile java.util.function.Supplier<String> sessionTickets = () -> "none";
+
+  /** Says where this node's session-ticket keys come from (for /passage/routes), set once at start. */
+  public void useSessionTickets(java.util.function.Supplier<String> description) {
+    sessionTickets = description;
+  }
+
+  public String sessionTickets() {
+    return sessionTickets.get();
+  }
 }

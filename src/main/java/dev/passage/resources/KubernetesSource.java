@@ -30,8 +30,12 @@ import org.slf4j.LoggerFactory;
 public final class KubernetesSource implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(KubernetesSource.class);
 
-  /** One watched kind and its versions, newest first. */
-  private record Watched(Kind kind, List<Class<? extends HasMetadata>> versions) {}
+  /** One watched kind and its versions, newest first; only: one object of it by name, else every one. */
+  private record Watched(Kind kind, List<Class<? extends HasMetadata>> versions, NamespacedName only) {
+    Watched(Kind kind, List<Class<? extends HasMetadata>> versions) {
+      this(kind, versions, null);
+    }
+  }
 
   private static final List<Watched> WATCHED = List.of(
       new Watched(Kind.GATEWAY_CLASS, List.of(io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClass.class,
@@ -79,6 +83,8 @@ public final class KubernetesSource implements AutoCloseable {
   private final Map<SharedIndexInformer<?>, Boolean> watching = new ConcurrentHashMap<>();
   private final Map<Kind, String> servedVersions = new ConcurrentHashMap<>();
   private final List<ResourceEvent> pending = new ArrayList<>();
+  /** Objects watched by name besides the kinds of WATCHED (the session-ticket Secret). */
+  private final List<Watched> named = new ArrayList<>();
 
   /** controllerName: whose part of each status the watches report ({@link #observeStatuses}). */
   public KubernetesSource(KubernetesClient client, String controllerName, Duration resync, Duration batchWindow,
@@ -123,6 +129,14 @@ public final class KubernetesSource implements AutoCloseable {
   }
 
   /**
+   * Also watches one Secret by name, whatever its type (the TLS Secret informer sees only type
+   * kubernetes.io/tls): its events go with the others'. Called before {@link #start}.
+   */
+  public void watchSecret(NamespacedName secret) {
+    named.add(new Watched(Kind.SECRET, List.of(io.fabric8.kubernetes.api.model.Secret.class), secret));
+  }
+
+  /**
    * Starts every informer; once each has listed its objects (or its CRD was found missing), the
    * collected objects are emitted followed by Synced. Runs in the background.
    */
@@ -130,9 +144,11 @@ public final class KubernetesSource implements AutoCloseable {
     thread.scheduleWithFixedDelay(this::flush, batchWindow.toMillis(), batchWindow.toMillis(), TimeUnit.MILLISECONDS);
     thread.scheduleWithFixedDelay(this::lookAtWatches, 1, 1, TimeUnit.SECONDS);
     Thread starter = new Thread(() -> {
-      CountDownLatch all = new CountDownLatch(WATCHED.size());
+      List<Watched> watched = new ArrayList<>(WATCHED);
+      watched.addAll(named);
+      CountDownLatch all = new CountDownLatch(watched.size());
       // every kind starts at once: an unreachable API server costs one timeout, not one per kind
-      for (Watched w : WATCHED) {
+      for (Watched w : watched) {
         Thread t = new Thread(() -> startFirstServed(w, all, true), "passage-informer-" + w.kind().kindName());
         t.setDaemon(true);
         t.start();
@@ -166,9 +182,9 @@ public final class KubernetesSource implements AutoCloseable {
     boolean unreachable = false;
     for (Class<? extends HasMetadata> version : w.versions()) {
       if (!served(version, w.kind())) continue;
-      SharedIndexInformer<? extends HasMetadata> informer = informer(version, w.kind());
+      SharedIndexInformer<? extends HasMetadata> informer = informer(version, w.kind(), w.only());
       // known before the first event arrives: a status computed from it must find where to go
-      servedVersions.put(w.kind(), HasMetadata.getApiVersion(version));
+      if (w.only() == null) servedVersions.put(w.kind(), HasMetadata.getApiVersion(version));
       try {
         informer.start().toCompletableFuture().get(60, TimeUnit.SECONDS);
         synchronized (informers) {
@@ -181,7 +197,7 @@ public final class KubernetesSource implements AutoCloseable {
         return;
       } catch (Exception e) {
         informer.close();
-        servedVersions.remove(w.kind());
+        if (w.only() == null) servedVersions.remove(w.kind());
         if (!notServed(e)) {
           unreachable = true;
           log.warn("cannot watch {} ({}): {}", w.kind().kindName(), HasMetadata.getApiVersion(version), RootCause.message(e));
@@ -214,10 +230,12 @@ public final class KubernetesSource implements AutoCloseable {
     }
   }
 
-  private <T extends HasMetadata> SharedIndexInformer<T> informer(Class<T> type, Kind kind) {
+  private <T extends HasMetadata> SharedIndexInformer<T> informer(Class<T> type, Kind kind, NamespacedName only) {
     var resources = client.resources(type);
     SharedIndexInformer<T> informer;
-    if (kind == Kind.SECRET) {
+    if (only != null) {
+      informer = resources.inNamespace(only.namespace()).withName(only.name()).runnableInformer(resync.toMillis());
+    } else if (kind == Kind.SECRET) {
       // only TLS Secrets (what certificateRefs name): Passage does not cache every Secret
       informer = resources.inAnyNamespace().withField("type", "kubernetes.io/tls").runnableInformer(resync.toMillis());
     } else if (kind.namespaced()) {

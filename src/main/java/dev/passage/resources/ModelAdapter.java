@@ -176,18 +176,28 @@ public final class ModelAdapter {
   }
 
   private static SecretView secret(Meta meta, io.fabric8.kubernetes.api.model.Secret s) {
-    return new SecretView(meta, s.getType(), secretText(s, "tls.crt"), secretText(s, "tls.key"));
+    byte[] ticketKey = secretBytes(s, "ticket-key");
+    return new SecretView(meta, s.getType(), secretText(s, "tls.crt"), secretText(s, "tls.key"),
+        ticketKey == null ? null : java.util.Base64.getEncoder().encodeToString(ticketKey));
+  }
+
+  /** A data entry (base64) or stringData entry (its UTF-8 bytes) as bytes; null when absent or not base64. */
+  private static byte[] secretBytes(io.fabric8.kubernetes.api.model.Secret s, String key) {
+    if (s.getStringData() != null && s.getStringData().get(key) != null) {
+      return s.getStringData().get(key).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+    if (s.getData() == null || s.getData().get(key) == null) return null;
+    try {
+      return java.util.Base64.getMimeDecoder().decode(s.getData().get(key));
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
   }
 
   /** A data entry (base64) or stringData entry as text; null when absent or not base64. */
   private static String secretText(io.fabric8.kubernetes.api.model.Secret s, String key) {
-    if (s.getStringData() != null && s.getStringData().get(key) != null) return s.getStringData().get(key);
-    if (s.getData() == null || s.getData().get(key) == null) return null;
-    try {
-      return new String(java.util.Base64.getMimeDecoder().decode(s.getData().get(key)), java.nio.charset.StandardCharsets.UTF_8);
-    } catch (IllegalArgumentException e) {
-      return null;
-    }
+    byte[] bytes = secretBytes(s, key);
+    return bytes == null ? null : new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
   }
 
   private static RouteView route(Kind kind, Meta meta, String apiVersion, List<ParentReference> parents,

@@ -1,10 +1,18 @@
 package dev.passage.resources;
 
-/** A Secret as listeners' certificateRefs need it: its type and the PEM texts of tls.crt and tls.key. */
-public record SecretView(Meta meta, String type, String tlsCrt, String tlsKey) implements Resource {
+/**
+ * A Secret as Passage reads it: its type and the PEM texts of tls.crt and tls.key (what listeners'
+ * certificateRefs need), and ticket-key (base64 of its bytes; the Secret passage.tls.session-tickets.secret
+ * names holds it). Absent entries are null.
+ */
+public record SecretView(Meta meta, String type, String tlsCrt, String tlsKey, String ticketKey) implements Resource {
+  public SecretView(Meta meta, String type, String tlsCrt, String tlsKey) {
+    this(meta, type, tlsCrt, tlsKey, null);
+  }
+
   @Override
   public Resource withMeta(Meta other) {
-    return new SecretView(other, type, tlsCrt, tlsKey);
+    return new SecretView(other, type, tlsCrt, tlsKey, ticketKey);
   }
 
   @Override

@@ -97,7 +97,23 @@ class ClusterTest {
         secure.secret("default", "secure-cert"), Fixtures.service("default", "plain", plain.port()),
         Fixtures.terminatingGateway("tgw", 443, "secure.example.com", "secure-cert"),
         Fixtures.route("secure", "tgw", List.of("secure.example.com"), List.of(new Fixtures.Backend("plain"))),
-        Fixtures.service("default", "echo", echo.port()), HTTP_GATEWAY_AND_ROUTE));
+        Fixtures.service("default", "echo", echo.port()), HTTP_GATEWAY_AND_ROUTE, ticketKeys(1)));
+  }
+
+  /** The Secret every node derives its session-ticket keys from: an Opaque one, as users make it. */
+  static String ticketKeys(int generation) {
+    byte[] secret = new byte[48];
+    new java.util.Random(generation).nextBytes(secret); // test keys; users take /dev/urandom
+    return """
+        apiVersion: v1
+        kind: Secret
+        metadata:
+          name: ticket-keys
+          namespace: default
+        type: Opaque
+        data:
+          ticket-key: %s
+        """.formatted(java.util.Base64.getEncoder().encodeToString(secret));
   }
 
   /** Node i serves on 127.0.0.(i+2); node 0 is the seed. */
@@ -111,6 +127,7 @@ class ClusterTest {
         passage.kubernetes.port-range-end = %d
         passage.kubernetes.status-writes-per-second = 200
         passage.kubernetes.batch-window = 20ms
+        passage.tls.session-tickets.secret = "default/ticket-keys"
         """.formatted(remoting[0], remoting[i], i + 2, portBase, portBase + 20), awaitReady);
     addressOf.put(n, "127.0.0." + (i + 2));
     return n;
@@ -277,6 +294,89 @@ class ClusterTest {
       assertTrue(indexOf(bytes, java.util.Arrays.copyOfRange(der, der.length - 32, der.length)) < 0, "no key bytes either");
     }
     assertTrue(named, "the premise: the replicated table names the Secret");
+  }
+
+  /**
+   * Session tickets: every node derives the same keys from the Secret it reads itself, so a
+   * client resumes on a node other than the one that gave it its ticket; a rotation leaves the
+   * previous key decrypting, and the one before that no more.
+   */
+  @Test
+  void aClientResumesItsSessionOnAnotherNodeAndRotationKeepsThePreviousKey() throws Exception {
+    Await.until(Duration.ofSeconds(30), "the terminating Gateway's Service", () -> api.gatewayPort("tgw") > 0);
+    int port = api.gatewayPort("tgw");
+    List<RunningPassage> running = new ArrayList<>(nodes);
+    RunningPassage a = running.get(0), b = running.get(1);
+    String first = awaitTicketKey(running, null);
+    for (RunningPassage n : running) {
+      String address = addressOf.get(n);
+      Await.until(Duration.ofSeconds(30), "terminated on " + address, () -> {
+        try (javax.net.ssl.SSLSocket tls = TlsClient.connectTrusting(address, port, secure.certificate(), "secure.example.com")) {
+          return TlsClient.exchangeLine(tls, "up").equals("plain:up");
+        } catch (IOException notYet) {
+          return false;
+        }
+      });
+    }
+    // two clients (each its own session cache) take a ticket from node a
+    javax.net.ssl.SSLContext one = TlsClient.trusting(secure.certificate()), two = TlsClient.trusting(secure.certificate());
+    assertEquals("full", handshake(a, one, port), "a new client's first handshake");
+    assertEquals("full", handshake(a, two, port), "a new client's first handshake");
+    // the premise: b has not seen these clients, so a resumption there used a's ticket
+    assertEquals("resumed", handshake(b, one, port), "resumed on another node with the ticket node a gave");
+
+    rotate(2);
+    String second = awaitTicketKey(running, first);
+    assertEquals("resumed", handshake(b, two, port), "a ticket of the previous key still resumes after one rotation");
+
+    javax.net.ssl.SSLContext three = TlsClient.trusting(secure.certificate());
+    assertEquals("full", handshake(a, three, port));
+    rotate(3);
+    String third = awaitTicketKey(running, second);
+    rotate(4);
+    awaitTicketKey(running, third);
+    assertEquals("full", handshake(b, three, port), "a ticket two rotations old is not decrypted");
+  }
+
+  /** Writes the ticket Secret's key as generation g, as a user rotating it would. */
+  static void rotate(int generation) throws Exception {
+    String data = ticketKeys(generation).split("ticket-key: ")[1].trim();
+    api.edit(io.fabric8.kubernetes.api.model.Secret.class, "default", "ticket-keys", s -> {
+      s.setData(new java.util.HashMap<>(java.util.Map.of("ticket-key", data)));
+      return s;
+    });
+  }
+
+  /** Waits until every node encrypts tickets with one key other than notThis; returns its id. */
+  static String awaitTicketKey(List<RunningPassage> running, String notThis) throws Exception {
+    java.util.regex.Pattern id = java.util.regex.Pattern.compile("\"sessionTickets\"\\s*:\\s*\"key ([0-9a-f]{16}) from Secret default/ticket-keys");
+    String[] agreed = new String[1];
+    Await.until(Duration.ofSeconds(30), "every node encrypts tickets with the Secret's key", () -> {
+      java.util.Set<String> ids = new java.util.HashSet<>();
+      for (RunningPassage n : running) {
+        java.util.regex.Matcher m = id.matcher(n.get("/passage/routes").body());
+        ids.add(m.find() ? m.group(1) : "none");
+      }
+      agreed[0] = ids.iterator().next();
+      return ids.size() == 1 && !ids.contains("none") && !agreed[0].equals(notThis);
+    });
+    return agreed[0];
+  }
+
+  /** One connection through node n's Terminate listener: "full" or "resumed", as node n counted it. */
+  static String handshake(RunningPassage n, javax.net.ssl.SSLContext client, int port) throws Exception {
+    // counted when the handshake finishes; no other client makes one while a test runs
+    double full = handshakes(n, "false"), resumed = handshakes(n, "true");
+    try (javax.net.ssl.SSLSocket tls = TlsClient.connect(client, addressOf.get(n), port, "secure.example.com")) {
+      assertEquals("plain:ticket", TlsClient.exchangeLine(tls, "ticket")); // the ticket comes with the answer
+    }
+    Await.until(Duration.ofSeconds(10), "the handshake counted", () -> handshakes(n, "false") + handshakes(n, "true") > full + resumed);
+    assertEquals(full + resumed + 1, handshakes(n, "false") + handshakes(n, "true"), "one handshake, this client's");
+    return handshakes(n, "true") > resumed ? "resumed" : "full";
+  }
+
+  static double handshakes(RunningPassage n, String resumed) throws Exception {
+    return dev.passage.testkit.Scrape.of(n).sum("passage_tls_handshakes_total", java.util.Map.of("resumed", resumed));
   }
 
   static int indexOf(byte[] haystack, byte[] needle) {

@@ -43,9 +43,22 @@ public final class ServerCertificates {
 
   private final Map<NamespacedName, Loaded> loaded = new ConcurrentHashMap<>();
   private final TlsProvider provider;
+  /** The Secret session-ticket keys come from (passage.tls.session-tickets.secret), if any. */
+  private final Optional<NamespacedName> ticketSecret;
+  /** The keys every context uses; null until the Secret is read (each context then has its own). */
+  private volatile SessionTicketKeys ticketKeys;
 
   public ServerCertificates(TlsProvider provider) {
+    this(provider, Optional.empty());
+  }
+
+  public ServerCertificates(TlsProvider provider, Optional<NamespacedName> ticketSecret) {
     this.provider = provider;
+    this.ticketSecret = ticketSecret;
+    if (ticketSecret.isPresent() && provider == TlsProvider.JDK) {
+      log.warn("passage.tls.session-tickets.secret is set, but the JDK's TLS cannot take ticket keys: a client "
+          + "resumes its session only on the node that gave it the ticket (passage.tls.provider = openssl shares them)");
+    }
   }
 
   /** The TLS implementation the engines come from. */
@@ -57,6 +70,7 @@ public final class ServerCertificates {
   public void changed(ResourceIndex.Update update, boolean synced) {
     for (ResourceIndex.Change c : update.changes()) {
       if (c.key().kind() != Kind.SECRET) continue;
+      if (ticketSecret.isPresent() && ticketSecret.get().equals(c.key().ref())) ticketSecretChanged((SecretView) c.after());
       if (c.after() instanceof SecretView s) {
         load(s);
       } else if (c.after() == null) {
@@ -83,6 +97,8 @@ public final class ServerCertificates {
     }
     try {
       ServerContexts contexts = ServerContexts.of(provider, material.get().key(), material.get().chain());
+      SessionTicketKeys keys = ticketKeys;
+      if (keys != null) contexts.useTicketKeys(keys);
       Loaded before = loaded.put(ref, new Loaded(contexts, names(material.get().chain().get(0))));
       if (before != null) before.contexts().release();
       log.info("{} the certificate of Secret {} ({})", before == null ? "loaded" : "reloaded", ref,
@@ -90,6 +106,49 @@ public final class ServerCertificates {
     } catch (Exception e) {
       log.warn("Secret {}: cannot make a TLS context: {}", ref, e.toString());
     }
+  }
+
+  /**
+   * The ticket Secret was written (or deleted: null): its ticket-key becomes the key new tickets
+   * are encrypted with, on every certificate's contexts, and the one before it still decrypts. A
+   * Secret without a usable ticket-key, or gone, leaves the keys as they were, and says so.
+   */
+  private void ticketSecretChanged(SecretView secret) {
+    NamespacedName ref = ticketSecret.orElseThrow();
+    String kept = ticketKeys == null ? "each certificate keeps its own keys (this node's alone)"
+        : "key " + ticketKeys.current().id() + " keeps encrypting tickets";
+    if (secret == null) {
+      log.warn("Secret {} (passage.tls.session-tickets.secret) is gone: {}", ref, kept);
+      return;
+    }
+    if (secret.ticketKey() == null) {
+      log.warn("Secret {} (passage.tls.session-tickets.secret) has no ticket-key: {}", ref, kept);
+      return;
+    }
+    SessionTicketKeys.Key key;
+    try {
+      key = SessionTicketKeys.derive(java.util.Base64.getDecoder().decode(secret.ticketKey()));
+    } catch (IllegalArgumentException e) {
+      log.warn("Secret {} (passage.tls.session-tickets.secret): {}: {}", ref, e.getMessage(), kept);
+      return;
+    }
+    SessionTicketKeys before = ticketKeys;
+    SessionTicketKeys after = before == null ? SessionTicketKeys.first(key) : before.rotatedTo(key);
+    if (after == before) return;
+    ticketKeys = after;
+    if (provider == TlsProvider.OPENSSL) loaded.values().forEach(l -> l.contexts().useTicketKeys(after));
+    log.info("session tickets: key {} from Secret {} encrypts them{}", key.id(), ref,
+        after.previous() == null ? "" : "; the previous key " + after.previous().id() + " still decrypts");
+  }
+
+  /** For /passage/routes: where this node's session-ticket keys come from, and their ids. */
+  public String sessionTickets() {
+    SessionTicketKeys keys = ticketKeys;
+    if (ticketSecret.isEmpty()) return "this node's own keys (passage.tls.session-tickets.secret is not set)";
+    if (provider == TlsProvider.JDK) return "this node's own keys (the JDK's TLS cannot take the keys of " + ticketSecret.get() + ")";
+    if (keys == null) return "this node's own keys, until Secret " + ticketSecret.get() + " holds a usable ticket-key";
+    return "key " + keys.current().id() + " from Secret " + ticketSecret.get()
+        + (keys.previous() == null ? "" : ", previous key " + keys.previous().id() + " still decrypts");
   }
 
   /** Whether any of these Secrets holds a usable certificate now. */

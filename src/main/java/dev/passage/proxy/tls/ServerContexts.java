@@ -24,6 +24,9 @@ import javax.net.ssl.SSLParameters;
 sealed interface ServerContexts {
   SSLEngine newEngine(ServerCertificates.Alpn alpn);
 
+  /** The keys session tickets are encrypted with from now on (the JDK's cannot be set: ignored). */
+  void useTicketKeys(SessionTicketKeys keys);
+
   /** Called when the certificate is replaced or gone; engines already made keep working. */
   void release();
 
@@ -64,6 +67,9 @@ sealed interface ServerContexts {
     }
 
     @Override
+    public void useTicketKeys(SessionTicketKeys keys) {}
+
+    @Override
     public void release() {}
   }
 
@@ -98,6 +104,12 @@ sealed interface ServerContexts {
     @Override
     public SSLEngine newEngine(ServerCertificates.Alpn alpn) {
       return (alpn == ServerCertificates.Alpn.HTTP ? http : plain).newEngine(ByteBufAllocator.DEFAULT);
+    }
+
+    @Override
+    public void useTicketKeys(SessionTicketKeys keys) {
+      ((io.netty.handler.ssl.OpenSslSessionContext) plain.sessionContext()).setTicketKeys(keys.openssl());
+      ((io.netty.handler.ssl.OpenSslSessionContext) http.sessionContext()).setTicketKeys(keys.openssl());
     }
 
     @Override
