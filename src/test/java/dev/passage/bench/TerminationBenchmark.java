@@ -46,6 +46,9 @@ import java.util.regex.Pattern;
  * -Dbench.modes=keep-alive (or "a new") measures one mode only; -Dbench.variants="a=-Dx=1|b=-Dx=2" runs
  * Passage processes of other names and JVM options (by default openssl and jdk, by passage.tls.provider;
  * an option java=/path/bin/java runs that process on another Java).
+ * -Dbench.resumption=on lets every side resume (the peers' and Passage's defaults: TLS 1.3 tickets):
+ * the "a new connection per request" mode then measures resumed handshakes (wrk offers each
+ * connection's last session again; hey never does), and Passage's counters say how many resumed.
  */
 public final class TerminationBenchmark {
   private static final String MARK = "# passage TerminationBenchmark";
@@ -69,6 +72,10 @@ public final class TerminationBenchmark {
     }
     Path dir = Files.createTempDirectory("passage-termination");
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    boolean resumption = List.of("on", "true").contains(System.getProperty("bench.resumption", "off"));
+    // the peers: no session tickets and no session cache, unless resumption is measured
+    String nginxNoResumption = resumption ? "" : "ssl_session_tickets off; ssl_session_cache off;";
+    String haproxyNoResumption = resumption ? "" : "  tune.ssl.cachesize 0\n  ssl-default-bind-options no-tls-tickets\n";
     int httpsPort = Fixtures.freePort(), httpPort = Fixtures.freePort(), haproxyPort = Fixtures.freePort(),
         nginxProxyPort = Fixtures.freePort();
     // the Passage processes: a name each, and its JVM options (-Dbench.variants="name=opts|name=opts")
@@ -113,17 +120,16 @@ public final class TerminationBenchmark {
           access_log off;
           upstream plain { server 127.0.0.1:%2$d; keepalive 64; }
           server { listen 127.0.0.1:%3$d ssl; ssl_certificate %1$s/nginx.crt; ssl_certificate_key %1$s/nginx.key;
-                   ssl_protocols TLSv1.2 TLSv1.3; ssl_session_tickets off; ssl_session_cache off;
+                   ssl_protocols TLSv1.2 TLSv1.3; %4$s
                    keepalive_requests 1000000;
                    location / { proxy_pass http://plain; proxy_http_version 1.1; proxy_set_header Connection "";
                                 proxy_set_header Host $host; proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; } }
         }
-        """.formatted(dir, httpPort, nginxProxyPort));
+        """.formatted(dir, httpPort, nginxProxyPort, nginxNoResumption));
     Files.writeString(dir.resolve("haproxy.cfg"), """
         global
           maxconn 8000
-          tune.ssl.cachesize 0
-          ssl-default-bind-options no-tls-tickets
+        %s\
         defaults
           mode tcp
           timeout connect 5s
@@ -134,7 +140,7 @@ public final class TerminationBenchmark {
           default_backend plain
         backend plain
           server b 127.0.0.1:%d
-        """.formatted(haproxyPort, dir, httpPort));
+        """.formatted(haproxyNoResumption, haproxyPort, dir, httpPort));
 
     String hostsBefore = Files.readString(HOSTS);
     List<Process> started = new ArrayList<>();
@@ -162,8 +168,10 @@ public final class TerminationBenchmark {
         // full handshakes only, as the peers are set up: no TLS 1.3 tickets (the JDK and Netty both read this
         // property), no server-side session cache in Netty's contexts (wrk keeps each connection's session and
         // offers it again); the JDK's own cache may still resume: the handshake counters printed at the end say
-        jvm.add("-Djdk.tls.server.enableSessionTicketExtension=false");
-        jvm.add("-Dio.netty.handler.ssl.openssl.sessionCacheServer=false");
+        if (!resumption) {
+          jvm.add("-Djdk.tls.server.enableSessionTicketExtension=false");
+          jvm.add("-Dio.netty.handler.ssl.openssl.sessionCacheServer=false");
+        }
         String extra = System.getProperty("bench.passage.jvm"); // e.g. a flight recording: -XX:StartFlightRecording=...
         if (extra != null && !extra.isBlank()) jvm.addAll(List.of(extra.replace("{provider}", e.getKey()).trim().split("\\s+")));
         Process p = Processes.java(launcher, jvm, jar.toString(), null, "--resources", folder.toString());
@@ -198,7 +206,7 @@ public final class TerminationBenchmark {
       targets.forEach(t -> System.out.println("  " + t.name() + ": " + t.url()));
 
       for (String tool : tools) {
-        for (String mode : List.of("keep-alive", "a new connection per request")) {
+        for (String mode : List.of("keep-alive", resumption ? "a new connection per request, resumed" : "a new connection per request")) {
           if (!System.getProperty("bench.modes", mode).contains(mode.substring(0, 5))) continue;
           for (Target t : targets) load(tool, t.url(), 3, mode); // warm-up (the JIT, the pools)
           Map<String, List<double[]>> results = new LinkedHashMap<>();
