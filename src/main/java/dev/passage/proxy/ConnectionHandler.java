@@ -161,9 +161,12 @@ public final class ConnectionHandler {
     return http.https(bind, client, sni, engine, certificates.provider());
   }
 
-  /** Whether a Terminate listener has a usable certificate now (checked before connecting to a backend). */
+  /**
+   * Whether a terminating listener can make a handshake now: a usable certificate, and a CA when
+   * it validates clients (checked before connecting to a backend).
+   */
   boolean canTerminate(ListenerTable.Termination terminate) {
-    return certificates.hasUsable(terminate.certificates());
+    return certificates.canTerminate(terminate);
   }
 
   /**
@@ -172,7 +175,7 @@ public final class ConnectionHandler {
    */
   Optional<SSLEngine> serverEngine(ListenerTable.Termination terminate, String sni, ServerCertificates.Alpn alpn,
                                    long acceptedAtMillis) {
-    return certificates.engine(terminate.certificates(), sni, alpn, acceptedAtMillis, metrics::handshake);
+    return certificates.engine(terminate, sni, alpn, acceptedAtMillis, metrics::handshake);
   }
 
   /** The TCP connection to one backend endpoint, half-closing, with the connect timeout. */

@@ -271,7 +271,7 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
       if (decision instanceof Decision.ServeHttps https) {
         terminate = https.terminate();
         if (!handler.canTerminate(terminate)) {
-          refuse(ProxyMetrics.Refusal.NO_CERTIFICATE, "listener " + https.listener() + " has no usable certificate");
+          refuse(ProxyMetrics.Refusal.NO_CERTIFICATE, "listener " + https.listener() + " has no usable certificate, or no CA to validate clients with");
           return;
         }
         serveHttp(Mode.HTTPS);
@@ -282,7 +282,7 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
       terminate = forward.terminate();
       if (terminate != null) mode = Mode.TERMINATE;
       if (terminate != null && !handler.canTerminate(terminate)) {
-        refuse(ProxyMetrics.Refusal.NO_CERTIFICATE, "listener " + forward.listener() + " has no usable certificate");
+        refuse(ProxyMetrics.Refusal.NO_CERTIFICATE, "listener " + forward.listener() + " has no usable certificate, or no CA to validate clients with");
         return;
       }
       BackendChoice.Outcome outcome = BackendChoice.choose(forward.route().backends(), table::endpoints,

@@ -9,6 +9,7 @@ public enum Kind {
   REFERENCE_GRANT("ReferenceGrant", true),
   SERVICE("Service", true),
   SECRET("Secret", true),
+  CONFIG_MAP("ConfigMap", true),
   ENDPOINT_SLICE("EndpointSlice", true),
   NAMESPACE("Namespace", false);
 

@@ -52,7 +52,9 @@ public final class KubernetesSource implements AutoCloseable {
       new Watched(Kind.SERVICE, List.of(io.fabric8.kubernetes.api.model.Service.class)),
       new Watched(Kind.ENDPOINT_SLICE, List.of(io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice.class)),
       new Watched(Kind.NAMESPACE, List.of(io.fabric8.kubernetes.api.model.Namespace.class)),
-      new Watched(Kind.SECRET, List.of(io.fabric8.kubernetes.api.model.Secret.class)));
+      new Watched(Kind.SECRET, List.of(io.fabric8.kubernetes.api.model.Secret.class)),
+      // frontend validation's CA bundles (ca.crt); only that entry is kept in the snapshot
+      new Watched(Kind.CONFIG_MAP, List.of(io.fabric8.kubernetes.api.model.ConfigMap.class)));
 
   /** Every resource Passage watches, as "group/plural" ("" for the core group): RBAC must allow list and watch. */
   public static List<String> watchedResources() {

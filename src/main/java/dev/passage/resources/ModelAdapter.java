@@ -69,6 +69,9 @@ public final class ModelAdapter {
       view = route(Kind.HTTP_ROUTE, meta(r.getMetadata(), defaultNamespace), r.getApiVersion(), s.getParentRefs(),
           s.getHostnames(), backends(s.getRules(), HTTPRouteRule::getBackendRefs, ModelAdapter::httpBackendRef),
           HttpRuleAdapter.rules(s.getRules()));
+    } else if (obj instanceof io.fabric8.kubernetes.api.model.ConfigMap cm) {
+      view = new ConfigMapView(meta(cm.getMetadata(), defaultNamespace),
+          cm.getData() == null ? null : cm.getData().get("ca.crt"));
     } else if (obj instanceof io.fabric8.kubernetes.api.model.Secret secret) {
       view = secret(meta(secret.getMetadata(), defaultNamespace), secret);
     } else if (obj instanceof io.fabric8.kubernetes.api.model.gatewayapi.v1.ReferenceGrant g) {
@@ -123,7 +126,26 @@ public final class ModelAdapter {
         .map(GatewaySpecAddress::getValue).filter(v -> v != null && !v.isBlank()).toList();
     var infra = spec.getInfrastructure() == null ? null : spec.getInfrastructure().getParametersRef();
     String params = infra == null ? null : infra.getGroup() + "/" + infra.getKind() + " " + infra.getName();
-    return new GatewayView(meta, spec.getGatewayClassName(), listeners, addresses, params);
+    return new GatewayView(meta, spec.getGatewayClassName(), listeners, addresses, params,
+        frontend(spec.getTls() == null ? null : spec.getTls().getFrontend()));
+  }
+
+  private static GatewayView.Frontend frontend(io.fabric8.kubernetes.api.model.gatewayapi.v1.FrontendTLSConfig f) {
+    if (f == null) return GatewayView.Frontend.NONE;
+    java.util.Map<Integer, GatewayView.Validation> perPort = new java.util.TreeMap<>();
+    for (var p : nullSafe(f.getPerPort())) {
+      if (p.getPort() != null) perPort.put(p.getPort(), validation(p.getTls()));
+    }
+    return new GatewayView.Frontend(validation(f.getDefault()), perPort);
+  }
+
+  private static GatewayView.Validation validation(io.fabric8.kubernetes.api.model.gatewayapi.v1.TLSConfig tls) {
+    if (tls == null || tls.getValidation() == null) return null;
+    var v = tls.getValidation();
+    return new GatewayView.Validation(nullSafe(v.getCaCertificateRefs()).stream()
+        .map(r -> new GatewayView.SecretRef(r.getGroup() == null ? "" : r.getGroup(), r.getKind() == null ? "" : r.getKind(),
+            blankToNull(r.getNamespace()), r.getName()))
+        .toList(), v.getMode());
   }
 
   private static GatewayView.SecretRef secretRef(SecretObjectReference r) {

@@ -6,7 +6,7 @@ package dev.passage.resources;
  */
 public sealed interface Resource
     permits GatewayClassView, GatewayView, RouteView, ReferenceGrantView, ServiceView,
-        EndpointSliceView, NamespaceView, SecretView {
+        EndpointSliceView, NamespaceView, SecretView, ConfigMapView {
   Meta meta();
 
   Kind kind();

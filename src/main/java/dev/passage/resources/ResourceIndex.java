@@ -218,6 +218,10 @@ public final class ResourceIndex {
     return typed(Kind.SECRET, namespace, name);
   }
 
+  public Optional<ConfigMapView> configMap(String namespace, String name) {
+    return typed(Kind.CONFIG_MAP, namespace, name);
+  }
+
   public List<GatewayClassView> gatewayClasses() {
     return all(Kind.GATEWAY_CLASS).stream().map(GatewayClassView.class::cast).toList();
   }

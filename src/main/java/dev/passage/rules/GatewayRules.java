@@ -19,9 +19,10 @@ import java.util.TreeSet;
 public final class GatewayRules {
   /**
    * The GatewayClass's supportedFeatures, sorted by name as the API asks: only features that work
-   * and that a test holds (HttpRouteTest for the HTTP ones).
+   * and that a test holds (HttpRouteTest for the HTTP ones; ClientCertificateTest for frontend validation).
    */
-  public static final List<String> SUPPORTED_FEATURES = List.of("Gateway", "HTTPRoute", "HTTPRouteBackendTimeout",
+  public static final List<String> SUPPORTED_FEATURES = List.of("Gateway", "GatewayFrontendClientCertificateValidation",
+      "GatewayFrontendClientCertificateValidationInsecureFallback", "HTTPRoute", "HTTPRouteBackendTimeout",
       "HTTPRouteHostRewrite", "HTTPRouteMethodMatching", "HTTPRoutePathRedirect", "HTTPRoutePathRewrite",
       "HTTPRoutePortRedirect", "HTTPRouteQueryParamMatching", "HTTPRouteRequestTimeout",
       "HTTPRouteResponseHeaderModification", "HTTPRouteSchemeRedirect", "ReferenceGrant",
@@ -77,7 +78,7 @@ public final class GatewayRules {
           ? new ListenerTable.Termination(l.spec().certificateRefs().stream()
               .filter(ref -> CertificateRules.permitted(gateway, ref, index)) // never a Secret the Gateway may not use
               .map(ref -> new NamespacedName(ref.namespace() != null ? ref.namespace() : gateway.meta().namespace(), ref.name()))
-              .toList())
+              .toList(), l.clientValidation())
           : null;
       served.add(new GatewayEntry.Listener(l.name(), protocol, l.spec().port(), placement.bindPort(l.spec().port()),
           l.hostname(), terminate));
@@ -98,6 +99,10 @@ public final class GatewayRules {
       conditions.add(valid == listeners.size()
           ? Condition.isTrue("Accepted", "Accepted", "", gen)
           : Condition.isTrue("Accepted", "ListenersNotValid", "some listeners are not valid", gen));
+      if (gateway.frontend().anyInsecureFallback()) {
+        conditions.add(Condition.isTrue("InsecureFrontendValidationMode", "ConfigurationChanged",
+            "a frontend validation lets clients without a valid certificate through (AllowInsecureFallback)", gen));
+      }
       if (!programmed) {
         conditions.add(Condition.isFalse("Programmed", "Invalid", "no listener could be programmed", gen));
       } else if (placement.addresses().isEmpty()) {

@@ -7,9 +7,16 @@ import java.util.List;
 /**
  * A listener after validation. accepted: routes may attach; served: Passage's data plane serves it
  * (TLS, HTTPS or HTTP, without conflict). conditions lack only attachedRoutes, which needs the routes.
+ * clientValidation: the frontend client-certificate validation of a terminating listener (null: none).
  */
 public record ListenerResult(GatewayView.Listener spec, boolean accepted, boolean served,
-                             List<GroupKind> supportedKinds, List<Condition> conditions) {
+                             List<GroupKind> supportedKinds, List<Condition> conditions,
+                             dev.passage.table.ListenerTable.ClientValidation clientValidation) {
+  public ListenerResult(GatewayView.Listener spec, boolean accepted, boolean served, List<GroupKind> supportedKinds,
+                        List<Condition> conditions) {
+    this(spec, accepted, served, supportedKinds, conditions, null);
+  }
+
   public String name() {
     return spec.name();
   }

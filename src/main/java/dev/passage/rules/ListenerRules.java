@@ -100,21 +100,32 @@ public final class ListenerRules {
         if (certificate.isPresent()) break;
       }
     }
+    ClientCertificateRules.Judgement client = certificates && ClientCertificateRules.applies(protocol, l.tlsMode())
+        ? ClientCertificateRules.judge(gateway, l, index) : ClientCertificateRules.Judgement.NONE;
     List<Condition> cs = new ArrayList<>();
-    cs.add(Condition.isTrue("Accepted", "Accepted", "", gen));
-    cs.add(certificate.isEmpty()
-        ? Condition.isTrue("Programmed", "Programmed", "", gen)
-        : Condition.isFalse("Programmed", "Invalid", "the listener's certificate cannot be used", gen));
+    cs.add(client.noValidCa()
+        ? Condition.isFalse("Accepted", "NoValidCACertificate", "no caCertificateRef of the client validation is usable", gen)
+        : Condition.isTrue("Accepted", "Accepted", "", gen));
+    if (certificate.isPresent()) {
+      cs.add(Condition.isFalse("Programmed", "Invalid", "the listener's certificate cannot be used", gen));
+    } else if (client.noValidCa()) {
+      cs.add(Condition.isFalse("Programmed", "Invalid", "no CA certificate to validate clients with", gen));
+    } else {
+      cs.add(Condition.isTrue("Programmed", "Programmed", "", gen));
+    }
     cs.add(Condition.isFalse("Conflicted", "NoConflicts", "", gen));
     if (certificate.isPresent()) {
       cs.add(Condition.isFalse("ResolvedRefs", certificate.get().reason(), certificate.get().message(), gen));
+    } else if (client.failure().isPresent()) {
+      cs.add(Condition.isFalse("ResolvedRefs", client.failure().get().reason(), client.failure().get().message(), gen));
     } else if (invalid.isEmpty()) {
       cs.add(Condition.isTrue("ResolvedRefs", "ResolvedRefs", "", gen));
     } else {
       cs.add(Condition.isFalse("ResolvedRefs", "InvalidRouteKinds",
           "route kinds not supported on a " + protocol + " listener: " + describe(invalid), gen));
     }
-    return new ListenerResult(l, true, served, List.copyOf(supported), List.copyOf(cs));
+    // a validation with no usable CA accepts no client: the listener is not accepted (routes still attach: see forAttachment)
+    return new ListenerResult(l, !client.noValidCa(), served, List.copyOf(supported), List.copyOf(cs), client.validation());
   }
 
   private static ListenerResult rejected(Listener l, String reason, String message, long gen) {

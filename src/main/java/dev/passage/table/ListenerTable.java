@@ -38,10 +38,29 @@ public record ListenerTable(String name, String protocol, int port, int bindPort
     return !TLS.equals(protocol);
   }
 
-  /** A terminating listener's certificates: the Secrets of its certificateRefs, in order. */
-  public record Termination(List<NamespacedName> certificates) {
+  /**
+   * A terminating listener's certificates (the Secrets of its certificateRefs, in order), and the
+   * validation of its clients' certificates (null: none asked for).
+   */
+  public record Termination(List<NamespacedName> certificates, ClientValidation clientValidation) {
     public Termination {
       certificates = List.copyOf(certificates);
+    }
+
+    public Termination(List<NamespacedName> certificates) {
+      this(certificates, null);
+    }
+  }
+
+  /**
+   * Frontend client-certificate validation (the Gateway's spec.tls.frontend): the ConfigMaps whose
+   * ca.crt a client's certificate must chain to (only those the Gateway may use and that hold a CA;
+   * each node reads them itself), and insecureFallback: a client without a valid certificate is
+   * served too (AllowInsecureFallback), else its handshake fails (AllowValidOnly).
+   */
+  public record ClientValidation(List<NamespacedName> caBundles, boolean insecureFallback) {
+    public ClientValidation {
+      caBundles = List.copyOf(caBundles);
     }
   }
 }

@@ -183,7 +183,7 @@ class IncrementalControlTest {
     private ResourceEvent nextChange() {
       Kind kind = pick(List.of(Kind.GATEWAY_CLASS, Kind.GATEWAY, Kind.GATEWAY, Kind.TLS_ROUTE, Kind.TLS_ROUTE,
           Kind.TLS_ROUTE, Kind.HTTP_ROUTE, Kind.HTTP_ROUTE, Kind.REFERENCE_GRANT, Kind.REFERENCE_GRANT, Kind.SERVICE,
-          Kind.SERVICE, Kind.ENDPOINT_SLICE, Kind.ENDPOINT_SLICE, Kind.NAMESPACE, Kind.SECRET));
+          Kind.SERVICE, Kind.ENDPOINT_SLICE, Kind.ENDPOINT_SLICE, Kind.NAMESPACE, Kind.SECRET, Kind.CONFIG_MAP));
       List<ObjectKey> existing = objects.keySet().stream().filter(k -> k.kind() == kind).toList();
       if (!existing.isEmpty() && random.nextInt(4) == 0) return new ResourceEvent.Deleted(pick(existing));
       Resource r = switch (kind) {
@@ -201,6 +201,8 @@ class IncrementalControlTest {
             random.nextBoolean() ? Map.of("team", pick(List.of("a", "b"))) : Map.of()));
         case SECRET -> new SecretView(meta(ns(), pick(List.of("cert", "other-cert"))), "kubernetes.io/tls",
             certificate.crt(), random.nextInt(4) == 0 ? "broken" : certificate.key());
+        case CONFIG_MAP -> new dev.passage.resources.ConfigMapView(meta(ns(), pick(List.of("ca", "other-ca"))),
+            random.nextInt(4) == 0 ? "not a certificate" : certificate.crt());
       };
       return new ResourceEvent.Upserted(r);
     }
@@ -221,7 +223,17 @@ class IncrementalControlTest {
             pick(List.of(443, 443, 8443)), protocol, mode, new GatewayView.AllowedRoutes(from, selector, List.of()), certs));
       }
       return new GatewayView(meta("default", pick(List.of("gw-1", "gw-2", "gw-3"))), pick(List.of("passage", "passage", "other")),
-          listeners, random.nextInt(3) == 0 ? List.of("127.0.0." + (2 + random.nextInt(2))) : List.of(), null);
+          listeners, random.nextInt(3) == 0 ? List.of("127.0.0." + (2 + random.nextInt(2))) : List.of(), null, frontend());
+    }
+
+    /** Client-certificate validation now and then: CA ConfigMaps here or elsewhere, a wrong kind, a port of its own. */
+    private GatewayView.Frontend frontend() {
+      if (random.nextInt(3) != 0) return GatewayView.Frontend.NONE;
+      java.util.function.Supplier<GatewayView.Validation> validation = () -> new GatewayView.Validation(List.of(
+          new GatewayView.SecretRef("", random.nextInt(6) == 0 ? "Secret" : "ConfigMap", random.nextBoolean() ? null : ns(),
+              pick(List.of("ca", "other-ca", "cert")))),
+          random.nextInt(4) == 0 ? GatewayView.Validation.ALLOW_INSECURE_FALLBACK : null);
+      return new GatewayView.Frontend(validation.get(), random.nextBoolean() ? Map.of(8443, validation.get()) : Map.of());
     }
 
     private RouteView route(Kind kind) {
@@ -248,8 +260,12 @@ class IncrementalControlTest {
 
     private ReferenceGrantView grant() {
       String fromKind = pick(List.of("TLSRoute", "HTTPRoute", "Gateway"));
-      String toKind = fromKind.equals("Gateway") ? "Secret" : "Service";
-      String toName = random.nextBoolean() ? null : toKind.equals("Secret") ? pick(List.of("cert", "other-cert")) : pick(SERVICES);
+      String toKind = fromKind.equals("Gateway") ? pick(List.of("Secret", "ConfigMap")) : "Service";
+      String toName = random.nextBoolean() ? null : switch (toKind) {
+        case "Secret" -> pick(List.of("cert", "other-cert"));
+        case "ConfigMap" -> pick(List.of("ca", "other-ca"));
+        default -> pick(SERVICES);
+      };
       return new ReferenceGrantView(meta(ns(), pick(List.of("grant-1", "grant-2"))),
           List.of(new ReferenceGrantView.From(GroupKind.GATEWAY_GROUP, fromKind, ns())),
           List.of(new ReferenceGrantView.To("", toKind, toName)));

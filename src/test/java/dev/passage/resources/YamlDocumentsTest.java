@@ -67,9 +67,9 @@ class YamlDocumentsTest {
 
   @Test
   void kindsPassageDoesNotReadAreIgnoredNotErrors() {
-    YamlDocuments.Result r = parser.parse("cm.yaml", """
+    YamlDocuments.Result r = parser.parse("sa.yaml", """
         apiVersion: v1
-        kind: ConfigMap
+        kind: ServiceAccount
         metadata:
           name: c
         """);

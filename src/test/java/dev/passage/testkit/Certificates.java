@@ -36,7 +36,7 @@ public final class Certificates {
           + "\ntype: kubernetes.io/tls\nstringData:\n  tls.crt: |\n" + indent(crt) + "  tls.key: |\n" + indent(key);
     }
 
-    private static String indent(String text) {
+    static String indent(String text) {
       StringBuilder b = new StringBuilder();
       for (String line : text.split("\n")) b.append("    ").append(line).append('\n');
       return b.toString();
@@ -45,6 +45,106 @@ public final class Certificates {
 
   public static Pem selfSignedPem(String hostname) {
     return selfSignedPem(hostname, "EC");
+  }
+
+  /** A certificate authority (EC P-256): its certificate is a CA's, and it signs client certificates. */
+  public record Authority(KeyPair keys, X509Certificate certificate) {
+    /** ca.crt's content: the CA certificate in PEM. */
+    public String pem() {
+      return Certificates.pem(certificate);
+    }
+
+    /** A ConfigMap holding it as ca.crt, as YAML. */
+    public String configMap(String namespace, String name) {
+      return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " + name + "\n  namespace: " + namespace
+          + "\ndata:\n  ca.crt: |\n" + Pem.indent(pem());
+    }
+
+    /**
+     * A client's TLS context: it presents a certificate for commonName (with a DNS and a URI SAN)
+     * that this CA signed, and trusts exactly the server certificate given.
+     */
+    public SSLContext client(String commonName, X509Certificate trustedServer) {
+      return issue(commonName, trustedServer).context();
+    }
+
+    /** A client's TLS context and the certificate it presents. */
+    public record Client(SSLContext context, X509Certificate certificate) {}
+
+    /** As {@link #client}, with the certificate the context presents. */
+    public Client issue(String commonName, X509Certificate trustedServer) {
+      try {
+        KeyPair kp = keyPair("EC");
+        JcaX509v3CertificateBuilder b = builder(certificate, "CN=" + commonName, kp);
+        b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
+            new GeneralName(GeneralName.dNSName, commonName),
+            new GeneralName(GeneralName.uniformResourceIdentifier, "spiffe://example.com/" + commonName)}));
+        b.addExtension(Extension.extendedKeyUsage, false,
+            new org.bouncycastle.asn1.x509.ExtendedKeyUsage(org.bouncycastle.asn1.x509.KeyPurposeId.id_kp_clientAuth));
+        X509Certificate cert = new JcaX509CertificateConverter().getCertificate(
+            b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        char[] pw = "test".toCharArray();
+        ks.setKeyEntry("client", kp.getPrivate(), pw, new Certificate[] {cert, certificate});
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, pw);
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(kmf.getKeyManagers(), trustingOnly(trustedServer), null);
+        return new Client(ctx, cert);
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+
+  public static Authority authority(String name) {
+    try {
+      KeyPair kp = keyPair("EC");
+      JcaX509v3CertificateBuilder b = builder(null, "CN=" + name, kp);
+      b.addExtension(Extension.basicConstraints, true, new org.bouncycastle.asn1.x509.BasicConstraints(true));
+      b.addExtension(Extension.keyUsage, true, new org.bouncycastle.asn1.x509.KeyUsage(
+          org.bouncycastle.asn1.x509.KeyUsage.keyCertSign | org.bouncycastle.asn1.x509.KeyUsage.cRLSign));
+      return new Authority(kp, new JcaX509CertificateConverter().getCertificate(
+          b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate()))));
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** A certificate for subject's key, valid from yesterday for three days; issuer null: self-issued. */
+  private static JcaX509v3CertificateBuilder builder(X509Certificate issuer, String subject, KeyPair kp) {
+    X500Name name = new X500Name(subject);
+    Instant now = Instant.now();
+    Date from = Date.from(now.minus(1, ChronoUnit.DAYS)), to = Date.from(now.plus(2, ChronoUnit.DAYS));
+    BigInteger serial = new BigInteger(64, new SecureRandom());
+    return issuer == null ? new JcaX509v3CertificateBuilder(name, serial, from, to, name, kp.getPublic())
+        : new JcaX509v3CertificateBuilder(issuer, serial, from, to, name, kp.getPublic());
+  }
+
+  /** Trust managers that trust exactly this certificate. */
+  public static TrustManager[] trustingOnly(X509Certificate trusted) {
+    try {
+      KeyStore ks = KeyStore.getInstance("PKCS12");
+      ks.load(null, null);
+      ks.setCertificateEntry("trusted", trusted);
+      javax.net.ssl.TrustManagerFactory tmf =
+          javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(ks);
+      return tmf.getTrustManagers();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** A certificate in PEM. */
+  public static String pem(X509Certificate cert) {
+    try {
+      return "-----BEGIN CERTIFICATE-----\n" + java.util.Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(cert.getEncoded())
+          + "\n-----END CERTIFICATE-----\n";
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** A self-signed key pair and certificate: algorithm "EC" (P-256, the default elsewhere) or "RSA" (2048). */
@@ -100,10 +200,7 @@ public final class Certificates {
 
   /** A self-signed certificate for hostname (CN and DNS SAN), valid from yesterday for three days. */
   private static X509Certificate certificate(String hostname, KeyPair kp, String algorithm) throws Exception {
-    X500Name name = new X500Name("CN=" + hostname);
-    Instant now = Instant.now();
-    JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name, new BigInteger(64, new SecureRandom()),
-        Date.from(now.minus(1, ChronoUnit.DAYS)), Date.from(now.plus(2, ChronoUnit.DAYS)), name, kp.getPublic());
+    JcaX509v3CertificateBuilder b = builder(null, "CN=" + hostname, kp);
     b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName(GeneralName.dNSName, hostname)));
     return new JcaX509CertificateConverter().getCertificate(b.build(new JcaContentSignerBuilder(algorithm.equals("EC") ? "SHA256withECDSA" : "SHA256withRSA")
         .build(kp.getPrivate())));

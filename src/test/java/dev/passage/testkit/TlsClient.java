@@ -159,14 +159,8 @@ public final class TlsClient implements AutoCloseable {
 
   /** A client context trusting one certificate; connections made with it again may resume its sessions. */
   public static SSLContext trusting(java.security.cert.X509Certificate trusted) throws Exception {
-    java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
-    ks.load(null, null);
-    ks.setCertificateEntry("trusted", trusted);
-    javax.net.ssl.TrustManagerFactory tmf =
-        javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(ks);
     SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(null, tmf.getTrustManagers(), null);
+    ctx.init(null, Certificates.trustingOnly(trusted), null);
     return ctx;
   }
 

@@ -99,7 +99,7 @@ public final class HttpService {
     @SuppressWarnings({"unchecked", "rawtypes"})
     BidiFlow<TLSProtocol.SslTlsOutbound, ByteString, ByteString, TLSProtocol.SslTlsInbound, NotUsed> placebo =
         (BidiFlow) TLSPlacebo.getInstance();
-    return placebo.reversed().join(http1(new Connection(bind, client, null)));
+    return placebo.reversed().join(http1(new Connection(bind, client, null, null)));
   }
 
   /**
@@ -109,7 +109,7 @@ public final class HttpService {
    */
   public Flow<ByteString, ByteString, NotUsed> https(BindAddress bind, InetSocketAddress client, String sni, SSLEngine engine,
                                                     dev.passage.proxy.tls.TlsProvider provider) {
-    Connection c = new Connection(bind, client, sni);
+    Connection c = new Connection(bind, client, sni, engine);
     Flow<TLSProtocol.SslTlsInbound, TLSProtocol.SslTlsOutbound, ?> plaintext =
         Flow.<TLSProtocol.SslTlsInbound, TLSProtocol.SslTlsOutbound, NotUsed>lazyFlow(() ->
             "h2".equals(engine.getApplicationProtocol()) ? http2(c) : http1(c));
@@ -140,10 +140,32 @@ public final class HttpService {
     return streams.join(stack).asJava().mapMaterializedValue(terminator -> NotUsed.getInstance());
   }
 
-  /** What every request of one connection shares. sni null: plain HTTP. */
-  private record Connection(BindAddress bind, InetSocketAddress client, String sni) {
+  /** What every request of one connection shares. sni null: plain HTTP; engine: its TLS, read after the handshake. */
+  private static final class Connection {
+    final BindAddress bind;
+    final InetSocketAddress client;
+    final String sni;
+    private final SSLEngine engine;
+    private String clientCertificate; // the X-Forwarded-Client-Cert value, "" for none; made at the first request
+
+    Connection(BindAddress bind, InetSocketAddress client, String sni, SSLEngine engine) {
+      this.bind = bind;
+      this.client = client;
+      this.sni = sni;
+      this.engine = engine;
+    }
+
     boolean tls() {
       return sni != null;
+    }
+
+    /** The verified client certificate as backends are told of it, or null (requests of a connection run one by one, or on its HTTP/2 stage). */
+    synchronized String clientCertificate() {
+      if (clientCertificate == null) {
+        clientCertificate = engine == null ? ""
+            : dev.passage.proxy.tls.ServerCertificates.verifiedClientChain(engine).map(ClientCertificateHeader::value).orElse("");
+      }
+      return clientCertificate.isEmpty() ? null : clientCertificate;
     }
   }
 
@@ -192,6 +214,7 @@ public final class HttpService {
     headers = HttpHeaders.edit(headers, f.requestHeaders());
     headers = HttpHeaders.edit(headers, backendFilters.requestHeaders());
     headers = HttpHeaders.forwarded(headers, c.client.getAddress().getHostAddress(), c.tls());
+    headers = ClientCertificateHeader.set(headers, c.clientCertificate());
     String relative = uri.rawQueryString().map(q -> path + "?" + q).orElse(path);
     HttpRequest outgoing = HttpRequest.create().withMethod(request.method()).withHeaders(headers)
         .withEntity(request.entity()).withProtocol(HttpProtocols.HTTP_1_1); // the pools speak HTTP/1.1

@@ -12,19 +12,29 @@ import javax.net.ssl.SSLSession;
 
 /**
  * A server engine that says, once, how its handshake went (full or resumed) at the moment the
- * handshake finishes: BoringSSL's engine frees its state when Pekko's TLS stage closes it, so
- * whether a session was resumed can only be read while the connection is up. Every other call
- * goes to the engine it wraps.
+ * handshake finishes, and keeps the client's certificate chain when a validation accepted it:
+ * BoringSSL's engine frees its state when Pekko's TLS stage closes it, so both can only be read
+ * while the connection is up. Every other call goes to the engine it wraps.
  */
 final class HandshakeRecordingEngine extends SSLEngine {
   private final SSLEngine engine;
   private final long acceptedAtMillis;
   private Consumer<ServerCertificates.Handshake> onFinished;
+  /** Whether a client's chain is valid (null: the listener validates no client certificate). */
+  private final java.util.function.Predicate<java.security.cert.X509Certificate[]> validChain;
+  private volatile java.security.cert.X509Certificate[] clientChain;
 
-  HandshakeRecordingEngine(SSLEngine engine, long acceptedAtMillis, Consumer<ServerCertificates.Handshake> onFinished) {
+  HandshakeRecordingEngine(SSLEngine engine, long acceptedAtMillis, Consumer<ServerCertificates.Handshake> onFinished,
+                           java.util.function.Predicate<java.security.cert.X509Certificate[]> validChain) {
     this.engine = engine;
     this.acceptedAtMillis = acceptedAtMillis;
     this.onFinished = onFinished;
+    this.validChain = validChain;
+  }
+
+  /** The client's certificate chain, leaf first, when a validation accepted it; else null. */
+  java.security.cert.X509Certificate[] clientChain() {
+    return clientChain;
   }
 
   SSLEngine wrapped() {
@@ -35,9 +45,21 @@ final class HandshakeRecordingEngine extends SSLEngine {
     if (r.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.FINISHED && onFinished != null) {
       Consumer<ServerCertificates.Handshake> tell = onFinished;
       onFinished = null;
+      if (validChain != null) clientChain = validClientChain();
       tell.accept(ServerCertificates.handshake(engine, acceptedAtMillis));
     }
     return r;
+  }
+
+  private java.security.cert.X509Certificate[] validClientChain() {
+    try {
+      java.security.cert.Certificate[] peer = engine.getSession().getPeerCertificates();
+      java.security.cert.X509Certificate[] chain = new java.security.cert.X509Certificate[peer.length];
+      for (int i = 0; i < peer.length; i++) chain[i] = (java.security.cert.X509Certificate) peer[i];
+      return chain.length > 0 && validChain.test(chain) ? chain : null;
+    } catch (javax.net.ssl.SSLPeerUnverifiedException | ClassCastException none) {
+      return null; // no certificate (AllowInsecureFallback lets such a client through)
+    }
   }
 
   @Override

@@ -38,8 +38,21 @@ public final class ServerCertificates {
     HTTP
   }
 
-  /** A usable certificate: its server contexts and the names its leaf certificate is valid for. */
-  private record Loaded(ServerContexts contexts, List<String> names) {}
+  /**
+   * A usable certificate: its key material, the names its leaf certificate is valid for, and its
+   * server contexts, one per client validation its listeners ask for (made at the first handshake
+   * that needs it; {@link #NO_VALIDATION} for listeners that validate no client).
+   */
+  private record Loaded(CertificateRules.KeyMaterial material, List<String> names, Map<Object, ServerContexts> contexts) {
+    void releaseAll() {
+      contexts.values().forEach(ServerContexts::release);
+      contexts.clear();
+    }
+  }
+
+  private static final Object NO_VALIDATION = new Object();
+  /** The CA bundles (ca.crt of ConfigMaps) client validations may name, as this node read them. */
+  private final Map<NamespacedName, List<X509Certificate>> caBundles = new ConcurrentHashMap<>();
 
   private final Map<NamespacedName, Loaded> loaded = new ConcurrentHashMap<>();
   private final TlsProvider provider;
@@ -66,9 +79,10 @@ public final class ServerCertificates {
     return provider;
   }
 
-  /** Takes the Secret changes of this node's source (other kinds are ignored): a {@link ResourceCache.Listener}. */
+  /** Takes the Secret and ConfigMap changes of this node's source (other kinds are ignored): a {@link ResourceCache.Listener}. */
   public void changed(ResourceIndex.Update update, boolean synced) {
     for (ResourceIndex.Change c : update.changes()) {
+      if (c.key().kind() == Kind.CONFIG_MAP) caBundleChanged(c.key().ref(), (dev.passage.resources.ConfigMapView) c.after());
       if (c.key().kind() != Kind.SECRET) continue;
       if (ticketSecret.isPresent() && ticketSecret.get().equals(c.key().ref())) ticketSecretChanged((SecretView) c.after());
       if (c.after() instanceof SecretView s) {
@@ -76,7 +90,7 @@ public final class ServerCertificates {
       } else if (c.after() == null) {
         Loaded gone = loaded.remove(c.key().ref());
         if (gone != null) {
-          gone.contexts().release(); // engines made from it hold their own reference
+          gone.releaseAll(); // engines made from it hold their own reference
           log.info("Secret {} is gone: its certificate is no longer served", c.key().ref());
         }
       }
@@ -96,11 +110,10 @@ public final class ServerCertificates {
       return;
     }
     try {
-      ServerContexts contexts = ServerContexts.of(provider, material.get().key(), material.get().chain());
-      SessionTicketKeys keys = ticketKeys;
-      if (keys != null) contexts.useTicketKeys(keys);
-      Loaded before = loaded.put(ref, new Loaded(contexts, names(material.get().chain().get(0))));
-      if (before != null) before.contexts().release();
+      Loaded next = new Loaded(material.get(), names(material.get().chain().get(0)), new ConcurrentHashMap<>());
+      contexts(next, NO_VALIDATION, null); // made now: a certificate the library refuses is said at once
+      Loaded before = loaded.put(ref, next);
+      if (before != null) before.releaseAll();
       log.info("{} the certificate of Secret {} ({})", before == null ? "loaded" : "reloaded", ref,
           material.get().chain().get(0).getSubjectX500Principal().getName());
     } catch (Exception e) {
@@ -136,7 +149,7 @@ public final class ServerCertificates {
     SessionTicketKeys after = before == null ? SessionTicketKeys.first(key) : before.rotatedTo(key);
     if (after == before) return;
     ticketKeys = after;
-    if (provider == TlsProvider.OPENSSL) loaded.values().forEach(l -> l.contexts().useTicketKeys(after));
+    if (provider == TlsProvider.OPENSSL) loaded.values().forEach(l -> l.contexts().values().forEach(c -> c.useTicketKeys(after)));
     log.info("session tickets: key {} from Secret {} encrypts them{}", key.id(), ref,
         after.previous() == null ? "" : "; the previous key " + after.previous().id() + " still decrypts");
   }
@@ -151,20 +164,88 @@ public final class ServerCertificates {
         + (keys.previous() == null ? "" : ", previous key " + keys.previous().id() + " still decrypts");
   }
 
-  /** Whether any of these Secrets holds a usable certificate now. */
-  public boolean hasUsable(List<NamespacedName> certificates) {
-    return certificates.stream().anyMatch(loaded::containsKey);
+  /** A ConfigMap written or gone: contexts that trusted its CAs are made again at their next handshake. */
+  private void caBundleChanged(NamespacedName ref, dev.passage.resources.ConfigMapView cm) {
+    List<X509Certificate> cas = cm == null ? List.of() : dev.passage.rules.ClientCertificateRules.certificates(cm.caCrt());
+    List<X509Certificate> before = cas.isEmpty() ? caBundles.remove(ref) : caBundles.put(ref, cas);
+    if (java.util.Objects.equals(before, cas.isEmpty() ? null : cas)) return;
+    verifiers.clear();
+    for (Loaded l : loaded.values()) {
+      l.contexts().entrySet().removeIf(e -> {
+        boolean stale = e.getKey() instanceof dev.passage.table.ListenerTable.ClientValidation v && v.caBundles().contains(ref);
+        if (stale) e.getValue().release();
+        return stale;
+      });
+    }
+    if (before != null || !cas.isEmpty()) {
+      log.info("client CA bundle {}: {} certificate(s)", ref, cas.size());
+    }
+  }
+
+  /** Per AllowInsecureFallback validation, whether a chain verifies against its CAs; emptied when a CA bundle changes. */
+  private final Map<dev.passage.table.ListenerTable.ClientValidation, java.util.function.Predicate<X509Certificate[]>> verifiers =
+      new ConcurrentHashMap<>();
+
+  private static java.util.function.Predicate<X509Certificate[]> verifier(List<X509Certificate> cas) {
+    if (cas.isEmpty()) return chain -> false;
+    javax.net.ssl.X509TrustManager check;
+    try {
+      check = new ServerContexts.Trust(cas, false).manager();
+    } catch (Exception e) {
+      return chain -> false;
+    }
+    return chain -> {
+      try {
+        check.checkClientTrusted(chain, chain[0].getPublicKey().getAlgorithm());
+        return true;
+      } catch (Exception invalid) {
+        return false;
+      }
+    };
+  }
+
+  /** A certificate's contexts for a client validation (null: none), made when first needed. */
+  private ServerContexts contexts(Loaded l, Object key, ServerContexts.Trust trust) throws Exception {
+    ServerContexts existing = l.contexts().get(key);
+    if (existing != null) return existing;
+    synchronized (l) {
+      existing = l.contexts().get(key);
+      if (existing != null) return existing;
+      ServerContexts made = ServerContexts.of(provider, l.material().key(), l.material().chain(), trust);
+      SessionTicketKeys keys = ticketKeys;
+      if (keys != null) made.useTicketKeys(keys);
+      l.contexts().put(key, made);
+      return made;
+    }
+  }
+
+  /**
+   * The CAs a validation trusts now, as this node read them; empty when AllowValidOnly has none
+   * usable (no client can be accepted: the connection is refused before any handshake).
+   */
+  private Optional<ServerContexts.Trust> trust(dev.passage.table.ListenerTable.ClientValidation v) {
+    List<X509Certificate> cas = new ArrayList<>();
+    for (NamespacedName ref : v.caBundles()) cas.addAll(caBundles.getOrDefault(ref, List.of()));
+    if (cas.isEmpty() && !v.insecureFallback()) return Optional.empty();
+    return Optional.of(new ServerContexts.Trust(cas, v.insecureFallback()));
+  }
+
+  /** Whether a terminating listener can make a handshake now: a usable certificate, and a CA when it validates clients. */
+  public boolean canTerminate(dev.passage.table.ListenerTable.Termination terminate) {
+    return terminate.certificates().stream().anyMatch(loaded::containsKey)
+        && (terminate.clientValidation() == null || trust(terminate.clientValidation()).isPresent());
   }
 
   /**
    * A server-side engine for a handshake whose ClientHello named sni: the first of the listener's
-   * certificates whose names cover sni, else its first usable one; empty when none is usable. The
-   * connection gives it back with {@link #release} when it ends.
+   * certificates whose names cover sni, else its first usable one, asking for a client certificate
+   * when the listener validates them; empty when none is usable. The connection gives it back with
+   * {@link #release} when it ends.
    */
-  public Optional<SSLEngine> engine(List<NamespacedName> certificates, String sni, Alpn alpn, long acceptedAtMillis,
-                                    java.util.function.Consumer<Handshake> onHandshake) {
+  public Optional<SSLEngine> engine(dev.passage.table.ListenerTable.Termination terminate, String sni, Alpn alpn,
+                                    long acceptedAtMillis, java.util.function.Consumer<Handshake> onHandshake) {
     Loaded chosen = null;
-    for (NamespacedName ref : certificates) {
+    for (NamespacedName ref : terminate.certificates()) {
       Loaded l = loaded.get(ref);
       if (l == null) continue;
       if (chosen == null) chosen = l;
@@ -174,7 +255,33 @@ public final class ServerCertificates {
       }
     }
     if (chosen == null) return Optional.empty();
-    return Optional.of(new HandshakeRecordingEngine(chosen.contexts().newEngine(alpn), acceptedAtMillis, onHandshake));
+    dev.passage.table.ListenerTable.ClientValidation v = terminate.clientValidation();
+    try {
+      if (v == null) {
+        return Optional.of(new HandshakeRecordingEngine(contexts(chosen, NO_VALIDATION, null).newEngine(alpn),
+            acceptedAtMillis, onHandshake, null));
+      }
+      Optional<ServerContexts.Trust> trust = trust(v);
+      if (trust.isEmpty()) return Optional.empty();
+      // AllowValidOnly: the handshake itself refused any chain that does not verify; AllowInsecureFallback
+      // accepted every one, so whether it verifies is checked once it is in (for what backends are told)
+      java.util.function.Predicate<X509Certificate[]> valid = v.insecureFallback()
+          ? verifiers.computeIfAbsent(v, k -> verifier(trust.get().cas())) : chain -> true;
+      return Optional.of(new HandshakeRecordingEngine(contexts(chosen, v, trust.get()).newEngine(alpn), acceptedAtMillis,
+          onHandshake, valid));
+    } catch (Exception e) {
+      log.warn("cannot make a TLS context for {}: {}", terminate.certificates(), e.toString());
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * The client's certificate chain (leaf first) when the listener validates clients and this one's
+   * chained to its CAs; empty otherwise (no validation, no certificate, or AllowInsecureFallback
+   * let an invalid one through). Read after the handshake.
+   */
+  public static Optional<X509Certificate[]> verifiedClientChain(SSLEngine engine) {
+    return engine instanceof HandshakeRecordingEngine r ? Optional.ofNullable(r.clientChain()) : Optional.empty();
   }
 
   /**

@@ -30,8 +30,44 @@ sealed interface ServerContexts {
   /** Called when the certificate is replaced or gone; engines already made keep working. */
   void release();
 
-  static ServerContexts of(TlsProvider provider, PrivateKey key, List<X509Certificate> chain) throws Exception {
-    return provider == TlsProvider.OPENSSL ? OpenSslContexts.of(key, chain) : JdkContext.of(key, chain);
+  /**
+   * What a context asks of clients' certificates: the CAs they must chain to; insecureFallback: a
+   * certificate is asked for but not required, and any is accepted (whether it chains to the CAs is
+   * checked after the handshake, for what the backends are told).
+   */
+  record Trust(List<X509Certificate> cas, boolean insecureFallback) {
+    public Trust {
+      cas = List.copyOf(cas);
+    }
+
+    /** A trust manager that checks chains against the CAs (PKIX, no revocation checks). */
+    javax.net.ssl.X509TrustManager manager() throws Exception {
+      KeyStore store = KeyStore.getInstance("PKCS12");
+      store.load(null, null);
+      for (int i = 0; i < cas.size(); i++) store.setCertificateEntry("ca-" + i, cas.get(i));
+      javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+      tmf.init(store);
+      for (javax.net.ssl.TrustManager m : tmf.getTrustManagers()) {
+        if (m instanceof javax.net.ssl.X509TrustManager x) return x;
+      }
+      throw new IllegalStateException("no X509TrustManager");
+    }
+
+    /** Accepts any client chain: AllowInsecureFallback serves every client. */
+    static final javax.net.ssl.X509TrustManager ANY = new javax.net.ssl.X509TrustManager() {
+      @Override public void checkClientTrusted(X509Certificate[] chain, String authType) {}
+      @Override public void checkServerTrusted(X509Certificate[] chain, String authType) {
+        throw new UnsupportedOperationException("a server context");
+      }
+      @Override public X509Certificate[] getAcceptedIssuers() {
+        return new X509Certificate[0];
+      }
+    };
+  }
+
+  /** trust: null when the listener validates no client certificate. */
+  static ServerContexts of(TlsProvider provider, PrivateKey key, List<X509Certificate> chain, Trust trust) throws Exception {
+    return provider == TlsProvider.OPENSSL ? OpenSslContexts.of(key, chain, trust) : JdkContext.of(key, chain, trust);
   }
 
   static void release(SSLEngine engine) {
@@ -39,8 +75,8 @@ sealed interface ServerContexts {
   }
 
   /** The JDK's: one SSLContext; ALPN chosen per engine by a selector. */
-  record JdkContext(SSLContext context) implements ServerContexts {
-    static JdkContext of(PrivateKey key, List<X509Certificate> chain) throws Exception {
+  record JdkContext(SSLContext context, Trust trust) implements ServerContexts {
+    static JdkContext of(PrivateKey key, List<X509Certificate> chain, Trust trust) throws Exception {
       KeyStore store = KeyStore.getInstance("PKCS12");
       store.load(null, null);
       char[] none = new char[0];
@@ -48,8 +84,10 @@ sealed interface ServerContexts {
       KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
       kmf.init(store, none);
       SSLContext context = SSLContext.getInstance("TLS");
-      context.init(kmf.getKeyManagers(), null, null);
-      return new JdkContext(context);
+      javax.net.ssl.TrustManager[] clients = trust == null ? null
+          : new javax.net.ssl.TrustManager[] {trust.insecureFallback() ? Trust.ANY : trust.manager()};
+      context.init(kmf.getKeyManagers(), clients, null);
+      return new JdkContext(context, trust);
     }
 
     @Override
@@ -58,6 +96,8 @@ sealed interface ServerContexts {
       engine.setUseClientMode(false);
       SSLParameters p = engine.getSSLParameters();
       p.setProtocols(ServerCertificates.PROTOCOLS);
+      if (trust != null && trust.insecureFallback()) p.setWantClientAuth(true);
+      else if (trust != null) p.setNeedClientAuth(true);
       engine.setSSLParameters(p);
       if (alpn == ServerCertificates.Alpn.HTTP) {
         engine.setHandshakeApplicationProtocolSelector((e, offered) ->
@@ -79,11 +119,11 @@ sealed interface ServerContexts {
    * connection costs the collector an extra cycle each).
    */
   record OpenSslContexts(SslContext plain, SslContext http) implements ServerContexts {
-    static OpenSslContexts of(PrivateKey key, List<X509Certificate> chain) throws SSLException {
+    static OpenSslContexts of(PrivateKey key, List<X509Certificate> chain, Trust trust) throws Exception {
       X509Certificate[] certificates = chain.toArray(new X509Certificate[0]);
-      SslContext plain = builder(key, certificates).build();
+      SslContext plain = builder(key, certificates, trust).build();
       try {
-        SslContext http = builder(key, certificates).applicationProtocolConfig(new ApplicationProtocolConfig(
+        SslContext http = builder(key, certificates, trust).applicationProtocolConfig(new ApplicationProtocolConfig(
             ApplicationProtocolConfig.Protocol.ALPN,
             // a client that offers neither gets no ALPN extension back, and is served HTTP/1.1
             ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
@@ -96,9 +136,12 @@ sealed interface ServerContexts {
       }
     }
 
-    private static SslContextBuilder builder(PrivateKey key, X509Certificate[] chain) {
-      return SslContextBuilder.forServer(key, chain).sslProvider(SslProvider.OPENSSL_REFCNT)
+    private static SslContextBuilder builder(PrivateKey key, X509Certificate[] chain, Trust trust) throws Exception {
+      SslContextBuilder b = SslContextBuilder.forServer(key, chain).sslProvider(SslProvider.OPENSSL_REFCNT)
           .protocols(ServerCertificates.PROTOCOLS);
+      if (trust == null) return b;
+      if (trust.insecureFallback()) return b.trustManager(Trust.ANY).clientAuth(io.netty.handler.ssl.ClientAuth.OPTIONAL);
+      return b.trustManager(trust.manager()).clientAuth(io.netty.handler.ssl.ClientAuth.REQUIRE);
     }
 
     @Override
