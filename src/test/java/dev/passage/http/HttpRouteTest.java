@@ -466,6 +466,25 @@ class HttpRouteTest {
     }
   }
 
+  /**
+   * "Connection: close" over HTTPS: the response, then close_notify and the end of the connection
+   * (BoringSSL's engine held its close_notify back from Pekko's TLS stage: the client waited).
+   */
+  @Test
+  void anHttpsResponseToConnectionCloseEndsTheConnection() throws Exception {
+    try (javax.net.ssl.SSLSocket tls = dev.passage.testkit.TlsClient.connect(trusting(appCert), "127.0.0.1", tlsPort,
+        "app.example.com")) {
+      tls.getOutputStream().write("GET /hello HTTP/1.1\r\nHost: app.example.com\r\nConnection: close\r\n\r\n"
+          .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      tls.getOutputStream().flush();
+      // fails unless the connection ends within the socket's read timeout
+      String answer = new String(dev.passage.testkit.TlsClient.readToEnd(tls.getInputStream()),
+          java.nio.charset.StandardCharsets.ISO_8859_1);
+      assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
+      assertTrue(answer.contains("backend=b"), answer);
+    }
+  }
+
   @Test
   void httpsAndPassthroughShareAPortAndTheSniChooses() throws Exception {
     HttpClient tls = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(trusting(appCert))

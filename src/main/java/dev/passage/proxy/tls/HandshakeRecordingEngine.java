@@ -23,6 +23,7 @@ final class HandshakeRecordingEngine extends SSLEngine {
   /** Whether a client's chain is valid (null: the listener validates no client certificate). */
   private final java.util.function.Predicate<java.security.cert.X509Certificate[]> validChain;
   private volatile java.security.cert.X509Certificate[] clientChain;
+  private volatile boolean outboundClosing;
 
   HandshakeRecordingEngine(SSLEngine engine, long acceptedAtMillis, Consumer<ServerCertificates.Handshake> onFinished,
                            java.util.function.Predicate<java.security.cert.X509Certificate[]> validChain) {
@@ -75,7 +76,11 @@ final class HandshakeRecordingEngine extends SSLEngine {
   @Override public Runnable getDelegatedTask() { return engine.getDelegatedTask(); }
   @Override public void closeInbound() throws SSLException { engine.closeInbound(); }
   @Override public boolean isInboundDone() { return engine.isInboundDone(); }
-  @Override public void closeOutbound() { engine.closeOutbound(); }
+  @Override
+  public void closeOutbound() {
+    outboundClosing = true;
+    engine.closeOutbound();
+  }
   @Override public boolean isOutboundDone() { return engine.isOutboundDone(); }
   @Override public String[] getSupportedCipherSuites() { return engine.getSupportedCipherSuites(); }
   @Override public String[] getEnabledCipherSuites() { return engine.getEnabledCipherSuites(); }
@@ -86,7 +91,20 @@ final class HandshakeRecordingEngine extends SSLEngine {
   @Override public SSLSession getSession() { return engine.getSession(); }
   @Override public SSLSession getHandshakeSession() { return engine.getHandshakeSession(); }
   @Override public void beginHandshake() throws SSLException { engine.beginHandshake(); }
-  @Override public SSLEngineResult.HandshakeStatus getHandshakeStatus() { return engine.getHandshakeStatus(); }
+  /**
+   * After closeOutbound, BoringSSL's engine holds its close_notify until the next wrap but says
+   * NOT_HANDSHAKING, where the JDK's says NEED_WRAP; Pekko's TLS stage wraps only on NEED_WRAP, so
+   * the close_notify (and the end of the connection) never went out: an HTTPS response to
+   * "Connection: close" left the client waiting. Say NEED_WRAP until it is written.
+   */
+  @Override
+  public SSLEngineResult.HandshakeStatus getHandshakeStatus() {
+    SSLEngineResult.HandshakeStatus s = engine.getHandshakeStatus();
+    if (s == SSLEngineResult.HandshakeStatus.NOT_HANDSHAKING && outboundClosing && !engine.isOutboundDone()) {
+      return SSLEngineResult.HandshakeStatus.NEED_WRAP;
+    }
+    return s;
+  }
   @Override public void setUseClientMode(boolean mode) { engine.setUseClientMode(mode); }
   @Override public boolean getUseClientMode() { return engine.getUseClientMode(); }
   @Override public void setNeedClientAuth(boolean need) { engine.setNeedClientAuth(need); }
