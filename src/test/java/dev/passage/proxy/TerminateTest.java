@@ -160,6 +160,15 @@ class TerminateTest {
     assertTrue(metrics.contains("passage_tls_provider_info{provider=\"" + expected + "\""), "the provider's metric");
   }
 
+  /** The backend ends the connection: the client gets close_notify and the end of the connection, at once. */
+  @Test
+  void aBackendThatClosesEndsTheClientsConnection() throws Exception {
+    try (SSLSocket tls = connect(first.certificate(), "secure.example.com")) {
+      assertEquals("plain:bye", exchange(tls, "bye"));
+      assertEquals(-1, tls.getInputStream().read(), "the end, within the socket's read timeout");
+    }
+  }
+
   @Test
   void fullAndResumedHandshakesAreCounted() throws Exception {
     // connections of earlier cases count their handshake when they end: let them

@@ -13,7 +13,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A plain TCP backend (what a terminated route reaches): answers each line with "plain:" + the
- * line, and records the first bytes of each connection, so that a test can show it never saw TLS.
+ * line (and after the line "bye", closes the connection), and records the first bytes of each
+ * connection, so that a test can show it never saw TLS.
  */
 public final class PlainBackend implements AutoCloseable {
   private final ServerSocket server;
@@ -61,6 +62,7 @@ public final class PlainBackend implements AutoCloseable {
         for (int nl; (nl = line.indexOf("\n")) >= 0; line.delete(0, nl + 1)) {
           out.write(("plain:" + line.substring(0, nl) + "\n").getBytes(StandardCharsets.ISO_8859_1));
           out.flush();
+          if (line.substring(0, nl).equals("bye")) return; // the backend ends the connection
         }
       }
     } catch (IOException ignored) {
