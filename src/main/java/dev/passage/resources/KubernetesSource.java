@@ -53,7 +53,7 @@ public final class KubernetesSource implements AutoCloseable {
       new Watched(Kind.ENDPOINT_SLICE, List.of(io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice.class)),
       new Watched(Kind.NAMESPACE, List.of(io.fabric8.kubernetes.api.model.Namespace.class)),
       new Watched(Kind.SECRET, List.of(io.fabric8.kubernetes.api.model.Secret.class)),
-      // frontend validation's CA bundles (ca.crt); only that entry is kept in the snapshot
+      // frontend validation's CA bundles: only ca.crt is kept, in the informer's cache too
       new Watched(Kind.CONFIG_MAP, List.of(io.fabric8.kubernetes.api.model.ConfigMap.class)));
 
   /** Every resource Passage watches, as "group/plural" ("" for the core group): RBAC must allow list and watch. */
@@ -240,6 +240,12 @@ public final class KubernetesSource implements AutoCloseable {
     } else if (kind == Kind.SECRET) {
       // only TLS Secrets (what certificateRefs name): Passage does not cache every Secret
       informer = resources.inAnyNamespace().withField("type", "kubernetes.io/tls").runnableInformer(resync.toMillis());
+    } else if (kind == Kind.CONFIG_MAP) {
+      informer = resources.inAnyNamespace().runnableInformer(resync.toMillis());
+      @SuppressWarnings("unchecked")
+      io.fabric8.kubernetes.client.informers.cache.ItemStore<T> caOnly =
+          (io.fabric8.kubernetes.client.informers.cache.ItemStore<T>) new CaOnlyConfigMapStore();
+      informer.itemStore(caOnly); // every ConfigMap of the cluster is watched: keep ca.crt alone
     } else if (kind.namespaced()) {
       informer = resources.inAnyNamespace().runnableInformer(resync.toMillis());
     } else {
