@@ -116,8 +116,10 @@ class IncrementalControlTest {
         awaitEqual(full, history);
       }
     });
-    // the premise: the steps change what is served and said, and the comparison would see it
-    assertTrue(changedOutcome[0] * 5 >= total[0], "only " + changedOutcome[0] + " of " + total[0]
+    // the premise: the steps change what is served and said, and the comparison would see it (a
+    // tenth at least: 11 runs on 2026-12-03 gave 44 to 115 of 240, the run seed being random; a
+    // fifth, the bound before, failed a CI run at 44)
+    assertTrue(changedOutcome[0] * 10 >= total[0], "only " + changedOutcome[0] + " of " + total[0]
         + " steps changed the full re-judgement's statuses or table");
     // and the controller judged a part, not everything, each time
     long judged = routesJudged() - judgedBefore;
