@@ -168,6 +168,12 @@ public final class PassageNode implements AutoCloseable {
         dataPlane, budget, system.classicSystem().scheduler(), system.executionContext(), certificates,
         new HttpService(system.classicSystem(), system.settings().config(), table::get, settings.proxy().accessLog(),
             tcp, PROXY_DISPATCHER, settings.proxy().connectTimeout(), routeMetrics));
+    // HTTPRoute backends' pools end before the actor system does: otherwise each pool with
+    // connections logs an ERROR with a stack trace ("has shut down unexpectedly") at every stop
+    org.apache.pekko.actor.CoordinatedShutdown.get(system.classicSystem()).addTask(
+        org.apache.pekko.actor.CoordinatedShutdown.PhaseServiceStop(), "passage-http-pools",
+        () -> org.apache.pekko.http.javadsl.Http.get(system.classicSystem()).shutdownAllConnectionPools()
+            .thenApply(done -> org.apache.pekko.Done.getInstance()));
     java.time.Duration summaryEvery = settings.proxy().logSummaryInterval();
     org.apache.pekko.actor.Cancellable summaries = system.scheduler().scheduleAtFixedRate(summaryEvery, summaryEvery,
         handler::flushLogSummary, system.executionContext());
