@@ -198,6 +198,21 @@ class ClientCertificateTest {
     assertTrue(plain.firstBytes().size() > before, "the premise: the good client reached the backend");
   }
 
+  /**
+   * The client learns why: a certificate another CA signed, presented anyway, gets "unknown CA" from
+   * BoringSSL (a trust manager's own exception would be "internal error") and "certificate unknown" from
+   * the JDK's engine.
+   */
+  @Test
+  void aCertificateAnotherCaSignedIsRefusedWithAnAlertThatSaysSo(TestInfo info) throws Exception {
+    String expected = TlsProviderUnderTest.Of.provider(info).equals("openssl") ? "unknown_ca" : "certificate_unknown";
+    Exception refusal = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+        () -> get(other.issue("mallory", web.certificate(), true).context(), httpsPort, null));
+    String messages = "";
+    for (Throwable t = refusal; t != null; t = t.getCause()) messages += t + "\n";
+    assertTrue(messages.contains(expected), messages);
+  }
+
   @Test
   void insecureFallbackServesEveryoneAndForwardsOnlyAVerifiedCertificate() throws Exception {
     Await.until(Duration.ofSeconds(10), "served", () -> get(withoutCertificate(), openPort, null).contains("backend=echo"));

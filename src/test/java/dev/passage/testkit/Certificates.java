@@ -73,6 +73,14 @@ public final class Certificates {
 
     /** As {@link #client}, with the certificate the context presents. */
     public Client issue(String commonName, X509Certificate trustedServer) {
+      return issue(commonName, trustedServer, false);
+    }
+
+    /**
+     * insist: the client presents its certificate even when the server's request names other CAs
+     * (the JDK's client otherwise sends none, and the server can only say one is required).
+     */
+    public Client issue(String commonName, X509Certificate trustedServer, boolean insist) {
       try {
         KeyPair kp = keyPair("EC");
         JcaX509v3CertificateBuilder b = builder(certificate, "CN=" + commonName, kp);
@@ -89,8 +97,21 @@ public final class Certificates {
         ks.setKeyEntry("client", kp.getPrivate(), pw, new Certificate[] {cert, certificate});
         KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         kmf.init(ks, pw);
+        javax.net.ssl.KeyManager[] keyManagers = kmf.getKeyManagers();
+        if (insist) {
+          javax.net.ssl.X509ExtendedKeyManager km = (javax.net.ssl.X509ExtendedKeyManager) keyManagers[0];
+          keyManagers = new javax.net.ssl.KeyManager[] {new javax.net.ssl.X509ExtendedKeyManager() {
+            @Override public String[] getClientAliases(String type, java.security.Principal[] issuers) { return new String[] {"client"}; }
+            @Override public String chooseClientAlias(String[] types, java.security.Principal[] issuers, java.net.Socket s) { return "client"; }
+            @Override public String chooseEngineClientAlias(String[] types, java.security.Principal[] issuers, javax.net.ssl.SSLEngine e) { return "client"; }
+            @Override public String[] getServerAliases(String type, java.security.Principal[] issuers) { return null; }
+            @Override public String chooseServerAlias(String type, java.security.Principal[] issuers, java.net.Socket s) { return null; }
+            @Override public X509Certificate[] getCertificateChain(String alias) { return km.getCertificateChain(alias); }
+            @Override public java.security.PrivateKey getPrivateKey(String alias) { return km.getPrivateKey(alias); }
+          }};
+        }
         SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(kmf.getKeyManagers(), trustingOnly(trustedServer), null);
+        ctx.init(keyManagers, trustingOnly(trustedServer), null);
         return new Client(ctx, cert);
       } catch (Exception e) {
         throw new IllegalStateException(e);

@@ -53,6 +53,46 @@ sealed interface ServerContexts {
       throw new IllegalStateException("no X509TrustManager");
     }
 
+    /**
+     * The same checks, failing with the X.509 error BoringSSL turns into the alert a client can
+     * read: a chain no CA here signed is "unknown CA" (an exception of the JDK's own would be
+     * "internal error"), an expired one "certificate expired".
+     */
+    static javax.net.ssl.X509TrustManager withOpenSslReasons(javax.net.ssl.X509TrustManager pkix) {
+      return new javax.net.ssl.X509TrustManager() {
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) throws java.security.cert.CertificateException {
+          try {
+            pkix.checkClientTrusted(chain, authType);
+          } catch (java.security.cert.CertificateException e) {
+            throw new io.netty.handler.ssl.OpenSslCertificateException(e.getMessage(), e, x509Error(e));
+          }
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws java.security.cert.CertificateException {
+          pkix.checkServerTrusted(chain, authType);
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+          return pkix.getAcceptedIssuers();
+        }
+      };
+    }
+
+    private static int x509Error(Throwable e) {
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (t instanceof java.security.cert.CertificateExpiredException) {
+          return io.netty.internal.tcnative.CertificateVerifier.X509_V_ERR_CERT_HAS_EXPIRED;
+        }
+        if (t instanceof java.security.cert.CertificateNotYetValidException) {
+          return io.netty.internal.tcnative.CertificateVerifier.X509_V_ERR_CERT_NOT_YET_VALID;
+        }
+      }
+      return io.netty.internal.tcnative.CertificateVerifier.X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY;
+    }
+
     /** Accepts any client chain: AllowInsecureFallback serves every client. */
     static final javax.net.ssl.X509TrustManager ANY = new javax.net.ssl.X509TrustManager() {
       @Override public void checkClientTrusted(X509Certificate[] chain, String authType) {}
@@ -141,7 +181,7 @@ sealed interface ServerContexts {
           .protocols(ServerCertificates.PROTOCOLS);
       if (trust == null) return b;
       if (trust.insecureFallback()) return b.trustManager(Trust.ANY).clientAuth(io.netty.handler.ssl.ClientAuth.OPTIONAL);
-      return b.trustManager(trust.manager()).clientAuth(io.netty.handler.ssl.ClientAuth.REQUIRE);
+      return b.trustManager(Trust.withOpenSslReasons(trust.manager())).clientAuth(io.netty.handler.ssl.ClientAuth.REQUIRE);
     }
 
     @Override
