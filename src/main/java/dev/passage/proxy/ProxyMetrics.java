@@ -40,6 +40,7 @@ public final class ProxyMetrics {
   final Histogram helloBytes = new Histogram(HELLO_BUCKETS, 1);
   final LongAdder fullHandshakes = new LongAdder();
   final LongAdder resumedHandshakes = new LongAdder();
+  final LongAdder failedHandshakes = new LongAdder();
   volatile dev.passage.proxy.tls.TlsProvider tlsProvider = dev.passage.proxy.tls.TlsProvider.JDK;
 
   public ProxyMetrics() {
@@ -60,6 +61,7 @@ public final class ProxyMetrics {
     switch (h) {
       case FULL -> fullHandshakes.increment();
       case RESUMED -> resumedHandshakes.increment();
+      case FAILED -> failedHandshakes.increment();
       case NONE -> {}
     }
   }
@@ -92,6 +94,9 @@ public final class ProxyMetrics {
         .dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
             .labels(Labels.of("resumed", "true")).value(resumedHandshakes.sum()).build())
         .build());
+    out.add(counter("passage_tls_handshake_failures", "TLS handshakes this node's terminating listeners refused or "
+        + "could not complete: a client certificate refused, no protocol or cipher in common, a bad record.",
+        failedHandshakes.sum()));
     out.add(io.prometheus.metrics.model.snapshots.InfoSnapshot.builder().name("passage_tls_provider")
         .help("The TLS implementation terminating connections on this node (passage.tls.provider).")
         .dataPoint(io.prometheus.metrics.model.snapshots.InfoSnapshot.InfoDataPointSnapshot.builder()

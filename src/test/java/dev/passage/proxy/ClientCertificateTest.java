@@ -146,6 +146,10 @@ class ClientCertificateTest {
     }
   }
 
+  static double handshakeFailures() throws Exception {
+    return dev.passage.testkit.Scrape.of(passage).sum("passage_tls_handshake_failures_total", java.util.Map.of());
+  }
+
   static String xfcc(String answer) {
     for (String line : answer.split("\n")) {
       if (line.startsWith("header:x-forwarded-client-cert=")) return line.substring("header:x-forwarded-client-cert=".length()).trim();
@@ -177,8 +181,11 @@ class ClientCertificateTest {
   void aClientWithoutACertificateOrWithAnotherCasIsRefusedOnHttpsAndTlsListeners() throws Exception {
     Await.until(Duration.ofSeconds(10), "the premise: a good client is served",
         () -> get(ca.client("bob", web.certificate()), httpsPort, null).contains("backend=echo"));
+    double failures = handshakeFailures();
     assertTrue(refused(withoutCertificate(), httpsPort), "no certificate");
     assertTrue(refused(other.client("mallory", web.certificate()), httpsPort), "a certificate another CA signed");
+    // the operator sees them: passage_tls_handshake_failures_total
+    Await.until(Duration.ofSeconds(10), "both refused handshakes counted", () -> handshakeFailures() >= failures + 2);
 
     int before = plain.firstBytes().size();
     try (SSLSocket tls = TlsClient.connect(ca.client("bob", secure.certificate()), "127.0.0.1", tlsPort, "secure.example.com")) {

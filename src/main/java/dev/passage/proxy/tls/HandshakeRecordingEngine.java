@@ -65,12 +65,30 @@ final class HandshakeRecordingEngine extends SSLEngine {
 
   @Override
   public SSLEngineResult wrap(ByteBuffer[] srcs, int offset, int length, ByteBuffer dst) throws SSLException {
-    return seen(engine.wrap(srcs, offset, length, dst));
+    try {
+      return seen(engine.wrap(srcs, offset, length, dst));
+    } catch (SSLException e) {
+      throw failed(e);
+    }
   }
 
   @Override
   public SSLEngineResult unwrap(ByteBuffer src, ByteBuffer[] dsts, int offset, int length) throws SSLException {
-    return seen(engine.unwrap(src, dsts, offset, length));
+    try {
+      return seen(engine.unwrap(src, dsts, offset, length));
+    } catch (SSLException e) {
+      throw failed(e);
+    }
+  }
+
+  /** The engine refused the handshake (a client certificate, no common protocol, a bad record): said once. */
+  private SSLException failed(SSLException e) {
+    Consumer<ServerCertificates.Handshake> tell = onFinished;
+    if (tell != null) {
+      onFinished = null;
+      tell.accept(ServerCertificates.Handshake.FAILED);
+    }
+    return e;
   }
 
   @Override public Runnable getDelegatedTask() { return engine.getDelegatedTask(); }

@@ -292,8 +292,8 @@ public final class ServerCertificates {
     ServerContexts.release(engine instanceof HandshakeRecordingEngine r ? r.wrapped() : engine);
   }
 
-  /** How a connection's handshake went, read when it finishes. */
-  public enum Handshake { NONE, FULL, RESUMED }
+  /** How a connection's handshake went, read when it finishes (FAILED: the engine refused it). */
+  public enum Handshake { NONE, FULL, RESUMED, FAILED }
 
   /**
    * Whether this engine completed a handshake, and whether it resumed a session: BoringSSL says so
