@@ -89,7 +89,18 @@ class ApiServerRestartTest {
           servedBefore = served.get();
           after = new MockApiServer(); // and comes back, with a changed state and no history
           after.goneForStaleWatches();
+          // A fresh mock numbers resourceVersions from 1 again, and an informer takes a relisted
+          // object whose resourceVersion equals the one it holds for unchanged (no event): the
+          // route could come back with its old number and the change to b go unseen (a CI run).
+          // Writes of a kind Passage does not watch move the counter past every number used before.
+          for (int i = 0; i < 300; i++) {
+            after.client.serviceAccounts().inNamespace("default").resource(new io.fabric8.kubernetes.api.model.ServiceAccountBuilder()
+                .withNewMetadata().withName("filler-" + i).endMetadata().build()).create();
+          }
           after.create(objects(portBase, a, b, "b"));
+          long version = Long.parseLong(after.client.resources(TLSRoute.class).inNamespace("default").withName("app").get()
+              .getMetadata().getResourceVersion());
+          assertTrue(version > 300, "the premise: the route's resourceVersion is past the old server's: " + version);
           relay.retarget(after.port());
           relay.start();
           MockApiServer restarted = after;
