@@ -111,7 +111,7 @@ public final class ServerCertificates {
     }
     try {
       Loaded next = new Loaded(material.get(), names(material.get().chain().get(0)), new ConcurrentHashMap<>());
-      contexts(next, NO_VALIDATION, null); // made now: a certificate the library refuses is said at once
+      contexts(next, NO_VALIDATION, () -> null); // made now: a certificate the library refuses is said at once
       Loaded before = loaded.put(ref, next);
       if (before != null) before.releaseAll();
       log.info("{} the certificate of Secret {} ({})", before == null ? "loaded" : "reloaded", ref,
@@ -166,7 +166,7 @@ public final class ServerCertificates {
 
   /** A ConfigMap written or gone: contexts that trusted its CAs are made again at their next handshake. */
   private void caBundleChanged(NamespacedName ref, dev.passage.resources.ConfigMapView cm) {
-    List<X509Certificate> cas = cm == null ? List.of() : dev.passage.rules.ClientCertificateRules.certificates(cm.caCrt());
+    List<X509Certificate> cas = cm == null ? List.of() : CertificateRules.certificates(cm.caCrt());
     List<X509Certificate> before = cas.isEmpty() ? caBundles.remove(ref) : caBundles.put(ref, cas);
     if (java.util.Objects.equals(before, cas.isEmpty() ? null : cas)) return;
     verifiers.clear();
@@ -204,14 +204,15 @@ public final class ServerCertificates {
     };
   }
 
-  /** A certificate's contexts for a client validation (null: none), made when first needed. */
-  private ServerContexts contexts(Loaded l, Object key, ServerContexts.Trust trust) throws Exception {
+  /** A certificate's contexts for a client validation (trust gives null: none), made when first needed. */
+  private ServerContexts contexts(Loaded l, Object key, java.util.function.Supplier<ServerContexts.Trust> trust)
+      throws Exception {
     ServerContexts existing = l.contexts().get(key);
     if (existing != null) return existing;
     synchronized (l) {
       existing = l.contexts().get(key);
       if (existing != null) return existing;
-      ServerContexts made = ServerContexts.of(provider, l.material().key(), l.material().chain(), trust);
+      ServerContexts made = ServerContexts.of(provider, l.material().key(), l.material().chain(), trust.get());
       SessionTicketKeys keys = ticketKeys;
       if (keys != null) made.useTicketKeys(keys);
       l.contexts().put(key, made);
@@ -219,21 +220,25 @@ public final class ServerCertificates {
     }
   }
 
-  /**
-   * The CAs a validation trusts now, as this node read them; empty when AllowValidOnly has none
-   * usable (no client can be accepted: the connection is refused before any handshake).
-   */
-  private Optional<ServerContexts.Trust> trust(dev.passage.table.ListenerTable.ClientValidation v) {
+  /** The CAs a validation trusts now, as this node read them (made when a context is made, not per connection). */
+  private ServerContexts.Trust trust(dev.passage.table.ListenerTable.ClientValidation v) {
     List<X509Certificate> cas = new ArrayList<>();
     for (NamespacedName ref : v.caBundles()) cas.addAll(caBundles.getOrDefault(ref, List.of()));
-    if (cas.isEmpty() && !v.insecureFallback()) return Optional.empty();
-    return Optional.of(new ServerContexts.Trust(cas, v.insecureFallback()));
+    return new ServerContexts.Trust(cas, v.insecureFallback());
+  }
+
+  /**
+   * Whether a validation can accept any client now: AllowInsecureFallback always; AllowValidOnly
+   * only with a CA bundle read (else the connection is refused before any handshake).
+   */
+  private boolean accepts(dev.passage.table.ListenerTable.ClientValidation v) {
+    return v.insecureFallback() || v.caBundles().stream().anyMatch(caBundles::containsKey);
   }
 
   /** Whether a terminating listener can make a handshake now: a usable certificate, and a CA when it validates clients. */
   public boolean canTerminate(dev.passage.table.ListenerTable.Termination terminate) {
     return terminate.certificates().stream().anyMatch(loaded::containsKey)
-        && (terminate.clientValidation() == null || trust(terminate.clientValidation()).isPresent());
+        && (terminate.clientValidation() == null || accepts(terminate.clientValidation()));
   }
 
   /**
@@ -258,16 +263,15 @@ public final class ServerCertificates {
     dev.passage.table.ListenerTable.ClientValidation v = terminate.clientValidation();
     try {
       if (v == null) {
-        return Optional.of(new HandshakeRecordingEngine(contexts(chosen, NO_VALIDATION, null).newEngine(alpn),
+        return Optional.of(new HandshakeRecordingEngine(contexts(chosen, NO_VALIDATION, () -> null).newEngine(alpn),
             acceptedAtMillis, onHandshake, null));
       }
-      Optional<ServerContexts.Trust> trust = trust(v);
-      if (trust.isEmpty()) return Optional.empty();
+      if (!accepts(v)) return Optional.empty();
       // AllowValidOnly: the handshake itself refused any chain that does not verify; AllowInsecureFallback
       // accepted every one, so whether it verifies is checked once it is in (for what backends are told)
       java.util.function.Predicate<X509Certificate[]> valid = v.insecureFallback()
-          ? verifiers.computeIfAbsent(v, k -> verifier(trust.get().cas())) : chain -> true;
-      return Optional.of(new HandshakeRecordingEngine(contexts(chosen, v, trust.get()).newEngine(alpn), acceptedAtMillis,
+          ? verifiers.computeIfAbsent(v, k -> verifier(trust(k).cas())) : chain -> true;
+      return Optional.of(new HandshakeRecordingEngine(contexts(chosen, v, () -> trust(v)).newEngine(alpn), acceptedAtMillis,
           onHandshake, valid));
     } catch (Exception e) {
       log.warn("cannot make a TLS context for {}: {}", terminate.certificates(), e.toString());
