@@ -65,16 +65,24 @@ public final class CertificateRules {
   /** The key material of tls.crt (which may hold a chain) and tls.key, or empty when they are not a usable pair. */
   public static Optional<KeyMaterial> keyMaterial(String crtPem, String keyPem) {
     if (keyPairProblem(crtPem, keyPem) != null) return Optional.empty();
+    java.util.List<X509Certificate> chain = certificates(crtPem);
+    if (chain.isEmpty()) return Optional.empty();
+    PrivateKey key = privateKey(keyPem, chain.get(0).getPublicKey().getAlgorithm());
+    return key == null ? Optional.empty() : Optional.of(new KeyMaterial(chain, key));
+  }
+
+  /** The certificates of a PEM text (a chain, a CA bundle), in order; empty when there are none or it does not parse. */
+  public static java.util.List<X509Certificate> certificates(String pem) {
+    if (pem == null || !pem.contains("-----BEGIN CERTIFICATE-----")) return java.util.List.of();
     try {
-      java.util.List<X509Certificate> chain = new java.util.ArrayList<>();
+      java.util.List<X509Certificate> out = new java.util.ArrayList<>();
       for (var c : CertificateFactory.getInstance("X.509")
-          .generateCertificates(new ByteArrayInputStream(crtPem.getBytes(StandardCharsets.US_ASCII)))) {
-        chain.add((X509Certificate) c);
+          .generateCertificates(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)))) {
+        out.add((X509Certificate) c);
       }
-      PrivateKey key = privateKey(keyPem, chain.get(0).getPublicKey().getAlgorithm());
-      return key == null ? Optional.empty() : Optional.of(new KeyMaterial(java.util.List.copyOf(chain), key));
+      return java.util.List.copyOf(out);
     } catch (Exception e) {
-      return Optional.empty();
+      return java.util.List.of();
     }
   }
 

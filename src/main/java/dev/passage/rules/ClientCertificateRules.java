@@ -6,10 +6,6 @@ import dev.passage.resources.GroupKind;
 import dev.passage.resources.NamespacedName;
 import dev.passage.resources.ResourceIndex;
 import dev.passage.table.ListenerTable;
-import java.io.ByteArrayInputStream;
-import java.nio.charset.StandardCharsets;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -71,25 +67,10 @@ public final class ClientCertificateRules {
     }
     Optional<ConfigMapView> cm = index.configMap(ns, ref.name());
     if (cm.isEmpty()) return Optional.of(new CertificateRules.Failure("InvalidCACertificateRef", what + ": ConfigMap not found"));
-    if (certificates(cm.get().caCrt()).isEmpty()) {
+    if (CertificateRules.certificates(cm.get().caCrt()).isEmpty()) {
       return Optional.of(new CertificateRules.Failure("InvalidCACertificateRef", what + ": ca.crt holds no PEM certificate"));
     }
     return Optional.empty();
-  }
-
-  /** The certificates of a PEM bundle (ca.crt); empty when there are none or it does not parse. */
-  public static List<X509Certificate> certificates(String pem) {
-    if (pem == null || !pem.contains("-----BEGIN CERTIFICATE-----")) return List.of();
-    try {
-      List<X509Certificate> out = new ArrayList<>();
-      for (var c : CertificateFactory.getInstance("X.509")
-          .generateCertificates(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)))) {
-        out.add((X509Certificate) c);
-      }
-      return List.copyOf(out);
-    } catch (Exception e) {
-      return List.of();
-    }
   }
 
   private static String namespace(GatewayView gateway, GatewayView.SecretRef ref) {
