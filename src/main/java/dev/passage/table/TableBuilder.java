@@ -59,9 +59,10 @@ public final class TableBuilder {
       putGateway(g);
     } else if (entry instanceof RouteEntry r) {
       RouteId id = new RouteId(r.gateway(), r.route());
-      if (namedBy(r).stream().allMatch(endpoints::containsKey)) {
+      java.util.Set<BackendKey> names = namedBy(r);
+      if (names.stream().allMatch(endpoints::containsKey)) {
         parked.remove(id);
-        putRoute(r);
+        putRoute(r, names);
       } else {
         parked.put(id, r); // its ports' entries are on their way; the version before keeps serving
       }
@@ -108,16 +109,17 @@ public final class TableBuilder {
   public void applyParked() {
     List<RouteEntry> all = new ArrayList<>(parked.values());
     parked.clear();
-    all.forEach(this::putRoute);
+    all.forEach(r -> putRoute(r, namedBy(r)));
   }
 
   /** Applies the parked route entries whose ports all have entries now. */
   private void unpark() {
     for (var it = parked.values().iterator(); it.hasNext(); ) {
       RouteEntry r = it.next();
-      if (namedBy(r).stream().allMatch(endpoints::containsKey)) {
+      java.util.Set<BackendKey> names = namedBy(r);
+      if (names.stream().allMatch(endpoints::containsKey)) {
         it.remove();
-        putRoute(r);
+        putRoute(r, names);
       }
     }
   }
@@ -137,10 +139,9 @@ public final class TableBuilder {
     return out;
   }
 
-  /** Counts what a route entry names instead of what its previous version named. */
-  private void renamed(RouteEntry before, RouteEntry after) {
+  /** Counts what a route entry names now (its ports) instead of what its previous version named. */
+  private void renamed(RouteEntry before, java.util.Set<BackendKey> now) {
     java.util.Set<BackendKey> was = before == null ? java.util.Set.of() : namedBy(before);
-    java.util.Set<BackendKey> now = after == null ? java.util.Set.of() : namedBy(after);
     for (BackendKey k : now) if (!was.contains(k)) named.merge(k, 1, Integer::sum);
     for (BackendKey k : was) {
       if (now.contains(k)) continue;
@@ -188,13 +189,14 @@ public final class TableBuilder {
     table = null;
   }
 
-  private void putRoute(RouteEntry r) {
+  /** names: the ports r names (namedBy(r), which the caller has). */
+  private void putRoute(RouteEntry r, java.util.Set<BackendKey> names) {
     PersistentMap<ObjectKey, RouteEntry> byRoute = routes.getOrDefault(r.gateway(), PersistentMap.empty());
     RouteEntry old = byRoute.get(r.route());
     if (r.equals(old)) return;
     routes = routes.put(r.gateway(), byRoute.put(r.route(), r));
     relist(r.gateway(), r.route(), old, r);
-    renamed(old, r);
+    renamed(old, names);
   }
 
   private void removeRoute(NamespacedName gateway, ObjectKey route) {
@@ -204,7 +206,7 @@ public final class TableBuilder {
     PersistentMap<ObjectKey, RouteEntry> rest = byRoute.remove(route);
     routes = rest.isEmpty() ? routes.remove(gateway) : routes.put(gateway, rest);
     relist(gateway, route, old, null);
-    renamed(old, null);
+    renamed(old, java.util.Set.of());
   }
 
   /** Replaces one route's claims on the listeners of its Gateway that either entry names. */
