@@ -55,13 +55,7 @@ class ApiServerRestartTest {
          TlsBackend b = new TlsBackend("b", "app.example.com");
          TcpRelay relay = new TcpRelay(before.port())) {
       before.create(objects(portBase, a, b, "a"));
-      try (RunningPassage passage = RunningPassage.kubernetes(before.clientVia(relay.port()), """
-          passage.kubernetes.bind-address = "127.0.0.1"
-          passage.kubernetes.port-range-start = %d
-          passage.kubernetes.port-range-end = %d
-          passage.kubernetes.status-writes-per-second = 200
-          passage.kubernetes.batch-window = 20ms
-          """.formatted(portBase, portBase + 10))) {
+      try (RunningPassage passage = RunningPassage.kubernetes(before.clientVia(relay.port()), Fixtures.kubernetesOnLoopback(portBase))) {
         Await.until(Duration.ofSeconds(30), "the Gateway's Service", () -> gatewayPort(before) > 0);
         int port = gatewayPort(before);
         Await.until(Duration.ofSeconds(30), "served by a", () -> reach(port).equals("a"));

@@ -66,13 +66,7 @@ class ClientCertificateKubernetesTest {
       api.create(Fixtures.join(Fixtures.GATEWAY_CLASS, GATEWAY, server.secret("default", "secure-cert"),
           ca.configMap("default", "client-ca"), Fixtures.service("default", "plain", plain.port()),
           Fixtures.route("secure", "tgw", List.of("secure.example.com"), List.of(new Fixtures.Backend("plain")))));
-      try (RunningPassage passage = RunningPassage.kubernetes(api.clientVia(api.port()), """
-          passage.kubernetes.bind-address = "127.0.0.1"
-          passage.kubernetes.port-range-start = %d
-          passage.kubernetes.port-range-end = %d
-          passage.kubernetes.status-writes-per-second = 200
-          passage.kubernetes.batch-window = 20ms
-          """.formatted(portBase, portBase + 10) + dev.passage.testkit.TlsProviderUnderTest.Of.config(info))) {
+      try (RunningPassage passage = RunningPassage.kubernetes(api.clientVia(api.port()), Fixtures.kubernetesOnLoopback(portBase) + dev.passage.testkit.TlsProviderUnderTest.Of.config(info))) {
         Await.until(Duration.ofSeconds(30), "the Gateway's Service", () -> api.gatewayPort("tgw") > 0);
         int port = api.gatewayPort("tgw");
         Await.until(Duration.ofSeconds(30), "a client the CA signed is served",

@@ -54,13 +54,7 @@ class TerminateSecretRenewalTest {
           first.secret("default", "secure-cert"),
           Fixtures.service("default", "plain", plain.port()),
           Fixtures.route("secure", "tgw", List.of("secure.example.com"), List.of(new Fixtures.Backend("plain")))));
-      try (RunningPassage passage = RunningPassage.kubernetes(api.clientVia(api.port()), """
-          passage.kubernetes.bind-address = "127.0.0.1"
-          passage.kubernetes.port-range-start = %d
-          passage.kubernetes.port-range-end = %d
-          passage.kubernetes.status-writes-per-second = 200
-          passage.kubernetes.batch-window = 20ms
-          """.formatted(portBase, portBase + 10) + dev.passage.testkit.TlsProviderUnderTest.Of.config(info))) {
+      try (RunningPassage passage = RunningPassage.kubernetes(api.clientVia(api.port()), Fixtures.kubernetesOnLoopback(portBase) + dev.passage.testkit.TlsProviderUnderTest.Of.config(info))) {
         Await.until(Duration.ofSeconds(30), "the Gateway's Service", () -> gatewayPort(api) > 0);
         int port = gatewayPort(api);
         Await.until(Duration.ofSeconds(30), "served with the first certificate", () -> serves(port, first, "one"));

@@ -40,6 +40,21 @@ public final class Fixtures {
   }
 
   /** A Gateway in default with one TLS listener in Terminate mode for hostname, its certificate from this Secret. */
+  /**
+   * Kubernetes mode on 127.0.0.1 with Gateway ports from portBase (ten of them), status writes
+   * unthrottled enough for a test and a short batch window: the settings the single-node
+   * Kubernetes tests share.
+   */
+  public static String kubernetesOnLoopback(int portBase) {
+    return """
+        passage.kubernetes.bind-address = "127.0.0.1"
+        passage.kubernetes.port-range-start = %d
+        passage.kubernetes.port-range-end = %d
+        passage.kubernetes.status-writes-per-second = 200
+        passage.kubernetes.batch-window = 20ms
+        """.formatted(portBase, portBase + 10);
+  }
+
   public static String terminatingGateway(String name, int port, String hostname, String secret) {
     return """
         apiVersion: gateway.networking.k8s.io/v1
