@@ -82,6 +82,14 @@ class TerminateTest {
             certificateRefs:
             - name: cross-cert
               namespace: certs
+        - name: greet
+          protocol: TLS
+          port: %d
+          hostname: greet.example.com
+          tls:
+            mode: Terminate
+            certificateRefs:
+            - name: greet-cert
       """;
 
   static final String GRANT = """
@@ -99,20 +107,26 @@ class TerminateTest {
         - group: ""
           kind: Secret
       """;
-  static Certificates.Pem cross;
+  static Certificates.Pem cross, greet;
+  static PlainBackend greeter;
 
   @BeforeAll
   static void start(org.junit.jupiter.api.TestInfo info) throws Exception {
     passBackend = new TlsBackend("pass", "pass.example.com");
     plainBackend = new PlainBackend();
+    greeter = new PlainBackend("220 greet.example.com ready", java.time.Duration.ofMillis(300));
+    greet = Certificates.selfSignedPem("greet.example.com");
     port = Fixtures.freePort();
     first = Certificates.selfSignedPem("secure.example.com");
-    Files.writeString(folder.resolve("secret.yaml"), first.secret("default", "secure-cert"));
+    Files.writeString(folder.resolve("secret.yaml"), first.secret("default", "secure-cert") + "---\n"
+        + greet.secret("default", "greet-cert"));
     cross = Certificates.selfSignedPem("cross.example.com");
     Files.writeString(folder.resolve("cross-secret.yaml"),
         "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: certs\n---\n" + cross.secret("certs", "cross-cert"));
-    Files.writeString(folder.resolve("all.yaml"), join(GATEWAY_CLASS, GATEWAY.formatted(port, port, port),
+    Files.writeString(folder.resolve("all.yaml"), join(GATEWAY_CLASS, GATEWAY.formatted(port, port, port, port),
         service("default", "pass", passBackend.port()), service("default", "plain", plainBackend.port()),
+        service("default", "greeter", greeter.port()),
+        route("greet", "mixed", List.of("greet.example.com"), List.of(new Backend("greeter"))),
         route("pass", "mixed", List.of("pass.example.com"), List.of(new Backend("pass"))),
         route("secure", "mixed", List.of("secure.example.com"), List.of(new Backend("plain"))),
         route("cross", "mixed", List.of("cross.example.com"), List.of(new Backend("plain")))));
@@ -124,6 +138,7 @@ class TerminateTest {
     if (passage != null) passage.close();
     if (passBackend != null) passBackend.close();
     if (plainBackend != null) plainBackend.close();
+    if (greeter != null) greeter.close();
   }
 
   static SSLSocket connect(X509Certificate trusted, String sni) throws Exception {
@@ -161,6 +176,16 @@ class TerminateTest {
   }
 
   /** The backend ends the connection: the client gets close_notify and the end of the connection, at once. */
+  @Test
+  void aBackendThatSpeaksFirstIsHeardWithoutTheClientSayingAnything() throws Exception {
+    // the greeting comes after the client's handshake is done: BoringSSL's engine finished it one
+    // call late, and the greeting waited for the client's first bytes (HandshakeRecordingEngine)
+    try (SSLSocket tls = connect(greet.certificate(), "greet.example.com")) {
+      assertEquals("220 greet.example.com ready", TlsBackend.readLine(tls.getInputStream()));
+      assertEquals("plain:hello", exchange(tls, "hello"));
+    }
+  }
+
   @Test
   void aBackendThatClosesEndsTheClientsConnection() throws Exception {
     try (SSLSocket tls = connect(first.certificate(), "secure.example.com")) {
@@ -260,7 +285,8 @@ class TerminateTest {
       }
       // the first certificate is no longer presented to anyone
       assertThrows(SSLHandshakeException.class, () -> connect(first.certificate(), "secure.example.com").close());
-      Files.writeString(folder.resolve("secret.yaml"), first.secret("default", "secure-cert"));
+      Files.writeString(folder.resolve("secret.yaml"), first.secret("default", "secure-cert") + "---\n"
+        + greet.secret("default", "greet-cert"));
       Await.until(Duration.ofSeconds(10), "valid again", () -> {
         try (SSLSocket fresh = connect(first.certificate(), "secure.example.com")) {
           return true;

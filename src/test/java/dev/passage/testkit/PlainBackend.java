@@ -20,7 +20,18 @@ public final class PlainBackend implements AutoCloseable {
   private final ServerSocket server;
   private final List<byte[]> firstBytes = new CopyOnWriteArrayList<>();
 
+  /** A line written to each connection after a delay, before anything is read (null: none), as SMTP servers greet. */
+  private final String greeting;
+  private final java.time.Duration greetingDelay;
+
   public PlainBackend() throws IOException {
+    this(null, java.time.Duration.ZERO);
+  }
+
+  /** A backend that speaks first: greeting (a line), written greetingDelay after the connection is accepted. */
+  public PlainBackend(String greeting, java.time.Duration greetingDelay) throws IOException {
+    this.greeting = greeting;
+    this.greetingDelay = greetingDelay;
     server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
     Thread acceptor = new Thread(this::accept, "plain-backend");
     acceptor.setDaemon(true);
@@ -52,6 +63,11 @@ public final class PlainBackend implements AutoCloseable {
     try (s) {
       InputStream in = s.getInputStream();
       OutputStream out = s.getOutputStream();
+      if (greeting != null) {
+        Thread.sleep(greetingDelay.toMillis()); // a slow server: the client has finished its handshake by then
+        out.write((greeting + "\n").getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+      }
       byte[] buf = new byte[4096];
       StringBuilder line = new StringBuilder();
       boolean first = true;
@@ -67,6 +83,8 @@ public final class PlainBackend implements AutoCloseable {
       }
     } catch (IOException ignored) {
       // the client went away
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

@@ -48,8 +48,13 @@ public final class TlsBackend implements AutoCloseable {
 
   /** A backend listening on this address (any free port). */
   public TlsBackend(String name, String certificateHost, InetAddress address) throws IOException {
+    this(name, Certificates.selfSigned(certificateHost), address);
+  }
+
+  /** A backend with this identity (a CA-signed one, say) on this address. */
+  public TlsBackend(String name, Certificates.Identity identity, InetAddress address) throws IOException {
     this.name = name;
-    this.identity = Certificates.selfSigned(certificateHost);
+    this.identity = identity;
     this.server = new ServerSocket(0, 200, address) {
       @Override
       public Socket accept() throws IOException {
@@ -158,7 +163,7 @@ public final class TlsBackend implements AutoCloseable {
     out.flush();
   }
 
-  static String readLine(InputStream in) throws IOException {
+  public static String readLine(InputStream in) throws IOException {
     ByteArrayOutputStream line = new ByteArrayOutputStream();
     for (int c = in.read(); c != '\n'; c = in.read()) {
       if (c < 0) return line.size() == 0 ? null : line.toString(StandardCharsets.US_ASCII);

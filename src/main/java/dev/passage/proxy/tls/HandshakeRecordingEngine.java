@@ -72,14 +72,31 @@ final class HandshakeRecordingEngine extends SSLEngine {
     }
   }
 
+  /**
+   * BoringSSL's engine (netty's) finishes a handshake only at the call after the one that fed it
+   * the client's Finished: that unwrap still says NEED_UNWRAP, and Pekko's TLS stage, waiting for
+   * more bytes from the client, holds back what the backend sends. A backend that speaks first
+   * (a greeting, a re-encrypted backend's answer) then waited until the client said something.
+   * So an unwrap that consumed everything and still needs to unwrap gets one more, empty, call,
+   * and reports where the handshake really is.
+   */
   @Override
   public SSLEngineResult unwrap(ByteBuffer src, ByteBuffer[] dsts, int offset, int length) throws SSLException {
     try {
-      return seen(engine.unwrap(src, dsts, offset, length));
+      SSLEngineResult r = engine.unwrap(src, dsts, offset, length);
+      if (r.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.NEED_UNWRAP && r.bytesConsumed() > 0
+          && !src.hasRemaining() && r.getStatus() == SSLEngineResult.Status.OK) {
+        SSLEngineResult more = engine.unwrap(EMPTY, dsts, offset, length);
+        r = new SSLEngineResult(r.getStatus(), more.getHandshakeStatus(), r.bytesConsumed() + more.bytesConsumed(),
+            r.bytesProduced() + more.bytesProduced());
+      }
+      return seen(r);
     } catch (SSLException e) {
       throw failed(e);
     }
   }
+
+  private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
 
   /** The engine refused the handshake (a client certificate, no common protocol, a bad record): said once. */
   private SSLException failed(SSLException e) {
