@@ -164,10 +164,12 @@ public final class PassageNode implements AutoCloseable {
     NioTcp tcp = new NioTcp(Materializer.matFromSystem(system),
         system.dispatchers().lookup(DispatcherSelector.fromConfig(PROXY_DISPATCHER)), PROXY_DISPATCHER,
         (int) settings.proxy().readBufferBytes(), settings.proxy().sendTimeout(), budget);
+    dev.passage.proxy.tls.BackendTlsClients backendTls = new dev.passage.proxy.tls.BackendTlsClients(certificates);
     ConnectionHandler handler = new ConnectionHandler(tcp, table::get, settings.proxy(), capacity.maxConnections(),
-        dataPlane, budget, system.classicSystem().scheduler(), system.executionContext(), certificates,
+        dataPlane, budget, system.classicSystem().scheduler(), system.executionContext(), certificates, backendTls,
         new HttpService(system.classicSystem(), system.settings().config(), table::get, settings.proxy().accessLog(),
-            tcp, PROXY_DISPATCHER, settings.proxy().connectTimeout(), routeMetrics));
+            tcp, PROXY_DISPATCHER, settings.proxy().connectTimeout(), routeMetrics, backendTls,
+            dataPlane.metrics()::backendTlsFailed));
     // HTTPRoute backends' pools end before the actor system does: otherwise each pool with
     // connections logs an ERROR with a stack trace ("has shut down unexpectedly") at every stop
     org.apache.pekko.actor.CoordinatedShutdown.get(system.classicSystem()).addTask(

@@ -4,6 +4,8 @@ import dev.passage.resources.NamespacedName;
 import dev.passage.resources.ResourceIndex;
 import dev.passage.rules.BackendKey;
 import dev.passage.rules.BackendRules;
+import dev.passage.rules.BackendTlsRules;
+import dev.passage.table.EndpointsEntry;
 import dev.passage.rules.ResolvedBackend;
 import java.util.Collection;
 import java.util.HashMap;
@@ -14,15 +16,15 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The endpoints the route table carries: those of every Service port some route's backendRefs
- * name, counted by how many routes name it, and kept apart from the routes so that an
+ * The endpoints the route table carries (with the TLS a BackendTLSPolicy asks for them): those of
+ * every Service port some route's backendRefs name, counted by how many routes name it, and kept apart from the routes so that an
  * EndpointSlice change rewrites one small entry and judges no route. The controller's own state
  * (one thread): it tells which ports routes name, and which Services changed.
  */
 final class BackendEndpoints {
   private final Map<BackendKey, Integer> named = new HashMap<>();
   private final Map<NamespacedName, Set<BackendKey>> byService = new HashMap<>();
-  private final Map<BackendKey, List<ResolvedBackend.Endpoint>> published = new HashMap<>();
+  private final Map<BackendKey, EndpointsEntry> published = new HashMap<>();
 
   /**
    * A route now names after instead of before (either may be empty); returns the ports whose
@@ -56,15 +58,17 @@ final class BackendEndpoints {
   }
 
   /**
-   * The endpoints of these ports, read again from the snapshot; returns those that changed: a
-   * list (empty when the port has no ready endpoint: the entry stays, so that a node can tell
-   * "none ready" from "not arrived yet"), or null when no route names the port any more (withdrawn).
+   * The entries of these ports (endpoints and backend TLS), read again from the snapshot; returns
+   * those that changed: an entry (with no endpoints when the port has none ready: the entry stays,
+   * so that a node can tell "none ready" from "not arrived yet"), or null when no route names the
+   * port any more (withdrawn).
    */
-  Map<BackendKey, List<ResolvedBackend.Endpoint>> refresh(ResourceIndex index, Collection<BackendKey> keys) {
-    Map<BackendKey, List<ResolvedBackend.Endpoint>> changed = new LinkedHashMap<>();
+  Map<BackendKey, EndpointsEntry> refresh(ResourceIndex index, Collection<BackendKey> keys) {
+    Map<BackendKey, EndpointsEntry> changed = new LinkedHashMap<>();
     for (BackendKey k : keys) {
-      List<ResolvedBackend.Endpoint> now = named.containsKey(k) ? BackendRules.endpoints(index, k) : null;
-      List<ResolvedBackend.Endpoint> was = published.get(k);
+      EndpointsEntry now = named.containsKey(k)
+          ? new EndpointsEntry(k, BackendRules.endpoints(index, k), BackendTlsRules.forBackend(index, k)) : null;
+      EndpointsEntry was = published.get(k);
       if (java.util.Objects.equals(now, was)) continue;
       if (now == null) published.remove(k);
       else published.put(k, now);

@@ -1,5 +1,6 @@
 package dev.passage.control;
 
+import dev.passage.resources.BackendTlsPolicyView;
 import dev.passage.resources.GatewayClassView;
 import dev.passage.resources.GatewayView;
 import dev.passage.resources.Input;
@@ -10,6 +11,8 @@ import dev.passage.resources.Resource;
 import dev.passage.resources.ResourceIndex;
 import dev.passage.resources.RouteView;
 import dev.passage.rules.BackendKey;
+import dev.passage.rules.BackendTlsRules;
+import dev.passage.rules.PolicyStatus;
 import dev.passage.rules.GatewayRules;
 import dev.passage.rules.Reconciler;
 import dev.passage.rules.ResolvedBackend;
@@ -141,6 +144,7 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
       for (NamespacedName g : GatewayRules.named(r)) namedBy.computeIfAbsent(g, k -> new HashSet<>()).add(r.key());
       named.addAll(endpoints.renamed(Set.of(), Reconciler.namedBackends(r)));
     }
+    for (Resource p : index.all(Kind.BACKEND_TLS_POLICY)) judgePolicy(p.key()); // statuses; their ports are in named
     publishEndpoints(named);
     Set<ObjectKey> judgeGateways = new LinkedHashSet<>();
     for (GatewayView g : index.gateways()) {
@@ -169,6 +173,7 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
     Set<ObjectKey> dirtyRoutes = new LinkedHashSet<>();
     Set<ObjectKey> dirtyGateways = new LinkedHashSet<>();
     Set<BackendKey> endpointsToRefresh = new LinkedHashSet<>();
+    Set<ObjectKey> dirtyPolicies = new LinkedHashSet<>();
     boolean servicesConcerned = false;
     for (ResourceIndex.Change change : changes) {
       inputs.addAll(change.inputs());
@@ -206,8 +211,15 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
             if (i instanceof Input.Slices s) endpointsToRefresh.addAll(endpoints.of(s.service()));
           }
         }
+        case BACKEND_TLS_POLICY -> dirtyPolicies.add(key);
         default -> { }
       }
+    }
+    for (ObjectKey d : deps.dependantsOf(inputs)) if (d.kind() == Kind.BACKEND_TLS_POLICY) dirtyPolicies.add(d);
+    for (ObjectKey p : dirtyPolicies) {
+      // the ports of the Services it covered and covers now: their backend TLS may have changed
+      for (Input i : policyTargets(p, changes)) endpointsToRefresh.addAll(endpoints.of(((Input.Policies) i).service()));
+      judgePolicy(p);
     }
     // endpoints first: a route that names a new Service port finds its endpoints already out
     publishEndpoints(endpointsToRefresh);
@@ -215,7 +227,7 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
     recent.addLast(Map.entry(index.version(), Set.copyOf(inputs)));
     for (ObjectKey d : deps.dependantsOf(inputs)) {
       if (d.kind() == Kind.GATEWAY) dirtyGateways.add(d);
-      else dirtyRoutes.add(d);
+      else if (d.kind() != Kind.BACKEND_TLS_POLICY) dirtyRoutes.add(d);
     }
 
     Map<NamespacedName, Set<ObjectKey>> expect = evaluate(dirtyRoutes);
@@ -341,6 +353,40 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
     return this;
   }
 
+  /**
+   * A BackendTLSPolicy judged here, at once (it is small: its CA references, the policies naming
+   * the same Services, the routes naming them and their Gateways): its status, and what it read,
+   * so that a change to any of that judges it again.
+   */
+  private void judgePolicy(ObjectKey key) {
+    BackendTlsPolicyView policy = (BackendTlsPolicyView) index.get(key).orElse(null);
+    if (policy == null) {
+      deps.forget(key);
+      state.removeStatus(key);
+      return;
+    }
+    Set<Input> reads = new HashSet<>();
+    PolicyStatus status = BackendTlsRules.status(policy, index.reading(reads), settings);
+    if (status.ancestors().isEmpty()) state.removeStatus(key);
+    else state.putStatus(key, status);
+    deps.record(key, reads);
+  }
+
+  /** The Services a policy targeted before this batch and targets after it, as Policies inputs. */
+  private Set<Input> policyTargets(ObjectKey policy, List<ResourceIndex.Change> changes) {
+    Set<Input> out = new LinkedHashSet<>();
+    for (ResourceIndex.Change c : changes) {
+      if (c.key().equals(policy)) {
+        for (Input i : c.inputs()) if (i instanceof Input.Policies) out.add(i);
+      }
+    }
+    if (out.isEmpty()) { // not changed itself (a ConfigMap it reads did): its targets now
+      index.get(policy).map(BackendTlsPolicyView.class::cast).ifPresent(p -> p.services()
+          .forEach(s -> out.add(new Input.Policies(new NamespacedName(p.meta().namespace(), s)))));
+    }
+    return out;
+  }
+
   /** A judgement on the current snapshot is asked of who. */
   private void ask(ObjectKey who) {
     Long before = asked.put(who, index.version());
@@ -362,7 +408,7 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
 
   private void publishEndpoints(Collection<BackendKey> keys) {
     if (keys.isEmpty()) return;
-    Map<BackendKey, List<ResolvedBackend.Endpoint>> changed = endpoints.refresh(index, keys);
+    Map<BackendKey, dev.passage.table.EndpointsEntry> changed = endpoints.refresh(index, keys);
     if (!changed.isEmpty()) publisher.tell(new TablePublisher.EndpointsUpdate(changed));
   }
 

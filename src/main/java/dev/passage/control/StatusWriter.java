@@ -122,7 +122,7 @@ public final class StatusWriter extends AbstractBehavior<StatusWriter.Command> {
   private boolean held(ObjectKey key) {
     Object want = state.status(key);
     int wanted = want == null ? 0 : StoredStatus.ownedFingerprint(key.kind(), controllerName, Json.JSON.convertValue(want, Map.class));
-    boolean routeKind = key.kind() == Kind.TLS_ROUTE || key.kind() == Kind.HTTP_ROUTE;
+    boolean routeKind = key.kind().sharedStatusList() != null; // routes and policies: our entries go when we have none
     // a Gateway or class Passage no longer has a status for keeps its last word: nothing to write
     if (want == null && !routeKind) return true;
     return wanted == server.getOrDefault(key, 0);

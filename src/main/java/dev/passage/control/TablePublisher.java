@@ -56,10 +56,10 @@ public final class TablePublisher {
   public record Withdrawn(NamespacedName gateway) implements Command {}
 
   /**
-   * Endpoints of Service ports that changed: a list (empty: none ready), or null: withdrawn, as no
-   * route names the port any more.
+   * Entries of Service ports that changed (endpoints, none ready when empty, and backend TLS), or
+   * null: withdrawn, as no route names the port any more.
    */
-  public record EndpointsUpdate(Map<BackendKey, List<ResolvedBackend.Endpoint>> endpoints) implements Command {}
+  public record EndpointsUpdate(Map<BackendKey, EndpointsEntry> endpoints) implements Command {}
 
   /** From the controller at the first sync: these Gateways must publish at least this version. */
   public record AwaitFirst(Set<NamespacedName> gateways, long version) implements Command {}
@@ -186,10 +186,10 @@ public final class TablePublisher {
             return flushAndCheck();
           })
           .onMessage(EndpointsUpdate.class, e -> {
-            e.endpoints().forEach((backend, list) -> {
+            e.endpoints().forEach((backend, entry) -> {
               String key = TableKeys.keyOf(new EndpointsEntry(backend, List.of()));
-              if (list == null) remove(key);
-              else put(key, new EndpointsEntry(backend, list));
+              if (entry == null) remove(key);
+              else put(key, entry);
             });
             return flushAndCheck();
           })

@@ -22,7 +22,8 @@ public final class Documents {
    * each Service port the routes name ("namespace/service:port").
    */
   public record Routes(boolean ready, int activeConnections, String tls, String sessionTickets, Map<String, String> listeners,
-                       List<GatewayTable> gateways, Map<String, List<dev.passage.rules.ResolvedBackend.Endpoint>> endpoints) {}
+                       List<GatewayTable> gateways, Map<String, List<dev.passage.rules.ResolvedBackend.Endpoint>> endpoints,
+                       Map<String, dev.passage.rules.BackendTls> backendTls, Map<String, String> backendClientCertificates) {}
 
   public static List<ObjectStatus> statuses(Map<ObjectKey, Object> statuses) {
     List<ObjectStatus> out = new ArrayList<>();
@@ -37,6 +38,11 @@ public final class Documents {
     bindings.forEach((k, v) -> listeners.put(k.toString(), v));
     Map<String, List<dev.passage.rules.ResolvedBackend.Endpoint>> endpoints = new LinkedHashMap<>();
     table.allEndpoints().forEach((k, v) -> endpoints.put(k.toString(), v));
-    return new Routes(ready, activeConnections, tls, sessionTickets, listeners, new ArrayList<>(table.gateways().values()), endpoints);
+    Map<String, dev.passage.rules.BackendTls> backendTls = new LinkedHashMap<>();
+    table.allBackendTls().forEach((k, v) -> backendTls.put(k.toString(), v));
+    Map<String, String> clientCertificates = new LinkedHashMap<>();
+    table.backendClientCertificates().forEach((k, v) -> clientCertificates.put(k.toString(), v.toString()));
+    return new Routes(ready, activeConnections, tls, sessionTickets, listeners, new ArrayList<>(table.gateways().values()),
+        endpoints, backendTls, clientCertificates);
   }
 }

@@ -7,6 +7,8 @@ import dev.passage.proxy.io.NioTcp;
 import dev.passage.proxy.tls.FirstPull;
 import dev.passage.proxy.tls.ServerCertificates;
 import dev.passage.proxy.tls.TlsStage;
+import dev.passage.resources.NamespacedName;
+import dev.passage.rules.BackendTls;
 import dev.passage.rules.ResolvedBackend;
 import dev.passage.table.BindAddress;
 import dev.passage.table.ListenerTable;
@@ -52,14 +54,17 @@ public final class ConnectionHandler {
   private final BufferBudget budget;
   private final Scheduler scheduler;        // deadlines of connections that have no stream yet
   private final ServerCertificates certificates;
+  private final dev.passage.proxy.tls.BackendTlsClients backendTls;
   private final HttpService http;
   private final ExecutionContext timerContext;
   private final RefusalLog refusals = new RefusalLog();
 
   public ConnectionHandler(NioTcp tcp, Supplier<RouteTable> table, PassageSettings.Proxy settings,
                            int maxConnections, DataPlane dataPlane, BufferBudget budget, Scheduler scheduler,
-                           ExecutionContext timerContext, ServerCertificates certificates, HttpService http) {
+                           ExecutionContext timerContext, ServerCertificates certificates,
+                           dev.passage.proxy.tls.BackendTlsClients backendTls, HttpService http) {
     this.tcp = tcp;
+    this.backendTls = backendTls;
     this.http = http;
     this.certificates = certificates;
     this.scheduler = scheduler;
@@ -130,20 +135,53 @@ public final class ConnectionHandler {
 
   /**
    * For a Terminate listener: the client's TLS bytes go into a server-side TLS engine, and the
-   * plaintext to the TCP connection to one backend endpoint (and back). onConnected runs when that
-   * endpoint has accepted (the TLS stage pulls before). A close_notify or a FIN from either side ends
-   * the session both ways (no TLS half-close).
+   * plaintext to the TCP connection to one backend endpoint (and back), or, when a
+   * BackendTLSPolicy covers the backend (tls not null), through a client-side TLS engine to it
+   * (re-encrypted, presenting the Gateway's clientCertificate if it names one). onConnected runs
+   * when that endpoint has accepted its TCP connection (the TLS stages pull before). A close_notify
+   * or a FIN from either side ends the session both ways (no TLS half-close).
    */
   Flow<ByteString, ByteString, NotUsed> terminatedConnection(ResolvedBackend.Endpoint endpoint, SSLEngine engine,
-                                                             Runnable onConnected) {
+                                                             Runnable onConnected, BackendTls tls,
+                                                             NamespacedName clientCertificate) {
+    Flow<ByteString, ByteString, NotUsed> tcpToBackend = Flow.of(ByteString.class)
+        .via(Flow.fromGraph(new FirstPull<ByteString>(onConnected)))
+        .via(backendConnection(endpoint));
+    Flow<ByteString, ByteString, NotUsed> toBackend = tls == null ? tcpToBackend
+        : reencrypted(backendTls.engine(tls, clientCertificate)).join(tcpToBackend);
     Flow<TLSProtocol.SslTlsInbound, TLSProtocol.SslTlsOutbound, NotUsed> plaintext = Flow.of(TLSProtocol.SslTlsInbound.class)
         .filter(m -> m instanceof TLSProtocol.SessionBytes)
         .map(m -> ((TLSProtocol.SessionBytes) m).bytes())
-        .via(Flow.fromGraph(new FirstPull<ByteString>(onConnected)))
-        .via(backendConnection(endpoint))
+        .via(toBackend)
         .map(b -> (TLSProtocol.SslTlsOutbound) new TLSProtocol.SendBytes(b));
     // where Pekko's TLS stage runs depends on the provider: see TlsStage
     return TlsStage.server(engine, certificates.provider()).reversed().join(plaintext);
+  }
+
+  /** Plaintext on the inside, the backend's TLS records on the outside: a client engine's session. */
+  private static org.apache.pekko.stream.javadsl.BidiFlow<ByteString, ByteString, ByteString, ByteString, NotUsed> reencrypted(
+      SSLEngine client) {
+    // the JDK's engine: on the default dispatcher, where its crypto spreads over the cores (see TlsStage)
+    var tls = org.apache.pekko.stream.javadsl.TLS.create(() -> client, org.apache.pekko.stream.TLSClosing.eagerClose())
+        .withAttributes(org.apache.pekko.stream.ActorAttributes.dispatcher("pekko.actor.default-dispatcher"));
+    var bytes = org.apache.pekko.stream.javadsl.BidiFlow.fromFlows(
+        Flow.of(ByteString.class).map(b -> (TLSProtocol.SslTlsOutbound) new TLSProtocol.SendBytes(b)),
+        Flow.of(TLSProtocol.SslTlsInbound.class).filter(in -> in instanceof TLSProtocol.SessionBytes)
+            .map(in -> ((TLSProtocol.SessionBytes) in).bytes()));
+    return bytes.atop(tls);
+  }
+
+  /** The TLS of a Service port's backends (null: plain TCP) and the client certificate a Gateway presents to them. */
+  BackendTls backendTls(dev.passage.rules.BackendKey backend) {
+    return table.get().backendTls(backend);
+  }
+
+  NamespacedName backendClientCertificate(String gateway) {
+    return table.get().backendClientCertificate(gateway);
+  }
+
+  void backendTlsFailed() {
+    metrics.backendTlsFailed();
   }
 
   /** Whether plain HTTP listeners are bound on this address (a connection not opening with a TLS record is theirs). */

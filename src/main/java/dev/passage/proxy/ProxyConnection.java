@@ -109,6 +109,8 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
     private String backend;
     private BackendChoice.Connect target;
     private dev.passage.table.ListenerTable.Termination terminate; // the certificates of TERMINATE and HTTPS
+    private dev.passage.rules.BackendTls backendTls; // TERMINATE to a backend a BackendTLSPolicy covers, else null
+    private dev.passage.resources.NamespacedName clientCertificate; // the Gateway's, presented to backendTls
     private javax.net.ssl.SSLEngine engine; // TERMINATE and HTTPS: the handshake's, freed at the end
     private Mode mode = Mode.PASSTHROUGH;
     private ByteString helloToSend; // connected, the hello not yet handed on (a TLS stage pulls when it likes)
@@ -295,6 +297,14 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
       target = (BackendChoice.Connect) outcome;
       backend = target.backend().name();
       routeStats = handler.routeStats(forward.gateway(), forward.listener(), route, backend);
+      if (terminate != null) { // re-encrypted when a BackendTLSPolicy covers the backend (meaningless for passthrough)
+        backendTls = handler.backendTls(target.backend().service());
+        if (backendTls != null && !backendTls.usable()) {
+          refuse(ProxyMetrics.Refusal.BACKEND_TLS, "route " + route + ": " + backendTls.refusal());
+          return;
+        }
+        if (backendTls != null) clientCertificate = handler.backendClientCertificate(forward.gateway());
+      }
       phase = Phase.CONNECTING;
       connect();
     }
@@ -346,6 +356,12 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
         public void onUpstreamFailure(Throwable ex) {
           if (phase == Phase.CONNECTING && target != null) connectFailed(ex);
           else if (ex instanceof SendTimeoutException) completeStage(); // the backend stopped reading: FIN to the client
+          else if (backendTls != null && dev.passage.proxy.tls.BackendTlsClients.tlsFailure(ex) != null) {
+            // the backend's handshake failed (its certificate, or ours, refused): the client's session ends, counted
+            handler.backendTlsFailed();
+            refuse(ProxyMetrics.Refusal.BACKEND_TLS, "route " + route + ": TLS to backend " + backend + " at "
+                + target.endpoints().get(attempt) + " failed: " + dev.passage.proxy.tls.BackendTlsClients.tlsFailure(ex));
+          }
           else failStage(ex);
         }
       });
@@ -354,7 +370,7 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
         case TERMINATE -> {
           int thisAttempt = attempt;
           yield handler.terminatedConnection(target.endpoints().get(attempt), newEngine(ServerCertificates.Alpn.NONE),
-              () -> terminatedConnected.invoke(thisAttempt));
+              () -> terminatedConnected.invoke(thisAttempt), backendTls, clientCertificate);
         }
         case HTTPS -> handler.https(bind, client, sni, newEngine(ServerCertificates.Alpn.HTTP));
         case HTTP -> handler.plainHttp(bind, client);

@@ -20,7 +20,7 @@ public final class ProxyMetrics {
   public enum Refusal {
     NO_SNI("no_sni"), NO_ROUTE("no_route"), BACKEND("backend"), NOT_A_CLIENT_HELLO("bad_hello"),
     TIMEOUT("timeout"), CLOSED_EARLY("closed_early"), LIMIT("limit"), SHED("shed"), NO_CERTIFICATE("no_certificate"),
-    CONNECT_FAILED("connect_failed");
+    CONNECT_FAILED("connect_failed"), BACKEND_TLS("backend_tls");
 
     final String label;
 
@@ -41,6 +41,7 @@ public final class ProxyMetrics {
   final LongAdder fullHandshakes = new LongAdder();
   final LongAdder resumedHandshakes = new LongAdder();
   final LongAdder failedHandshakes = new LongAdder();
+  final LongAdder backendTlsFailures = new LongAdder();
   volatile dev.passage.proxy.tls.TlsProvider tlsProvider = dev.passage.proxy.tls.TlsProvider.JDK;
 
   public ProxyMetrics() {
@@ -55,6 +56,11 @@ public final class ProxyMetrics {
     if (e.connectFailures() > 0) connectFailures.add(e.connectFailures());
     if (e.bytesToBackend() > 0) bytesToBackend.add(e.bytesToBackend());
     if (e.bytesToClient() > 0) bytesToClient.add(e.bytesToClient());
+  }
+
+  /** A TLS handshake with a backend (BackendTLSPolicy) failed: the connection closed, or the request answered 502. */
+  public void backendTlsFailed() {
+    backendTlsFailures.increment();
   }
 
   void handshake(dev.passage.proxy.tls.ServerCertificates.Handshake h) {
@@ -97,6 +103,8 @@ public final class ProxyMetrics {
     out.add(counter("passage_tls_handshake_failures", "TLS handshakes this node's terminating listeners refused or "
         + "could not complete: a client certificate refused, no protocol or cipher in common, a bad record.",
         failedHandshakes.sum()));
+    out.add(counter("passage_backend_tls_failures", "TLS handshakes with backends (BackendTLSPolicy) that failed: the "
+        + "backend's certificate refused (chain or names), ours refused, or no protocol in common.", backendTlsFailures.sum()));
     out.add(io.prometheus.metrics.model.snapshots.InfoSnapshot.builder().name("passage_tls_provider")
         .help("The TLS implementation terminating connections on this node (passage.tls.provider).")
         .dataPoint(io.prometheus.metrics.model.snapshots.InfoSnapshot.InfoDataPointSnapshot.builder()

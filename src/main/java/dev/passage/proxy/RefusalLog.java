@@ -70,7 +70,7 @@ final class RefusalLog {
 
   private static boolean operatorsConcern(ProxyMetrics.Refusal r) {
     return switch (r) {
-      case LIMIT, SHED, BACKEND, NO_CERTIFICATE, CONNECT_FAILED -> true;
+      case LIMIT, SHED, BACKEND, NO_CERTIFICATE, CONNECT_FAILED, BACKEND_TLS -> true;
       case NO_SNI, NO_ROUTE, NOT_A_CLIENT_HELLO, TIMEOUT, CLOSED_EARLY -> false;
     };
   }
@@ -88,6 +88,7 @@ final class RefusalLog {
       case SHED -> "connection(s) without a ClientHello shed to admit new clients at the cap";
       case NO_CERTIFICATE -> "connection(s) refused: the Terminate listener has no usable certificate";
       case CONNECT_FAILED -> "connection(s) refused: no endpoint of the backend accepted a connection";
+      case BACKEND_TLS -> "connection(s) closed: TLS to the backend (BackendTLSPolicy) failed or is not usable";
     };
   }
 }

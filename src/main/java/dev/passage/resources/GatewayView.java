@@ -5,10 +5,18 @@ import java.util.List;
 /**
  * A Gateway: its class, listeners and requested addresses (spec.addresses values).
  * infrastructureParametersRef describes spec.infrastructure.parametersRef when set, else null;
- * frontend is spec.tls.frontend (client-certificate validation), {@link Frontend#NONE} when unset.
+ * frontend is spec.tls.frontend (client-certificate validation), {@link Frontend#NONE} when unset;
+ * backendClientCertificate is spec.tls.backend.clientCertificateRef (the certificate Passage
+ * presents to backends it opens TLS to), null when unset.
  */
 public record GatewayView(Meta meta, String gatewayClassName, List<Listener> listeners,
-                          List<String> addresses, String infrastructureParametersRef, Frontend frontend) implements Resource {
+                          List<String> addresses, String infrastructureParametersRef, Frontend frontend,
+                          SecretRef backendClientCertificate) implements Resource {
+  public GatewayView(Meta meta, String gatewayClassName, List<Listener> listeners, List<String> addresses,
+                     String infrastructureParametersRef, Frontend frontend) {
+    this(meta, gatewayClassName, listeners, addresses, infrastructureParametersRef, frontend, null);
+  }
+
   public GatewayView(Meta meta, String gatewayClassName, List<Listener> listeners, List<String> addresses,
                      String infrastructureParametersRef) {
     this(meta, gatewayClassName, listeners, addresses, infrastructureParametersRef, Frontend.NONE);
@@ -16,7 +24,8 @@ public record GatewayView(Meta meta, String gatewayClassName, List<Listener> lis
 
   @Override
   public Resource withMeta(Meta other) {
-    return new GatewayView(other, gatewayClassName, listeners, addresses, infrastructureParametersRef, frontend);
+    return new GatewayView(other, gatewayClassName, listeners, addresses, infrastructureParametersRef, frontend,
+        backendClientCertificate);
   }
 
   public GatewayView {

@@ -10,6 +10,7 @@ public enum Kind {
   SERVICE("Service", true),
   SECRET("Secret", true),
   CONFIG_MAP("ConfigMap", true),
+  BACKEND_TLS_POLICY("BackendTLSPolicy", true),
   ENDPOINT_SLICE("EndpointSlice", true),
   NAMESPACE("Namespace", false);
 
@@ -27,5 +28,18 @@ public enum Kind {
 
   public boolean namespaced() {
     return namespaced;
+  }
+
+  /**
+   * Where a status of this kind keeps one entry per controller and parent, and the field naming
+   * the parent: a route's parents[] by parentRef, a policy's ancestors[] by ancestorRef; null for
+   * kinds whose whole status is Passage's.
+   */
+  public String[] sharedStatusList() {
+    return switch (this) {
+      case TLS_ROUTE, HTTP_ROUTE -> new String[] {"parents", "parentRef"};
+      case BACKEND_TLS_POLICY -> new String[] {"ancestors", "ancestorRef"};
+      default -> null;
+    };
   }
 }

@@ -49,11 +49,12 @@ public final class KubernetesSource implements AutoCloseable {
           io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute.class)),
       new Watched(Kind.REFERENCE_GRANT, List.of(io.fabric8.kubernetes.api.model.gatewayapi.v1.ReferenceGrant.class,
           io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.ReferenceGrant.class)),
+      new Watched(Kind.BACKEND_TLS_POLICY, List.of(io.fabric8.kubernetes.api.model.gatewayapi.v1.BackendTLSPolicy.class)),
       new Watched(Kind.SERVICE, List.of(io.fabric8.kubernetes.api.model.Service.class)),
       new Watched(Kind.ENDPOINT_SLICE, List.of(io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice.class)),
       new Watched(Kind.NAMESPACE, List.of(io.fabric8.kubernetes.api.model.Namespace.class)),
       new Watched(Kind.SECRET, List.of(io.fabric8.kubernetes.api.model.Secret.class)),
-      // frontend validation's CA bundles: only ca.crt is kept, in the informer's cache too
+      // CA bundles (frontend validation, BackendTLSPolicy): only ca.crt is kept, in the informer's cache too
       new Watched(Kind.CONFIG_MAP, List.of(io.fabric8.kubernetes.api.model.ConfigMap.class)));
 
   /** Every resource Passage watches, as "group/plural" ("" for the core group): RBAC must allow list and watch. */

@@ -72,6 +72,8 @@ public final class ModelAdapter {
     } else if (obj instanceof io.fabric8.kubernetes.api.model.ConfigMap cm) {
       view = new ConfigMapView(meta(cm.getMetadata(), defaultNamespace),
           cm.getData() == null ? null : cm.getData().get("ca.crt"));
+    } else if (obj instanceof io.fabric8.kubernetes.api.model.gatewayapi.v1.BackendTLSPolicy p) {
+      view = backendTlsPolicy(meta(p.getMetadata(), defaultNamespace), p.getSpec());
     } else if (obj instanceof io.fabric8.kubernetes.api.model.Secret secret) {
       view = secret(meta(secret.getMetadata(), defaultNamespace), secret);
     } else if (obj instanceof io.fabric8.kubernetes.api.model.gatewayapi.v1.ReferenceGrant g) {
@@ -127,7 +129,13 @@ public final class ModelAdapter {
     var infra = spec.getInfrastructure() == null ? null : spec.getInfrastructure().getParametersRef();
     String params = infra == null ? null : infra.getGroup() + "/" + infra.getKind() + " " + infra.getName();
     return new GatewayView(meta, spec.getGatewayClassName(), listeners, addresses, params,
-        frontend(spec.getTls() == null ? null : spec.getTls().getFrontend()));
+        frontend(spec.getTls() == null ? null : spec.getTls().getFrontend()), backendClientCertificate(spec));
+  }
+
+  private static GatewayView.SecretRef backendClientCertificate(GatewaySpec spec) {
+    var backend = spec.getTls() == null ? null : spec.getTls().getBackend();
+    if (backend == null || backend.getClientCertificateRef() == null) return null;
+    return secretRef(backend.getClientCertificateRef());
   }
 
   private static GatewayView.Frontend frontend(io.fabric8.kubernetes.api.model.gatewayapi.v1.FrontendTLSConfig f) {
@@ -230,6 +238,24 @@ public final class ModelAdapter {
             blankToNull(p.getSectionName()), p.getPort()))
         .toList();
     return new RouteView(kind, meta, apiVersion, parentRefs, nullSafe(hostnames), backendRefs, httpRules);
+  }
+
+  private static BackendTlsPolicyView backendTlsPolicy(Meta meta,
+                                                      io.fabric8.kubernetes.api.model.gatewayapi.v1.BackendTLSPolicySpec spec) {
+    Objects.requireNonNull(spec, "spec is required");
+    var targets = nullSafe(spec.getTargetRefs()).stream()
+        .map(t -> new BackendTlsPolicyView.TargetRef(emptyIfNull(t.getGroup()), t.getKind(), t.getName(),
+            blankToNull(t.getSectionName())))
+        .toList();
+    var v = spec.getValidation();
+    if (v == null) throw new IllegalArgumentException("spec.validation is required");
+    var cas = nullSafe(v.getCaCertificateRefs()).stream()
+        .map(r -> new BackendTlsPolicyView.CaRef(emptyIfNull(r.getGroup()), r.getKind(), r.getName())).toList();
+    var sans = nullSafe(v.getSubjectAltNames()).stream()
+        .map(n -> new BackendTlsPolicyView.SubjectAltName(n.getType(),
+            "URI".equals(n.getType()) ? n.getUri() : n.getHostname()))
+        .toList();
+    return new BackendTlsPolicyView(meta, targets, cas, blankToNull(v.getWellKnownCACertificates()), v.getHostname(), sans);
   }
 
   private static ReferenceGrantView grant(Meta meta, ReferenceGrantSpec spec) {

@@ -26,7 +26,7 @@ import java.util.function.Function;
  */
 public final class ResourceIndex {
   public static final ResourceIndex EMPTY = new ResourceIndex(0, emptyKinds(), PersistentMap.empty(),
-      PersistentMap.empty(), 0, null, new ConcurrentHashMap<>());
+      PersistentMap.empty(), PersistentMap.empty(), PersistentMap.empty(), 0, null, new ConcurrentHashMap<>());
 
   /** One object that a batch changed: before or after is null when it was added or removed. */
   public record Change(ObjectKey key, Resource before, Resource after) {
@@ -40,6 +40,10 @@ public final class ResourceIndex {
           for (ReferenceGrantView.To t : g.to()) out.add(new Input.Grants(key.namespace(), t.group(), t.kind()));
         } else if (r instanceof EndpointSliceView s && s.serviceName() != null) {
           out.add(new Input.Slices(new NamespacedName(key.namespace(), s.serviceName())));
+        } else if (r instanceof BackendTlsPolicyView p) {
+          for (NamespacedName svc : targets(p)) out.add(new Input.Policies(svc));
+        } else if (r instanceof RouteView route) {
+          for (NamespacedName svc : backendServices(route)) out.add(new Input.BackendUsers(svc));
         }
       }
       return out;
@@ -53,6 +57,8 @@ public final class ResourceIndex {
   private final List<PersistentMap<ObjectKey, Resource>> byKind; // by Kind.ordinal()
   private final PersistentMap<NamespacedName, PersistentMap<ObjectKey, EndpointSliceView>> slicesByService;
   private final PersistentMap<String, PersistentMap<ObjectKey, ReferenceGrantView>> grantsByNamespace;
+  private final PersistentMap<NamespacedName, PersistentMap<ObjectKey, BackendTlsPolicyView>> policiesByService;
+  private final PersistentMap<NamespacedName, PersistentMap<ObjectKey, RouteView>> routesByService;
   private final int size;
   /** Where reads are recorded, or null. */
   private final Set<Input> reads;
@@ -63,12 +69,16 @@ public final class ResourceIndex {
 
   private ResourceIndex(long version, List<PersistentMap<ObjectKey, Resource>> byKind,
                         PersistentMap<NamespacedName, PersistentMap<ObjectKey, EndpointSliceView>> slicesByService,
-                        PersistentMap<String, PersistentMap<ObjectKey, ReferenceGrantView>> grantsByNamespace, int size,
+                        PersistentMap<String, PersistentMap<ObjectKey, ReferenceGrantView>> grantsByNamespace,
+                        PersistentMap<NamespacedName, PersistentMap<ObjectKey, BackendTlsPolicyView>> policiesByService,
+                        PersistentMap<NamespacedName, PersistentMap<ObjectKey, RouteView>> routesByService, int size,
                         Set<Input> reads, ConcurrentHashMap<Object, Derived> derived) {
     this.version = version;
     this.byKind = byKind;
     this.slicesByService = slicesByService;
     this.grantsByNamespace = grantsByNamespace;
+    this.policiesByService = policiesByService;
+    this.routesByService = routesByService;
     this.size = size;
     this.reads = reads;
     this.derived = derived;
@@ -94,6 +104,8 @@ public final class ResourceIndex {
     List<PersistentMap<ObjectKey, Resource>> kinds = new ArrayList<>(byKind);
     var slices = slicesByService;
     var grants = grantsByNamespace;
+    var policies = policiesByService;
+    var users = routesByService;
     int count = size;
     Map<ObjectKey, Resource[]> touched = new java.util.LinkedHashMap<>(); // key -> {first before, last after}
     for (ResourceEvent e : events) {
@@ -110,14 +122,36 @@ public final class ResourceIndex {
       if (after instanceof EndpointSliceView s && s.serviceName() != null) slices = with(slices, service(s), key, s);
       if (before instanceof ReferenceGrantView) grants = without(grants, key.namespace(), key);
       if (after instanceof ReferenceGrantView g) grants = with(grants, key.namespace(), key, g);
+      if (before instanceof BackendTlsPolicyView p) for (NamespacedName svc : targets(p)) policies = without(policies, svc, key);
+      if (after instanceof BackendTlsPolicyView p) for (NamespacedName svc : targets(p)) policies = with(policies, svc, key, p);
+      if (before instanceof RouteView r) for (NamespacedName svc : backendServices(r)) users = without(users, svc, key);
+      if (after instanceof RouteView r) for (NamespacedName svc : backendServices(r)) users = with(users, svc, key, r);
     }
     List<Change> changes = new ArrayList<>();
     touched.forEach((key, ba) -> {
       if (!java.util.Objects.equals(ba[0], ba[1])) changes.add(new Change(key, ba[0], ba[1]));
     });
-    ResourceIndex next = new ResourceIndex(version + 1, List.copyOf(kinds), slices, grants, count, null,
+    ResourceIndex next = new ResourceIndex(version + 1, List.copyOf(kinds), slices, grants, policies, users, count, null,
         new ConcurrentHashMap<>());
     return new Update(next, List.copyOf(changes));
+  }
+
+  /** The Services a BackendTLSPolicy's targetRefs name (in its namespace). */
+  private static Set<NamespacedName> targets(BackendTlsPolicyView p) {
+    Set<NamespacedName> out = new LinkedHashSet<>();
+    for (String name : p.services()) out.add(new NamespacedName(p.meta().namespace(), name));
+    return out;
+  }
+
+  /** The Services a route's backendRefs name. */
+  private static Set<NamespacedName> backendServices(RouteView r) {
+    Set<NamespacedName> out = new LinkedHashSet<>();
+    for (RouteView.BackendRef b : r.backendRefs()) {
+      if ((b.group() == null || b.group().isEmpty()) && "Service".equals(b.kind())) {
+        out.add(new NamespacedName(b.namespace() == null ? r.meta().namespace() : b.namespace(), b.name()));
+      }
+    }
+    return out;
   }
 
   private static NamespacedName service(EndpointSliceView s) {
@@ -137,7 +171,8 @@ public final class ResourceIndex {
 
   /** This snapshot, noting every input read from it into reads (for one judgement: not shared between threads). */
   public ResourceIndex reading(Set<Input> into) {
-    return new ResourceIndex(version, byKind, slicesByService, grantsByNamespace, size, into, derived);
+    return new ResourceIndex(version, byKind, slicesByService, grantsByNamespace, policiesByService, routesByService, size,
+        into, derived);
   }
 
   private void read(Input input) {
@@ -242,6 +277,24 @@ public final class ResourceIndex {
     NamespacedName service = new NamespacedName(namespace, serviceName);
     read(new Input.Slices(service));
     List<EndpointSliceView> out = new ArrayList<>(slicesByService.getOrDefault(service, PersistentMap.empty()).values());
+    out.sort(Comparator.comparing(Resource::key));
+    return out;
+  }
+
+  /** The BackendTLSPolicies whose targetRefs name a Service, by name. */
+  public List<BackendTlsPolicyView> backendTlsPolicies(String namespace, String serviceName) {
+    NamespacedName service = new NamespacedName(namespace, serviceName);
+    read(new Input.Policies(service));
+    List<BackendTlsPolicyView> out = new ArrayList<>(policiesByService.getOrDefault(service, PersistentMap.empty()).values());
+    out.sort(Comparator.comparing(Resource::key));
+    return out;
+  }
+
+  /** The routes whose backendRefs name a Service, by kind, namespace and name. */
+  public List<RouteView> routesNaming(String namespace, String serviceName) {
+    NamespacedName service = new NamespacedName(namespace, serviceName);
+    read(new Input.BackendUsers(service));
+    List<RouteView> out = new ArrayList<>(routesByService.getOrDefault(service, PersistentMap.empty()).values());
     out.sort(Comparator.comparing(Resource::key));
     return out;
   }

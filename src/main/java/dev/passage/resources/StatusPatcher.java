@@ -41,11 +41,17 @@ public final class StatusPatcher {
   }
 
   /** The kinds whose status Passage writes (RBAC: get and update on KIND/status). */
-  public static final List<Kind> STATUS_KINDS = List.of(Kind.GATEWAY_CLASS, Kind.GATEWAY, Kind.TLS_ROUTE, Kind.HTTP_ROUTE);
+  public static final List<Kind> STATUS_KINDS = List.of(Kind.GATEWAY_CLASS, Kind.GATEWAY, Kind.TLS_ROUTE, Kind.HTTP_ROUTE,
+      Kind.BACKEND_TLS_POLICY);
 
   /** The resource name of a kind, as RBAC and the API paths spell it. */
   public static String plural(Kind kind) {
-    return kind.kindName().toLowerCase(java.util.Locale.ROOT) + (kind.kindName().endsWith("s") ? "es" : "s");
+    String lower = kind.kindName().toLowerCase(java.util.Locale.ROOT);
+    // a consonant and y: backendtlspolicies (a vowel and y keeps it: gateways)
+    if (lower.endsWith("y") && "aeiou".indexOf(lower.charAt(lower.length() - 2)) < 0) {
+      return lower.substring(0, lower.length() - 1) + "ies";
+    }
+    return lower + (lower.endsWith("s") ? "es" : "s");
   }
 
   private final KubernetesClient client;

@@ -9,8 +9,8 @@ import java.util.Objects;
 
 /**
  * A status as Kubernetes stores it, made from the one stored before and the one computed now:
- * conditions keep their lastTransitionTime while their status holds; a route's parent entries of
- * other controllers are kept as they are; a status whose conditions carry a newer generation than
+ * conditions keep their lastTransitionTime while their status holds; a route's parent entries (a
+ * policy's ancestor entries) of other controllers are kept as they are; a status whose conditions carry a newer generation than
  * ours is left alone. The status writer applies it to what the API server holds; standalone
  * Passage applies it to what it showed before, so both modes show the same shape.
  */
@@ -22,25 +22,28 @@ public final class StoredStatus {
   public static Map<String, Object> merge(Kind kind, String controllerName, Map<String, Object> old,
                                          Map<String, Object> want, String now) {
     Map<String, Object> out = new LinkedHashMap<>(old);
-    if (kind == Kind.TLS_ROUTE || kind == Kind.HTTP_ROUTE) {
-      List<Map<String, Object>> oldParents = (List<Map<String, Object>>) old.getOrDefault("parents", List.of());
+    String[] shared = kind.sharedStatusList();
+    if (shared != null) {
+      String list = shared[0];
+      String refField = shared[1];
+      List<Map<String, Object>> oldParents = (List<Map<String, Object>>) old.getOrDefault(list, List.of());
       List<Map<String, Object>> parents = new ArrayList<>();
       Map<String, Map<String, Object>> ours = new HashMap<>();
       for (Map<String, Object> p : oldParents) {
-        if (controllerName.equals(p.get("controllerName"))) ours.put(refKey(p), p);
+        if (controllerName.equals(p.get("controllerName"))) ours.put(refKey(p, refField), p);
         else parents.add(p); // another controller's entry: untouched
       }
       List<Map<String, Object>> wanted = want == null ? List.of()
-          : (List<Map<String, Object>>) want.getOrDefault("parents", List.of());
+          : (List<Map<String, Object>>) want.getOrDefault(list, List.of());
       for (Map<String, Object> p : wanted) {
-        Map<String, Object> before = ours.get(refKey(p));
+        Map<String, Object> before = ours.get(refKey(p, refField));
         if (before != null && newerThanOurs(before, p)) return null;
         Map<String, Object> entry = new LinkedHashMap<>(p);
         entry.put("conditions", conditions((List<Map<String, Object>>) p.get("conditions"),
             before == null ? List.of() : (List<Map<String, Object>>) before.get("conditions"), now));
         parents.add(entry);
       }
-      out.put("parents", parents);
+      out.put(list, parents);
       return out;
     }
     if (want == null) return old; // a Gateway or class Passage no longer serves: leave its last word
@@ -108,8 +111,8 @@ public final class StoredStatus {
   }
 
   @SuppressWarnings("unchecked")
-  private static String refKey(Map<String, Object> parent) {
-    Map<String, Object> ref = (Map<String, Object>) parent.getOrDefault("parentRef", Map.of());
+  private static String refKey(Map<String, Object> parent, String refField) {
+    Map<String, Object> ref = (Map<String, Object>) parent.getOrDefault(refField, Map.of());
     return ref.get("group") + "/" + ref.get("kind") + "/" + ref.get("namespace") + "/" + ref.get("name") + "/"
         + ref.get("sectionName") + "/" + ref.get("port");
   }
@@ -125,9 +128,10 @@ public final class StoredStatus {
   public static int ownedFingerprint(Kind kind, String controllerName, Map<String, Object> status) {
     if (status == null) return 0;
     Object owned;
-    if (kind == Kind.TLS_ROUTE || kind == Kind.HTTP_ROUTE) {
+    String[] shared = kind.sharedStatusList();
+    if (shared != null) {
       List<Object> ours = new ArrayList<>();
-      for (Map<String, Object> p : (List<Map<String, Object>>) status.getOrDefault("parents", List.of())) {
+      for (Map<String, Object> p : (List<Map<String, Object>>) status.getOrDefault(shared[0], List.of())) {
         if (controllerName.equals(p.get("controllerName"))) ours.add(withoutTimes(p));
       }
       if (ours.isEmpty()) return 0;
@@ -180,7 +184,13 @@ public final class StoredStatus {
     }
     for (Map<String, Object> p : (List<Map<String, Object>>) status.getOrDefault("parents", List.of())) {
       if (controllerName.equals(p.get("controllerName"))) {
-        collect.accept("parent " + parentName(p) + " ", (List<Map<String, Object>>) p.getOrDefault("conditions", List.of()));
+        collect.accept("parent " + parentName(p, "parentRef") + " ", (List<Map<String, Object>>) p.getOrDefault("conditions", List.of()));
+      }
+    }
+    for (Map<String, Object> p : (List<Map<String, Object>>) status.getOrDefault("ancestors", List.of())) {
+      if (controllerName.equals(p.get("controllerName"))) {
+        collect.accept("ancestor " + parentName(p, "ancestorRef") + " ",
+            (List<Map<String, Object>>) p.getOrDefault("conditions", List.of()));
       }
     }
     return out;
@@ -188,8 +198,8 @@ public final class StoredStatus {
 
   /** How a parentRef reads in a log line: "Gateway default/gw", with its section and port when set. */
   @SuppressWarnings("unchecked")
-  private static String parentName(Map<String, Object> parent) {
-    Map<String, Object> ref = (Map<String, Object>) parent.getOrDefault("parentRef", Map.of());
+  private static String parentName(Map<String, Object> parent, String refField) {
+    Map<String, Object> ref = (Map<String, Object>) parent.getOrDefault(refField, Map.of());
     String out = ref.getOrDefault("kind", "Gateway") + " " + (ref.get("namespace") == null ? "" : ref.get("namespace") + "/")
         + ref.get("name");
     if (ref.get("sectionName") != null) out += " section " + ref.get("sectionName");

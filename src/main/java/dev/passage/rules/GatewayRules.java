@@ -12,6 +12,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -19,9 +20,11 @@ import java.util.TreeSet;
 public final class GatewayRules {
   /**
    * The GatewayClass's supportedFeatures, sorted by name as the API asks: only features that work
-   * and that a test holds (HttpRouteTest for the HTTP ones; ClientCertificateTest for frontend validation).
+   * and that a test holds (HttpRouteTest for the HTTP ones; ClientCertificateTest for frontend validation;
+   * BackendTlsPolicyTest for BackendTLSPolicy, its subjectAltNames and the Gateway's backend client certificate).
    */
-  public static final List<String> SUPPORTED_FEATURES = List.of("Gateway", "GatewayFrontendClientCertificateValidation",
+  public static final List<String> SUPPORTED_FEATURES = List.of("BackendTLSPolicy", "BackendTLSPolicySANValidation",
+      "Gateway", "GatewayBackendClientCertificate", "GatewayFrontendClientCertificateValidation",
       "GatewayFrontendClientCertificateValidationInsecureFallback", "HTTPRoute", "HTTPRouteBackendTimeout",
       "HTTPRouteHostRewrite", "HTTPRouteMethodMatching", "HTTPRoutePathRedirect", "HTTPRoutePathRewrite",
       "HTTPRoutePortRedirect", "HTTPRouteQueryParamMatching", "HTTPRouteRequestTimeout",
@@ -87,6 +90,7 @@ public final class GatewayRules {
     long accepted = listeners.stream().filter(ListenerResult::accepted).count();
     long valid = listeners.stream().filter(ListenerResult::valid).count();
     boolean programmed = listeners.stream().anyMatch(ListenerResult::programmed);
+    Optional<CertificateRules.Failure> backendCertificate = backendCertificateProblem(gateway, index);
     List<Condition> conditions = new ArrayList<>();
     if (gateway.infrastructureParametersRef() != null) {
       String why = "Passage takes no infrastructure parameters (parametersRef " + gateway.infrastructureParametersRef() + ")";
@@ -99,6 +103,10 @@ public final class GatewayRules {
       conditions.add(valid == listeners.size()
           ? Condition.isTrue("Accepted", "Accepted", "", gen)
           : Condition.isTrue("Accepted", "ListenersNotValid", "some listeners are not valid", gen));
+      if (gateway.backendClientCertificate() != null) {
+        conditions.add(backendCertificate.isEmpty() ? Condition.isTrue("ResolvedRefs", "ResolvedRefs", "", gen)
+            : Condition.isFalse("ResolvedRefs", backendCertificate.get().reason(), backendCertificate.get().message(), gen));
+      }
       if (gateway.frontend().anyInsecureFallback()) {
         conditions.add(Condition.isTrue("InsecureFrontendValidationMode", "ConfigurationChanged",
             "a frontend validation lets clients without a valid certificate through (AllowInsecureFallback)", gen));
@@ -112,9 +120,25 @@ public final class GatewayRules {
         conditions.add(Condition.isTrue("Programmed", "Programmed", "", gen));
       }
     }
+    GatewayView.SecretRef clientCert = gateway.backendClientCertificate();
     GatewayEntry entry = new GatewayEntry(gateway.meta().ref(), gateway.meta().creationTimestamp(),
-        placement.bindHosts(), served);
+        placement.bindHosts(), served, clientCert == null || !CertificateRules.permitted(gateway, clientCert, index) ? null
+            : new NamespacedName(clientCert.namespace() != null ? clientCert.namespace() : gateway.meta().namespace(),
+                clientCert.name()));
     return new GatewayJudgement(listeners, placement.addresses(), conditions, entry);
+  }
+
+  /**
+   * What is wrong with spec.tls.backend.clientCertificateRef, if it is set: not a core Secret,
+   * missing or not a usable key pair (InvalidClientCertificateRef), or in another namespace without
+   * a ReferenceGrant (RefNotPermitted). The Gateway stays Accepted; its ResolvedRefs says so.
+   */
+  static Optional<CertificateRules.Failure> backendCertificateProblem(GatewayView gateway, ResourceIndex index) {
+    GatewayView.SecretRef ref = gateway.backendClientCertificate();
+    if (ref == null) return Optional.empty();
+    return CertificateRules.check(gateway, ref, index).map(f -> new CertificateRules.Failure(
+        "RefNotPermitted".equals(f.reason()) ? "RefNotPermitted" : "InvalidClientCertificateRef",
+        f.message().replace("certificateRef ", "clientCertificateRef ")));
   }
 
   /** Each listener's count of attached routes, from the routes' attachments to this Gateway. */

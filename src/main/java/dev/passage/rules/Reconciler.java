@@ -53,7 +53,11 @@ public final class Reconciler {
     }
     for (BackendKey key : named) {
       // every named port has its entry, empty when none is ready (as the controller publishes it)
-      entries.add(new EndpointsEntry(key, BackendRules.endpoints(index, key)));
+      entries.add(new EndpointsEntry(key, BackendRules.endpoints(index, key), BackendTlsRules.forBackend(index, key)));
+    }
+    for (dev.passage.resources.Resource r : index.all(dev.passage.resources.Kind.BACKEND_TLS_POLICY)) {
+      PolicyStatus s = BackendTlsRules.status((dev.passage.resources.BackendTlsPolicyView) r, index, settings);
+      if (!s.ancestors().isEmpty()) statuses.put(r.key(), s);
     }
     return new Reconciliation(statuses, RouteTable.of(entries));
   }

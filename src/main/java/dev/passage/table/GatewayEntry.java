@@ -9,9 +9,15 @@ import java.util.List;
  * ({@link GatewayTable#ANY_NODE} for "this node's bind address", as in Kubernetes mode, where
  * every pod serves every Gateway) and its served listeners. One replicated entry per Gateway; its
  * routes are entries of their own ({@link RouteEntry}), so a route change never rewrites this.
+ * backendClientCertificate names the Secret whose certificate Passage presents to the backends it
+ * opens TLS to for this Gateway (spec.tls.backend.clientCertificateRef; null: none).
  */
-public record GatewayEntry(NamespacedName gateway, Instant created, List<String> addresses, List<Listener> listeners)
-    implements Replicated {
+public record GatewayEntry(NamespacedName gateway, Instant created, List<String> addresses, List<Listener> listeners,
+                           NamespacedName backendClientCertificate) implements Replicated {
+  public GatewayEntry(NamespacedName gateway, Instant created, List<String> addresses, List<Listener> listeners) {
+    this(gateway, created, addresses, listeners, null);
+  }
+
   public GatewayEntry {
     addresses = List.copyOf(addresses);
     listeners = List.copyOf(listeners);

@@ -5,6 +5,7 @@ import dev.passage.resources.Kind;
 import dev.passage.resources.NamespacedName;
 import dev.passage.resources.ObjectKey;
 import dev.passage.rules.BackendKey;
+import dev.passage.rules.BackendTls;
 import dev.passage.rules.Hostnames;
 import dev.passage.rules.ResolvedBackend;
 import java.util.ArrayList;
@@ -29,14 +30,14 @@ public final class RouteTable {
 
   private final PersistentMap<NamespacedName, GatewayEntry> gateways;
   private final PersistentMap<NamespacedName, PersistentMap<ObjectKey, RouteEntry>> routes;
-  private final PersistentMap<BackendKey, List<ResolvedBackend.Endpoint>> endpoints;
+  private final PersistentMap<BackendKey, EndpointsEntry> endpoints;
   private final PersistentMap<BindAddress, PortTable> ports;
   /** The per-Gateway view, made on first use (management and tests; never per connection). */
   private volatile Map<NamespacedName, GatewayTable> view;
 
   RouteTable(PersistentMap<NamespacedName, GatewayEntry> gateways,
              PersistentMap<NamespacedName, PersistentMap<ObjectKey, RouteEntry>> routes,
-             PersistentMap<BackendKey, List<ResolvedBackend.Endpoint>> endpoints,
+             PersistentMap<BackendKey, EndpointsEntry> endpoints,
              PersistentMap<BindAddress, PortTable> ports) {
     this.gateways = gateways;
     this.routes = routes;
@@ -62,14 +63,48 @@ public final class RouteTable {
   /** The ready endpoints of a Service port a route names (empty when it has none). */
   public List<ResolvedBackend.Endpoint> endpoints(BackendKey backend) {
     if (backend == null) return List.of();
-    return endpoints.getOrDefault(backend, List.of());
+    EndpointsEntry e = endpoints.get(backend);
+    return e == null ? List.of() : e.endpoints();
+  }
+
+  /** The TLS Passage opens to a Service port's endpoints (a BackendTLSPolicy's), or null for plain TCP. */
+  public BackendTls backendTls(BackendKey backend) {
+    if (backend == null) return null;
+    EndpointsEntry e = endpoints.get(backend);
+    return e == null ? null : e.tls();
+  }
+
+  /** The Secret whose certificate a Gateway presents to TLS backends ("namespace/name" as Decision names it), or null. */
+  public NamespacedName backendClientCertificate(String gateway) {
+    int slash = gateway.indexOf('/');
+    if (slash < 0) return null;
+    GatewayEntry g = gateways.get(new NamespacedName(gateway.substring(0, slash), gateway.substring(slash + 1)));
+    return g == null ? null : g.backendClientCertificate();
   }
 
   /** Every Service port with ready endpoints, in order (management and tests). */
   public Map<BackendKey, List<ResolvedBackend.Endpoint>> allEndpoints() {
     Map<BackendKey, List<ResolvedBackend.Endpoint>> out = new TreeMap<>();
     endpoints.forEach((k, v) -> {
-      if (!v.isEmpty()) out.put(k, v); // a named port with none ready has an empty entry
+      if (!v.endpoints().isEmpty()) out.put(k, v.endpoints()); // a named port with none ready has an empty entry
+    });
+    return out;
+  }
+
+  /** The TLS of every Service port a BackendTLSPolicy covers, in order (management and tests). */
+  public Map<BackendKey, BackendTls> allBackendTls() {
+    Map<BackendKey, BackendTls> out = new TreeMap<>();
+    endpoints.forEach((k, v) -> {
+      if (v.tls() != null) out.put(k, v.tls());
+    });
+    return out;
+  }
+
+  /** The Secret each Gateway presents to TLS backends, for the Gateways that name one (management and tests). */
+  public Map<NamespacedName, NamespacedName> backendClientCertificates() {
+    Map<NamespacedName, NamespacedName> out = new TreeMap<>();
+    gateways.forEach((k, g) -> {
+      if (g.backendClientCertificate() != null) out.put(k, g.backendClientCertificate());
     });
     return out;
   }
@@ -137,7 +172,7 @@ public final class RouteTable {
     return routes;
   }
 
-  PersistentMap<BackendKey, List<ResolvedBackend.Endpoint>> endpointEntries() {
+  PersistentMap<BackendKey, EndpointsEntry> endpointEntries() {
     return endpoints;
   }
 

@@ -26,7 +26,7 @@ import java.util.Map;
 public final class TableBuilder {
   private PersistentMap<NamespacedName, GatewayEntry> gateways;
   private PersistentMap<NamespacedName, PersistentMap<ObjectKey, RouteEntry>> routes;
-  private PersistentMap<BackendKey, List<ResolvedBackend.Endpoint>> endpoints;
+  private PersistentMap<BackendKey, EndpointsEntry> endpoints;
   private PersistentMap<CompiledListener.Id, CompiledListener> listeners = PersistentMap.empty();
   private PersistentMap<BindAddress, PortTable> ports;
   private RouteTable table;
@@ -68,8 +68,8 @@ public final class TableBuilder {
       }
     } else if (entry instanceof EndpointsEntry e) {
       lingering.remove(e.backend());
-      if (!e.endpoints().equals(endpoints.get(e.backend()))) {
-        endpoints = endpoints.put(e.backend(), e.endpoints());
+      if (!e.equals(endpoints.get(e.backend()))) {
+        endpoints = endpoints.put(e.backend(), e);
         table = null;
       }
       if (!parked.isEmpty()) unpark();
@@ -243,9 +243,7 @@ public final class TableBuilder {
   public static List<Replicated> entries(RouteTable table) {
     List<Replicated> out = new ArrayList<>(table.gatewayEntries().values());
     for (PersistentMap<ObjectKey, RouteEntry> m : table.routeEntries().values()) out.addAll(m.values());
-    for (Map.Entry<BackendKey, List<ResolvedBackend.Endpoint>> e : table.endpointEntries()) {
-      out.add(new EndpointsEntry(e.getKey(), e.getValue()));
-    }
+    for (Map.Entry<BackendKey, EndpointsEntry> e : table.endpointEntries()) out.add(e.getValue());
     return out;
   }
 }

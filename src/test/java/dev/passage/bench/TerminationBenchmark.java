@@ -53,7 +53,7 @@ import java.util.regex.Pattern;
 public final class TerminationBenchmark {
   private static final String MARK = "# passage TerminationBenchmark";
   private static final Path HOSTS = Path.of("/etc/hosts");
-  private static final List<String> NAMES = List.of("pass", "term", "http", "haproxy", "nginx");
+  private static final List<String> NAMES = List.of("pass", "term", "http", "reenc", "haproxy", "nginx");
 
   /** A target: where the load goes, and whose CPU it costs (0: none of ours to count). */
   record Target(String name, String url, long pid) {}
@@ -195,6 +195,9 @@ public final class TerminationBenchmark {
       for (String provider : passagePorts.keySet()) {
         targets.add(new Target("Passage HTTPRoute, " + provider, "https://http.bench.test:" + passagePorts.get(provider)
             + "/index.html", passages.get(provider).pid()));
+        // the same HTTPRoute path, re-encrypted to the backend's TLS under a BackendTLSPolicy
+        targets.add(new Target("Passage HTTPRoute re-encrypted, " + provider, "https://reenc.bench.test:"
+            + passagePorts.get(provider) + "/index.html", passages.get(provider).pid()));
       }
       String only = System.getProperty("bench.targets", "");
       if (!only.isBlank()) {
@@ -265,7 +268,10 @@ public final class TerminationBenchmark {
 
   private static void writeRoutes(Path folder, int port, Map<String, Certificates.Pem> pems, int httpsPort, int httpPort) throws IOException {
     Files.writeString(folder.resolve("secrets.yaml"), pems.get("term").secret("default", "term-cert") + "---\n"
-        + pems.get("http").secret("default", "http-cert"));
+        + pems.get("http").secret("default", "http-cert") + "---\n" + pems.get("reenc").secret("default", "reenc-cert")
+        // the backend's own (self-signed) certificate is the CA a BackendTLSPolicy trusts for it
+        + "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: backend-ca, namespace: default}\ndata:\n  ca.crt: |\n"
+        + pems.get("pass").crt().lines().map(l -> "    " + l + "\n").reduce("", String::concat));
     Files.writeString(folder.resolve("all.yaml"), Fixtures.join(Fixtures.GATEWAY_CLASS, """
         apiVersion: gateway.networking.k8s.io/v1
         kind: Gateway
@@ -297,6 +303,36 @@ public final class TerminationBenchmark {
               mode: Terminate
               certificateRefs:
               - name: http-cert
+          - name: reenc
+            protocol: HTTPS
+            port: %1$d
+            hostname: reenc.bench.test
+            tls:
+              mode: Terminate
+              certificateRefs:
+              - name: reenc-cert
+        ---
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: HTTPRoute
+        metadata:
+          name: reenc
+          namespace: default
+        spec:
+          parentRefs: [{name: bench, sectionName: reenc}]
+          rules:
+          - matches: [{path: {type: PathPrefix, value: /}}]
+            backendRefs: [{name: https-backend, port: 8443}]
+        ---
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: BackendTLSPolicy
+        metadata:
+          name: https-backend
+          namespace: default
+        spec:
+          targetRefs: [{group: "", kind: Service, name: https-backend}]
+          validation:
+            caCertificateRefs: [{group: "", kind: ConfigMap, name: backend-ca}]
+            hostname: pass.bench.test
         ---
         apiVersion: gateway.networking.k8s.io/v1
         kind: HTTPRoute

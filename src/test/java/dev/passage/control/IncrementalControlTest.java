@@ -52,7 +52,7 @@ import org.junit.jupiter.api.Test;
  * Distributed Data and a node's table) against the pure full re-judgement ({@link Reconciler}) of
  * the same snapshot: random sequences of changes of every kind (adds, edits and deletes of
  * GatewayClasses, Gateways, routes of both kinds, ReferenceGrants, Services, EndpointSlices,
- * Namespaces and Secrets; grants revoked, Services deleted and made again, several changes in one
+ * Namespaces, Secrets, ConfigMaps and BackendTLSPolicies; grants revoked, Services deleted and made again, several changes in one
  * batch), and after every step the statuses and the table must equal the full re-judgement's.
  * Seeded ({@link Property}): a failure prints the seed and the steps that led to it.
  * {@code -Dincremental.steps=N} runs longer sequences.
@@ -185,7 +185,8 @@ class IncrementalControlTest {
     private ResourceEvent nextChange() {
       Kind kind = pick(List.of(Kind.GATEWAY_CLASS, Kind.GATEWAY, Kind.GATEWAY, Kind.TLS_ROUTE, Kind.TLS_ROUTE,
           Kind.TLS_ROUTE, Kind.HTTP_ROUTE, Kind.HTTP_ROUTE, Kind.REFERENCE_GRANT, Kind.REFERENCE_GRANT, Kind.SERVICE,
-          Kind.SERVICE, Kind.ENDPOINT_SLICE, Kind.ENDPOINT_SLICE, Kind.NAMESPACE, Kind.SECRET, Kind.CONFIG_MAP));
+          Kind.SERVICE, Kind.ENDPOINT_SLICE, Kind.ENDPOINT_SLICE, Kind.NAMESPACE, Kind.SECRET, Kind.CONFIG_MAP,
+          Kind.BACKEND_TLS_POLICY, Kind.BACKEND_TLS_POLICY));
       List<ObjectKey> existing = objects.keySet().stream().filter(k -> k.kind() == kind).toList();
       if (!existing.isEmpty() && random.nextInt(4) == 0) return new ResourceEvent.Deleted(pick(existing));
       Resource r = switch (kind) {
@@ -205,6 +206,7 @@ class IncrementalControlTest {
             certificate.crt(), random.nextInt(4) == 0 ? "broken" : certificate.key());
         case CONFIG_MAP -> new dev.passage.resources.ConfigMapView(meta(ns(), pick(List.of("ca", "other-ca"))),
             random.nextInt(4) == 0 ? "not a certificate" : certificate.crt());
+        case BACKEND_TLS_POLICY -> policy();
       };
       return new ResourceEvent.Upserted(r);
     }
@@ -225,7 +227,26 @@ class IncrementalControlTest {
             pick(List.of(443, 443, 8443)), protocol, mode, new GatewayView.AllowedRoutes(from, selector, List.of()), certs));
       }
       return new GatewayView(meta("default", pick(List.of("gw-1", "gw-2", "gw-3"))), pick(List.of("passage", "passage", "other")),
-          listeners, random.nextInt(3) == 0 ? List.of("127.0.0." + (2 + random.nextInt(2))) : List.of(), null, frontend());
+          listeners, random.nextInt(3) == 0 ? List.of("127.0.0." + (2 + random.nextInt(2))) : List.of(), null, frontend(),
+          random.nextInt(4) == 0 ? new GatewayView.SecretRef("", "Secret", random.nextBoolean() ? null : ns(),
+              pick(List.of("cert", "other-cert"))) : null);
+    }
+
+    /** A BackendTLSPolicy: a Service or one of its ports, CA ConfigMaps (or a wrong kind, or System), SANs now and then. */
+    private dev.passage.resources.BackendTlsPolicyView policy() {
+      List<dev.passage.resources.BackendTlsPolicyView.TargetRef> targets = new ArrayList<>();
+      for (int i = 0, n = 1 + (random.nextInt(5) == 0 ? 1 : 0); i < n; i++) {
+        targets.add(new dev.passage.resources.BackendTlsPolicyView.TargetRef("", random.nextInt(10) == 0 ? "Pod" : "Service",
+            pick(SERVICES), random.nextInt(3) == 0 ? pick(List.of("https", "alt")) : null));
+      }
+      boolean system = random.nextInt(6) == 0;
+      List<dev.passage.resources.BackendTlsPolicyView.CaRef> cas = system ? List.of() : List.of(
+          new dev.passage.resources.BackendTlsPolicyView.CaRef("", random.nextInt(6) == 0 ? "Secret" : "ConfigMap",
+              pick(List.of("ca", "other-ca", "missing"))));
+      List<dev.passage.resources.BackendTlsPolicyView.SubjectAltName> sans = random.nextInt(4) == 0
+          ? List.of(new dev.passage.resources.BackendTlsPolicyView.SubjectAltName("URI", "spiffe://example.com/x")) : List.of();
+      return new dev.passage.resources.BackendTlsPolicyView(meta(ns(), pick(List.of("p1", "p2", "p3"))), targets, cas,
+          system ? "System" : null, pick(List.of("abc.example.com", "other.example.com")), sans);
     }
 
     /** Client-certificate validation now and then: CA ConfigMaps here or elsewhere, a wrong kind, a port of its own. */

@@ -68,6 +68,53 @@ public final class Certificates {
       return issue(commonName, trustedServer).context();
     }
 
+    /**
+     * A server identity this CA signed, naming these DNS names and URIs (subjectAltName); with
+     * clients not null, its context trusts that CA's client certificates (the server asks for one).
+     */
+    public Identity server(java.util.List<String> dnsNames, java.util.List<String> uris, Authority clients) {
+      try {
+        KeyPair kp = keyPair("EC");
+        JcaX509v3CertificateBuilder b = builder(certificate, "CN=" + (dnsNames.isEmpty() ? "backend" : dnsNames.get(0)), kp);
+        java.util.List<GeneralName> names = new java.util.ArrayList<>();
+        for (String d : dnsNames) names.add(new GeneralName(GeneralName.dNSName, d));
+        for (String u : uris) names.add(new GeneralName(GeneralName.uniformResourceIdentifier, u));
+        b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names.toArray(new GeneralName[0])));
+        X509Certificate cert = new JcaX509CertificateConverter().getCertificate(
+            b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
+        char[] pw = "test".toCharArray();
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        ks.setKeyEntry("key", kp.getPrivate(), pw, new Certificate[] {cert, certificate});
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, pw);
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(kmf.getKeyManagers(), clients == null ? null : trustingOnly(clients.certificate()), null);
+        return new Identity(cert, ctx);
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    /** A client certificate this CA signed for commonName, with its key, as PEM (for a kubernetes.io/tls Secret). */
+    public Pem clientPem(String commonName) {
+      try {
+        KeyPair kp = keyPair("EC");
+        JcaX509v3CertificateBuilder b = builder(certificate, "CN=" + commonName, kp);
+        b.addExtension(Extension.subjectAlternativeName, false,
+            new GeneralNames(new GeneralName(GeneralName.dNSName, commonName)));
+        b.addExtension(Extension.extendedKeyUsage, false,
+            new org.bouncycastle.asn1.x509.ExtendedKeyUsage(org.bouncycastle.asn1.x509.KeyPurposeId.id_kp_clientAuth));
+        X509Certificate cert = new JcaX509CertificateConverter().getCertificate(
+            b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
+        java.util.Base64.Encoder enc = java.util.Base64.getMimeEncoder(64, "\n".getBytes());
+        String key = "-----BEGIN PRIVATE KEY-----\n" + enc.encodeToString(kp.getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n";
+        return new Pem(cert, Certificates.pem(cert), key);
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
     /** A client's TLS context and the certificate it presents. */
     public record Client(SSLContext context, X509Certificate certificate) {}
 

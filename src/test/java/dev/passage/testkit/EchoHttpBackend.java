@@ -31,8 +31,30 @@ public final class EchoHttpBackend implements AutoCloseable {
   public final AtomicInteger requests = new AtomicInteger();
 
   public EchoHttpBackend(String name) throws IOException {
+    this(name, null, false);
+  }
+
+  /**
+   * An HTTPS backend with this identity (tls not null); needClientCertificate: it refuses a
+   * handshake without a client certificate its context trusts. Each answer then says the SNI the
+   * client sent ("sni=") and the subject of its certificate ("client=", "-" for none).
+   */
+  public EchoHttpBackend(String name, Certificates.Identity tls, boolean needClientCertificate) throws IOException {
     this.name = name;
-    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 256);
+    if (tls == null) {
+      server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 256);
+    } else {
+      com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 256);
+      https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls.serverContext()) {
+        @Override
+        public void configure(com.sun.net.httpserver.HttpsParameters params) {
+          javax.net.ssl.SSLParameters p = tls.serverContext().getDefaultSSLParameters();
+          p.setNeedClientAuth(needClientCertificate);
+          params.setSSLParameters(p);
+        }
+      });
+      server = https;
+    }
     server.createContext("/", this::handle);
     server.setExecutor(threads);
     server.start();
@@ -105,6 +127,18 @@ public final class EchoHttpBackend implements AutoCloseable {
       ex.getRequestBody().readAllBytes();
       StringBuilder b = new StringBuilder();
       b.append("backend=").append(name).append('\n');
+      if (ex instanceof com.sun.net.httpserver.HttpsExchange https) {
+        javax.net.ssl.SSLSession session = https.getSSLSession();
+        String sni = session instanceof javax.net.ssl.ExtendedSSLSession e && !e.getRequestedServerNames().isEmpty()
+            ? ((javax.net.ssl.SNIHostName) e.getRequestedServerNames().get(0)).getAsciiName() : "-";
+        String client;
+        try {
+          client = ((java.security.cert.X509Certificate) session.getPeerCertificates()[0]).getSubjectX500Principal().getName();
+        } catch (javax.net.ssl.SSLPeerUnverifiedException none) {
+          client = "-";
+        }
+        b.append("sni=").append(sni).append('\n').append("client=").append(client).append('\n');
+      }
       b.append("method=").append(ex.getRequestMethod()).append('\n');
       b.append("path=").append(path).append('\n');
       b.append("query=").append(query == null ? "" : query).append('\n');

@@ -17,6 +17,12 @@ public final class Outcomes {
     Map<String, Object> endpoints = new LinkedHashMap<>();
     r.table().allEndpoints().forEach((k, v) -> endpoints.put(k.toString(), v));
     doc.put("endpoints", endpoints);
+    Map<String, Object> backendTls = new LinkedHashMap<>();
+    r.table().allBackendTls().forEach((k, v) -> backendTls.put(k.toString(), v));
+    if (!backendTls.isEmpty()) doc.put("backendTls", backendTls);
+    Map<String, Object> clientCertificates = new LinkedHashMap<>();
+    r.table().backendClientCertificates().forEach((k, v) -> clientCertificates.put(k.toString(), v.toString()));
+    if (!clientCertificates.isEmpty()) doc.put("backendClientCertificates", clientCertificates);
     return doc;
   }
 }

@@ -39,6 +39,8 @@ import org.apache.pekko.http.javadsl.model.headers.Host;
 import org.apache.pekko.http.javadsl.model.headers.Location;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.settings.ConnectionPoolSettings;
+import org.apache.pekko.http.javadsl.HttpsConnectionContext;
+import dev.passage.rules.BackendTls;
 import org.apache.pekko.http.javadsl.settings.ServerSettings;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.TLSProtocol;
@@ -66,6 +68,8 @@ public final class HttpService {
   private final Supplier<RouteTable> table;
   private final ServerSettings serverSettings;
   private final ConnectionPoolSettings poolSettings;
+  private final dev.passage.proxy.tls.BackendTlsClients backendTls;
+  private final Runnable onBackendTlsFailure;
   private final LoggingAdapter pekkoLog;
   private final boolean accessLog;
   private final Materializer materializer;
@@ -76,8 +80,11 @@ public final class HttpService {
   /** tcp and dispatcher: the data plane's sockets and the I/O loops' dispatcher, under the client pools. */
   public HttpService(ActorSystem system, Config root, Supplier<RouteTable> table, boolean accessLog,
                      dev.passage.proxy.io.NioTcp tcp, String dispatcher, java.time.Duration connectTimeout,
-                     RouteMetrics routeMetrics) {
+                     RouteMetrics routeMetrics, dev.passage.proxy.tls.BackendTlsClients backendTls,
+                     Runnable onBackendTlsFailure) {
     this.http = Http.get(system);
+    this.backendTls = backendTls;
+    this.onBackendTlsFailure = onBackendTlsFailure;
     this.routeMetrics = routeMetrics;
     this.table = table;
     this.accessLog = accessLog;
@@ -201,6 +208,13 @@ public final class HttpService {
     }
     BackendChoice.Connect connect = (BackendChoice.Connect) choice;
     HttpFilters backendFilters = filtersOf(rule, connect.backend());
+    BackendTls tls = current.backendTls(connect.backend().service());
+    if (tls != null && !tls.usable()) { // the policy has no valid CA: no plaintext to this backend, ever
+      return done(request, c, listener.get(), start, error(500, "the backend's TLS policy is not usable"),
+          "route " + route + ": " + tls.refusal(), route);
+    }
+    HttpsConnectionContext https = tls == null ? null
+        : backendTls.https(tls, current.backendClientCertificate(listener.get().gateway()));
 
     // the request as the backend gets it: rewritten, headers edited, hop-by-hop gone, X-Forwarded-*
     String path = f.rewrite() != null ? UrlChanges.path(uri.path(), f.rewrite().path(), matchedPrefix) : uri.path();
@@ -219,7 +233,7 @@ public final class HttpService {
     HttpRequest outgoing = HttpRequest.create().withMethod(request.method()).withHeaders(headers)
         .withEntity(request.entity()).withProtocol(HttpProtocols.HTTP_1_1); // the pools speak HTTP/1.1
     boolean retryable = IDEMPOTENT.contains(request.method().name()) && request.entity().isKnownEmpty();
-    CompletableFuture<HttpResponse> response = send(outgoing, relative, connect.endpoints(), 0, retryable, rule);
+    CompletableFuture<HttpResponse> response = send(outgoing, relative, connect.endpoints(), 0, retryable, rule, https);
     if (rule.requestTimeoutMillis() > 0) response = response.orTimeout(rule.requestTimeoutMillis(), TimeUnit.MILLISECONDS);
     String backend = connect.backend().name();
     return response.handle((rsp, failure) -> {
@@ -234,7 +248,10 @@ public final class HttpService {
         logAccess(request, c, listener.get(), start, 504, route, backend, "backend " + backend + " did not answer in time");
         return error(504, "the backend did not answer in time");
       }
-      String why = "backend " + backend + " failed: " + cause.getMessage();
+      String tlsFailure = tls == null ? null : dev.passage.proxy.tls.BackendTlsClients.tlsFailure(cause);
+      if (tlsFailure != null) onBackendTlsFailure.run();
+      String why = tlsFailure != null ? "TLS to backend " + backend + " failed: " + tlsFailure
+          : "backend " + backend + " failed: " + cause.getMessage();
       logAccess(request, c, listener.get(), start, 502, route, backend, why);
       return error(502, "the backend failed");
     });
@@ -245,20 +262,24 @@ public final class HttpService {
     return port != 0 ? host + ":" + port : host;
   }
 
-  /** Sends to endpoint i; a connection that was refused moves on to the next endpoint when the request allows it. */
+  /**
+   * Sends to endpoint i (over TLS with https's engines when a BackendTLSPolicy covers the backend,
+   * else in plaintext); a connection that was refused moves on to the next endpoint when the
+   * request allows it.
+   */
   private CompletableFuture<HttpResponse> send(HttpRequest outgoing, String relative, List<ResolvedBackend.Endpoint> endpoints,
-                                               int i, boolean retryable, HttpRouteRule rule) {
+                                               int i, boolean retryable, HttpRouteRule rule, HttpsConnectionContext https) {
     ResolvedBackend.Endpoint e = endpoints.get(i);
-    HttpRequest attempt = outgoing.withUri(Uri.create("http://" + e + relative));
-    CompletableFuture<HttpResponse> sent = plain(
-        http.singleRequest(attempt, http.defaultClientHttpsContext(), poolSettings, pekkoLog));
+    HttpRequest attempt = outgoing.withUri(Uri.create((https == null ? "http://" : "https://") + e + relative));
+    CompletableFuture<HttpResponse> sent = plain(http.singleRequest(attempt,
+        https == null ? http.defaultClientHttpsContext() : https, poolSettings, pekkoLog));
     if (rule.backendTimeoutMillis() > 0) sent = sent.orTimeout(rule.backendTimeoutMillis(), TimeUnit.MILLISECONDS);
     if (!retryable || i + 1 >= endpoints.size()) return sent;
     return sent.handle((rsp, failure) -> {
       if (failure == null) return CompletableFuture.completedFuture(rsp);
       if (!neverConnected(unwrap(failure))) return CompletableFuture.<HttpResponse>failedFuture(failure);
       log.debug("endpoint {} refused the connection, trying the next", e);
-      return send(outgoing, relative, endpoints, i + 1, retryable, rule);
+      return send(outgoing, relative, endpoints, i + 1, retryable, rule, https);
     }).thenCompose(x -> x);
   }
 

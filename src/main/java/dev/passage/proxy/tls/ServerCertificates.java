@@ -53,6 +53,8 @@ public final class ServerCertificates {
   private static final Object NO_VALIDATION = new Object();
   /** The CA bundles (ca.crt of ConfigMaps) client validations may name, as this node read them. */
   private final Map<NamespacedName, List<X509Certificate>> caBundles = new ConcurrentHashMap<>();
+  /** Counts the changes to CA bundles and Secrets: what a context made from them is checked against. */
+  private final java.util.concurrent.atomic.AtomicLong generation = new java.util.concurrent.atomic.AtomicLong();
 
   private final Map<NamespacedName, Loaded> loaded = new ConcurrentHashMap<>();
   private final TlsProvider provider;
@@ -74,6 +76,22 @@ public final class ServerCertificates {
     }
   }
 
+  /** Bumped by every ConfigMap or Secret change this node sees: contexts made before may be stale. */
+  public long generation() {
+    return generation.get();
+  }
+
+  /** The certificates of a ConfigMap's ca.crt as this node read it (empty when absent or without one). */
+  public List<X509Certificate> caBundle(NamespacedName configMap) {
+    return caBundles.getOrDefault(configMap, List.of());
+  }
+
+  /** The key material of a kubernetes.io/tls Secret as this node loaded it (empty when it has no usable pair). */
+  public Optional<CertificateRules.KeyMaterial> keyMaterial(NamespacedName secret) {
+    Loaded l = loaded.get(secret);
+    return l == null ? Optional.empty() : Optional.of(l.material());
+  }
+
   /** The TLS implementation the engines come from. */
   public TlsProvider provider() {
     return provider;
@@ -82,6 +100,7 @@ public final class ServerCertificates {
   /** Takes the Secret and ConfigMap changes of this node's source (other kinds are ignored): a {@link ResourceCache.Listener}. */
   public void changed(ResourceIndex.Update update, boolean synced) {
     for (ResourceIndex.Change c : update.changes()) {
+      if (c.key().kind() == Kind.CONFIG_MAP || c.key().kind() == Kind.SECRET) generation.incrementAndGet();
       if (c.key().kind() == Kind.CONFIG_MAP) caBundleChanged(c.key().ref(), (dev.passage.resources.ConfigMapView) c.after());
       if (c.key().kind() != Kind.SECRET) continue;
       if (ticketSecret.isPresent() && ticketSecret.get().equals(c.key().ref())) ticketSecretChanged((SecretView) c.after());
