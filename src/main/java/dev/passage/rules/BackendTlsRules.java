@@ -1,7 +1,6 @@
 package dev.passage.rules;
 
 import dev.passage.resources.BackendTlsPolicyView;
-import dev.passage.resources.ConfigMapView;
 import dev.passage.resources.GatewayView;
 import dev.passage.resources.GroupKind;
 import dev.passage.resources.NamespacedName;
@@ -46,14 +45,14 @@ public final class BackendTlsRules {
     Optional<BackendTlsPolicyView> winner = covering(index, key);
     if (winner.isEmpty()) return null;
     BackendTlsPolicyView p = winner.get();
-    Validity v = validity(p, index);
+    Judged j = judge(p, index);
     List<NamespacedName> bundles = new ArrayList<>();
-    for (BackendTlsPolicyView.CaRef ref : p.caCertificateRefs()) {
-      if (caProblem(p, ref, index) == null) bundles.add(new NamespacedName(p.meta().namespace(), ref.name()));
+    for (int i = 0; i < p.caCertificateRefs().size(); i++) {
+      if (j.caProblems().get(i) == null) bundles.add(new NamespacedName(p.meta().namespace(), p.caCertificateRefs().get(i).name()));
     }
     List<BackendTls.SubjectAltName> sans = p.subjectAltNames().stream()
         .map(s -> new BackendTls.SubjectAltName(s.type(), s.value())).toList();
-    String refusal = v.accepted() ? null : "BackendTLSPolicy " + p.meta().ref() + " " + v.reason() + ": " + v.message();
+    String refusal = j.accepted() ? null : "BackendTLSPolicy " + p.meta().ref() + " " + j.reason() + ": " + j.message();
     return new BackendTls(p.meta().ref().toString(), p.hostname(), sans, bundles,
         BackendTlsPolicyView.SYSTEM.equals(p.wellKnownCACertificates()), refusal);
   }
@@ -91,22 +90,22 @@ public final class BackendTlsRules {
   public static PolicyStatus status(BackendTlsPolicyView p, ResourceIndex index, RulesSettings settings) {
     // judged before the ancestors are looked at, even without any: what the table carries for the
     // policy's ports reads the same CA ConfigMaps, and a change to them must find this policy
-    Validity v = validity(p, index);
-    CertificateRules.Failure refs = refsFailure(p, index);
+    Judged j = judge(p, index);
     List<NamespacedName> ancestors = ancestors(p, index, settings);
     if (ancestors.isEmpty()) return new PolicyStatus(List.of());
     long gen = p.meta().generation();
     List<Condition> conditions = new ArrayList<>();
-    String conflict = v.accepted() || "NoValidCACertificate".equals(v.reason()) ? lostTo(p, index) : null;
-    if (!v.accepted() && !"NoValidCACertificate".equals(v.reason())) {
-      conditions.add(Condition.isFalse("Accepted", v.reason(), v.message(), gen));
-    } else if (conflict != null) {
+    String conflict;
+    if (INVALID.equals(j.reason())) { // its own content: no precedence makes it usable
+      conditions.add(Condition.isFalse("Accepted", j.reason(), j.message(), gen));
+    } else if ((conflict = lostTo(p, index)) != null) {
       conditions.add(Condition.isFalse("Accepted", "Conflicted", conflict, gen));
-    } else if (!v.accepted()) {
-      conditions.add(Condition.isFalse("Accepted", v.reason(), v.message(), gen));
+    } else if (!j.accepted()) { // NoValidCACertificate
+      conditions.add(Condition.isFalse("Accepted", j.reason(), j.message(), gen));
     } else {
       conditions.add(Condition.isTrue("Accepted", "Accepted", "", gen));
     }
+    CertificateRules.Failure refs = j.refsFailure();
     conditions.add(refs == null ? Condition.isTrue("ResolvedRefs", "ResolvedRefs", "", gen)
         : Condition.isFalse("ResolvedRefs", refs.reason(), refs.message(), gen));
     List<PolicyStatus.Ancestor> out = new ArrayList<>();
@@ -145,48 +144,53 @@ public final class BackendTlsRules {
     return null;
   }
 
-  /** Accepted as the policy's own content decides it (not conflicts): reason and message when not. */
-  record Validity(boolean accepted, String reason, String message) {
-    static final Validity OK = new Validity(true, "Accepted", "");
+  private static final String INVALID = "Invalid";
+
+  /**
+   * A policy's own content judged once (not conflicts): Accepted as it decides it, with reason and
+   * message when not; each caCertificateRef's problem (null for a usable one), in order; and
+   * ResolvedRefs=False's reason and message (InvalidKind before InvalidCACertificateRef), null
+   * when every reference resolves.
+   */
+  record Judged(boolean accepted, String reason, String message, List<CertificateRules.Failure> caProblems,
+                CertificateRules.Failure refsFailure) {}
+
+  static Judged judge(BackendTlsPolicyView p, ResourceIndex index) {
+    List<CertificateRules.Failure> problems = new ArrayList<>();
+    CertificateRules.Failure refs = null;
+    for (BackendTlsPolicyView.CaRef ref : p.caCertificateRefs()) {
+      CertificateRules.Failure f = caProblem(p, ref, index);
+      problems.add(f);
+      if (f != null && (refs == null || "InvalidKind".equals(f.reason()) && !"InvalidKind".equals(refs.reason()))) refs = f;
+    }
+    String invalid = invalidity(p);
+    if (invalid != null) return new Judged(false, INVALID, invalid, problems, refs);
+    if (p.wellKnownCACertificates() == null && problems.stream().allMatch(java.util.Objects::nonNull)) {
+      return new Judged(false, "NoValidCACertificate", "no caCertificateRef is usable: " + refs.message(), problems, refs);
+    }
+    return new Judged(true, "Accepted", "", problems, refs);
   }
 
-  static Validity validity(BackendTlsPolicyView p, ResourceIndex index) {
+  /** Why a policy's fields make it Invalid, or null. */
+  private static String invalidity(BackendTlsPolicyView p) {
     String wellKnown = p.wellKnownCACertificates();
-    if (p.hostname() == null || p.hostname().isBlank()) return invalid("validation.hostname is required");
+    if (p.hostname() == null || p.hostname().isBlank()) return "validation.hostname is required";
     if (wellKnown != null && !BackendTlsPolicyView.SYSTEM.equals(wellKnown)) {
-      return invalid("wellKnownCACertificates " + wellKnown + " is not supported (System is)");
+      return "wellKnownCACertificates " + wellKnown + " is not supported (System is)";
     }
     if (wellKnown != null && !p.caCertificateRefs().isEmpty()) {
-      return invalid("caCertificateRefs and wellKnownCACertificates are both set: only one may be");
+      return "caCertificateRefs and wellKnownCACertificates are both set: only one may be";
     }
     if (wellKnown == null && p.caCertificateRefs().isEmpty()) {
-      return invalid("neither caCertificateRefs nor wellKnownCACertificates is set");
+      return "neither caCertificateRefs nor wellKnownCACertificates is set";
     }
     for (BackendTlsPolicyView.SubjectAltName s : p.subjectAltNames()) {
       if (!BackendTls.SubjectAltName.HOSTNAME.equals(s.type()) && !BackendTls.SubjectAltName.URI.equals(s.type())) {
-        return invalid("subjectAltNames type " + s.type() + " is not Hostname or URI");
+        return "subjectAltNames type " + s.type() + " is not Hostname or URI";
       }
-      if (s.value() == null || s.value().isBlank()) return invalid("a subjectAltNames entry of type " + s.type() + " has no value");
+      if (s.value() == null || s.value().isBlank()) return "a subjectAltNames entry of type " + s.type() + " has no value";
     }
-    if (wellKnown == null && p.caCertificateRefs().stream().allMatch(r -> caProblem(p, r, index) != null)) {
-      return new Validity(false, "NoValidCACertificate", "no caCertificateRef is usable: " + refsFailure(p, index).message());
-    }
-    return Validity.OK;
-  }
-
-  private static Validity invalid(String message) {
-    return new Validity(false, "Invalid", message);
-  }
-
-  /** ResolvedRefs=False's reason and message: InvalidKind before InvalidCACertificateRef; null when all resolve. */
-  private static CertificateRules.Failure refsFailure(BackendTlsPolicyView p, ResourceIndex index) {
-    CertificateRules.Failure first = null;
-    for (BackendTlsPolicyView.CaRef ref : p.caCertificateRefs()) {
-      CertificateRules.Failure f = caProblem(p, ref, index);
-      if (f == null) continue;
-      if (first == null || "InvalidKind".equals(f.reason()) && !"InvalidKind".equals(first.reason())) first = f;
-    }
-    return first;
+    return null;
   }
 
   private static CertificateRules.Failure caProblem(BackendTlsPolicyView p, BackendTlsPolicyView.CaRef ref, ResourceIndex index) {
@@ -195,11 +199,6 @@ public final class BackendTlsRules {
       return new CertificateRules.Failure("InvalidKind",
           what + " is a " + (ref.group().isEmpty() ? "" : ref.group() + "/") + ref.kind() + ", not a core ConfigMap");
     }
-    Optional<ConfigMapView> cm = index.configMap(p.meta().namespace(), ref.name());
-    if (cm.isEmpty()) return new CertificateRules.Failure("InvalidCACertificateRef", what + ": ConfigMap not found");
-    if (CertificateRules.certificates(cm.get().caCrt()).isEmpty()) {
-      return new CertificateRules.Failure("InvalidCACertificateRef", what + ": ca.crt holds no PEM certificate");
-    }
-    return null;
+    return CertificateRules.caBundleProblem(index, what, p.meta().namespace(), ref.name());
   }
 }

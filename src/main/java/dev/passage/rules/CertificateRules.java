@@ -35,8 +35,7 @@ public final class CertificateRules {
    * a ReferenceGrant): only such references reach the route table, whatever their content.
    */
   public static boolean permitted(GatewayView gateway, GatewayView.SecretRef ref, ResourceIndex index) {
-    Optional<Failure> f = check(gateway, ref, index);
-    return f.isEmpty() || !f.get().reason().equals("RefNotPermitted") && !f.get().message().contains("not a core Secret");
+    return permitted(check(gateway, ref, index));
   }
 
   public static Optional<Failure> check(GatewayView gateway, GatewayView.SecretRef ref, ResourceIndex index) {
@@ -84,6 +83,27 @@ public final class CertificateRules {
     } catch (Exception e) {
       return java.util.List.of();
     }
+  }
+
+  /**
+   * What is wrong with a CA reference to the ConfigMap namespace/name, once its kind and
+   * namespace are allowed (the ConfigMap missing, or its ca.crt without a PEM certificate), as
+   * "what: why" with reason InvalidCACertificateRef; null when it holds a CA. Frontend validation
+   * and BackendTLSPolicy both read CA bundles so.
+   */
+  static Failure caBundleProblem(ResourceIndex index, String what, String namespace, String name) {
+    Optional<dev.passage.resources.ConfigMapView> cm = index.configMap(namespace, name);
+    if (cm.isEmpty()) return new Failure("InvalidCACertificateRef", what + ": ConfigMap not found");
+    if (certificates(cm.get().caCrt()).isEmpty()) {
+      return new Failure("InvalidCACertificateRef", what + ": ca.crt holds no PEM certificate");
+    }
+    return null;
+  }
+
+  /** Whether a reference checked with {@link #check} may reach the route table at all (see {@link #permitted}). */
+  static boolean permitted(Optional<Failure> checked) {
+    return checked.isEmpty() || !checked.get().reason().equals("RefNotPermitted")
+        && !checked.get().message().contains("not a core Secret");
   }
 
   /** Why tls.crt and tls.key are not a usable pair, or null when they are. */

@@ -1,6 +1,5 @@
 package dev.passage.rules;
 
-import dev.passage.resources.ConfigMapView;
 import dev.passage.resources.GatewayView;
 import dev.passage.resources.GroupKind;
 import dev.passage.resources.NamespacedName;
@@ -65,12 +64,7 @@ public final class ClientCertificateRules {
           "no ReferenceGrant in namespace " + ns + " allows Gateways from " + gateway.meta().namespace()
               + " to use ConfigMap " + ref.name()));
     }
-    Optional<ConfigMapView> cm = index.configMap(ns, ref.name());
-    if (cm.isEmpty()) return Optional.of(new CertificateRules.Failure("InvalidCACertificateRef", what + ": ConfigMap not found"));
-    if (CertificateRules.certificates(cm.get().caCrt()).isEmpty()) {
-      return Optional.of(new CertificateRules.Failure("InvalidCACertificateRef", what + ": ca.crt holds no PEM certificate"));
-    }
-    return Optional.empty();
+    return Optional.ofNullable(CertificateRules.caBundleProblem(index, what, ns, ref.name()));
   }
 
   private static String namespace(GatewayView gateway, GatewayView.SecretRef ref) {

@@ -90,7 +90,11 @@ public final class GatewayRules {
     long accepted = listeners.stream().filter(ListenerResult::accepted).count();
     long valid = listeners.stream().filter(ListenerResult::valid).count();
     boolean programmed = listeners.stream().anyMatch(ListenerResult::programmed);
-    Optional<CertificateRules.Failure> backendCertificate = backendCertificateProblem(gateway, index);
+    GatewayView.SecretRef clientCert = gateway.backendClientCertificate();
+    // checked once: the condition says what is wrong, the entry names only a Secret the Gateway may use
+    Optional<CertificateRules.Failure> clientCertCheck = clientCert == null ? Optional.empty()
+        : CertificateRules.check(gateway, clientCert, index);
+    Optional<CertificateRules.Failure> backendCertificate = clientCertCheck.map(GatewayRules::asClientCertificateFailure);
     List<Condition> conditions = new ArrayList<>();
     if (gateway.infrastructureParametersRef() != null) {
       String why = "Passage takes no infrastructure parameters (parametersRef " + gateway.infrastructureParametersRef() + ")";
@@ -120,25 +124,21 @@ public final class GatewayRules {
         conditions.add(Condition.isTrue("Programmed", "Programmed", "", gen));
       }
     }
-    GatewayView.SecretRef clientCert = gateway.backendClientCertificate();
     GatewayEntry entry = new GatewayEntry(gateway.meta().ref(), gateway.meta().creationTimestamp(),
-        placement.bindHosts(), served, clientCert == null || !CertificateRules.permitted(gateway, clientCert, index) ? null
+        placement.bindHosts(), served, clientCert == null || !CertificateRules.permitted(clientCertCheck) ? null
             : new NamespacedName(clientCert.namespace() != null ? clientCert.namespace() : gateway.meta().namespace(),
                 clientCert.name()));
     return new GatewayJudgement(listeners, placement.addresses(), conditions, entry);
   }
 
   /**
-   * What is wrong with spec.tls.backend.clientCertificateRef, if it is set: not a core Secret,
-   * missing or not a usable key pair (InvalidClientCertificateRef), or in another namespace without
-   * a ReferenceGrant (RefNotPermitted). The Gateway stays Accepted; its ResolvedRefs says so.
+   * What is wrong with spec.tls.backend.clientCertificateRef, as the Gateway's ResolvedRefs says it:
+   * not a core Secret, missing or not a usable key pair (InvalidClientCertificateRef), or in
+   * another namespace without a ReferenceGrant (RefNotPermitted). The Gateway stays Accepted.
    */
-  static Optional<CertificateRules.Failure> backendCertificateProblem(GatewayView gateway, ResourceIndex index) {
-    GatewayView.SecretRef ref = gateway.backendClientCertificate();
-    if (ref == null) return Optional.empty();
-    return CertificateRules.check(gateway, ref, index).map(f -> new CertificateRules.Failure(
-        "RefNotPermitted".equals(f.reason()) ? "RefNotPermitted" : "InvalidClientCertificateRef",
-        f.message().replace("certificateRef ", "clientCertificateRef ")));
+  private static CertificateRules.Failure asClientCertificateFailure(CertificateRules.Failure f) {
+    return new CertificateRules.Failure("RefNotPermitted".equals(f.reason()) ? "RefNotPermitted" : "InvalidClientCertificateRef",
+        f.message().replace("certificateRef ", "clientCertificateRef "));
   }
 
   /** Each listener's count of attached routes, from the routes' attachments to this Gateway. */
