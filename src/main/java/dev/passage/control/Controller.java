@@ -211,21 +211,29 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
             if (i instanceof Input.Slices s) endpointsToRefresh.addAll(endpoints.of(s.service()));
           }
         }
-        case BACKEND_TLS_POLICY -> dirtyPolicies.add(key);
+        case BACKEND_TLS_POLICY -> {
+          dirtyPolicies.add(key);
+          // the ports of the Services it covered and covers now: their backend TLS may have changed
+          for (Input i : change.inputs()) {
+            if (i instanceof Input.Policies p) endpointsToRefresh.addAll(endpoints.of(p.service()));
+          }
+        }
         default -> { }
       }
     }
-    for (ObjectKey d : deps.dependantsOf(inputs)) if (d.kind() == Kind.BACKEND_TLS_POLICY) dirtyPolicies.add(d);
-    for (ObjectKey p : dirtyPolicies) {
-      // the ports of the Services it covered and covers now: their backend TLS may have changed
-      for (Input i : policyTargets(p, changes)) endpointsToRefresh.addAll(endpoints.of(((Input.Policies) i).service()));
-      judgePolicy(p);
+    Set<ObjectKey> dependants = deps.dependantsOf(inputs);
+    for (ObjectKey d : dependants) {
+      if (d.kind() != Kind.BACKEND_TLS_POLICY || !dirtyPolicies.add(d)) continue;
+      // a policy that read what changed (a CA ConfigMap): the ports of the Services it covers
+      index.get(d).map(BackendTlsPolicyView.class::cast).ifPresent(p -> p.services()
+          .forEach(svc -> endpointsToRefresh.addAll(endpoints.of(new NamespacedName(p.meta().namespace(), svc)))));
     }
+    dirtyPolicies.forEach(this::judgePolicy);
     // endpoints first: a route that names a new Service port finds its endpoints already out
     publishEndpoints(endpointsToRefresh);
     servedGatewaysChanged(changes, dirtyRoutes, dirtyGateways);
     recent.addLast(Map.entry(index.version(), Set.copyOf(inputs)));
-    for (ObjectKey d : deps.dependantsOf(inputs)) {
+    for (ObjectKey d : dependants) {
       if (d.kind() == Kind.GATEWAY) dirtyGateways.add(d);
       else if (d.kind() != Kind.BACKEND_TLS_POLICY) dirtyRoutes.add(d);
     }
@@ -370,21 +378,6 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
     if (status.ancestors().isEmpty()) state.removeStatus(key);
     else state.putStatus(key, status);
     deps.record(key, reads);
-  }
-
-  /** The Services a policy targeted before this batch and targets after it, as Policies inputs. */
-  private Set<Input> policyTargets(ObjectKey policy, List<ResourceIndex.Change> changes) {
-    Set<Input> out = new LinkedHashSet<>();
-    for (ResourceIndex.Change c : changes) {
-      if (c.key().equals(policy)) {
-        for (Input i : c.inputs()) if (i instanceof Input.Policies) out.add(i);
-      }
-    }
-    if (out.isEmpty()) { // not changed itself (a ConfigMap it reads did): its targets now
-      index.get(policy).map(BackendTlsPolicyView.class::cast).ifPresent(p -> p.services()
-          .forEach(s -> out.add(new Input.Policies(new NamespacedName(p.meta().namespace(), s)))));
-    }
-    return out;
   }
 
   /** A judgement on the current snapshot is asked of who. */
