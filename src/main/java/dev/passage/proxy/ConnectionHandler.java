@@ -21,7 +21,6 @@ import javax.net.ssl.SSLEngine;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.Scheduler;
-import org.apache.pekko.stream.TLSProtocol;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
@@ -148,36 +147,9 @@ public final class ConnectionHandler {
         .via(Flow.fromGraph(new FirstPull<ByteString>(onConnected)))
         .via(backendConnection(endpoint));
     Flow<ByteString, ByteString, NotUsed> toBackend = tls == null ? tcpToBackend
-        : reencrypted(backendTls.engine(tls, clientCertificate)).join(tcpToBackend);
-    Flow<TLSProtocol.SslTlsInbound, TLSProtocol.SslTlsOutbound, NotUsed> plaintext = Flow.of(TLSProtocol.SslTlsInbound.class)
-        .filter(m -> m instanceof TLSProtocol.SessionBytes)
-        .map(m -> ((TLSProtocol.SessionBytes) m).bytes())
-        .via(toBackend)
-        .map(b -> (TLSProtocol.SslTlsOutbound) new TLSProtocol.SendBytes(b));
+        : TlsStage.client(backendTls.engine(tls, clientCertificate)).join(tcpToBackend);
     // where Pekko's TLS stage runs depends on the provider: see TlsStage
-    return TlsStage.server(engine, certificates.provider()).reversed().join(plaintext);
-  }
-
-  /** Plaintext on the inside, the backend's TLS records on the outside: a client engine's session. */
-  private static org.apache.pekko.stream.javadsl.BidiFlow<ByteString, ByteString, ByteString, ByteString, NotUsed> reencrypted(
-      SSLEngine client) {
-    // the JDK's engine: on the default dispatcher, where its crypto spreads over the cores (see TlsStage)
-    var tls = org.apache.pekko.stream.javadsl.TLS.create(() -> client, org.apache.pekko.stream.TLSClosing.eagerClose())
-        .withAttributes(org.apache.pekko.stream.ActorAttributes.dispatcher("pekko.actor.default-dispatcher"));
-    var bytes = org.apache.pekko.stream.javadsl.BidiFlow.fromFlows(
-        Flow.of(ByteString.class).map(b -> (TLSProtocol.SslTlsOutbound) new TLSProtocol.SendBytes(b)),
-        Flow.of(TLSProtocol.SslTlsInbound.class).filter(in -> in instanceof TLSProtocol.SessionBytes)
-            .map(in -> ((TLSProtocol.SessionBytes) in).bytes()));
-    return bytes.atop(tls);
-  }
-
-  /** The TLS of a Service port's backends (null: plain TCP) and the client certificate a Gateway presents to them. */
-  BackendTls backendTls(dev.passage.rules.BackendKey backend) {
-    return table.get().backendTls(backend);
-  }
-
-  NamespacedName backendClientCertificate(String gateway) {
-    return table.get().backendClientCertificate(gateway);
+    return TlsStage.server(engine, certificates.provider()).reversed().join(TlsStage.sessionBytes().reversed().join(toBackend));
   }
 
   void backendTlsFailed() {

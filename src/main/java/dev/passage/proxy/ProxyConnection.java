@@ -298,12 +298,12 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
       backend = target.backend().name();
       routeStats = handler.routeStats(forward.gateway(), forward.listener(), route, backend);
       if (terminate != null) { // re-encrypted when a BackendTLSPolicy covers the backend (meaningless for passthrough)
-        backendTls = handler.backendTls(target.backend().service());
+        backendTls = table.backendTls(target.backend().service()); // the snapshot the route came from
         if (backendTls != null && !backendTls.usable()) {
           refuse(ProxyMetrics.Refusal.BACKEND_TLS, "route " + route + ": " + backendTls.refusal());
           return;
         }
-        if (backendTls != null) clientCertificate = handler.backendClientCertificate(forward.gateway());
+        if (backendTls != null) clientCertificate = table.backendClientCertificate(forward.gateway());
       }
       phase = Phase.CONNECTING;
       connect();
@@ -356,13 +356,7 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
         public void onUpstreamFailure(Throwable ex) {
           if (phase == Phase.CONNECTING && target != null) connectFailed(ex);
           else if (ex instanceof SendTimeoutException) completeStage(); // the backend stopped reading: FIN to the client
-          else if (backendTls != null && dev.passage.proxy.tls.BackendTlsClients.tlsFailure(ex) != null) {
-            // the backend's handshake failed (its certificate, or ours, refused): the client's session ends, counted
-            handler.backendTlsFailed();
-            refuse(ProxyMetrics.Refusal.BACKEND_TLS, "route " + route + ": TLS to backend " + backend + " at "
-                + target.endpoints().get(attempt) + " failed: " + dev.passage.proxy.tls.BackendTlsClients.tlsFailure(ex));
-          }
-          else failStage(ex);
+          else if (backendTls == null || !backendTlsFailed(ex)) failStage(ex);
         }
       });
       org.apache.pekko.stream.javadsl.Flow<ByteString, ByteString, ?> backendFlow = switch (mode) {
@@ -381,6 +375,19 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
           .run(subFusingMaterializer());
       // Pekko HTTP reads its input only once its output is wanted: nothing to wait for here
       if (mode == Mode.HTTP || mode == Mode.HTTPS) connected();
+    }
+
+    /**
+     * Whether a backend stream's failure is its TLS handshake's (its certificate, or ours,
+     * refused): the client's session then ends, counted as such.
+     */
+    private boolean backendTlsFailed(Throwable ex) {
+      String why = dev.passage.proxy.tls.BackendTlsClients.tlsFailure(ex);
+      if (why == null) return false;
+      handler.backendTlsFailed();
+      refuse(ProxyMetrics.Refusal.BACKEND_TLS, "route " + route + ": TLS to backend " + backend + " at "
+          + target.endpoints().get(attempt) + " failed: " + why);
+      return true;
     }
 
     private void connected() {

@@ -6,6 +6,7 @@ import org.apache.pekko.stream.ActorAttributes;
 import org.apache.pekko.stream.TLSClosing;
 import org.apache.pekko.stream.TLSProtocol;
 import org.apache.pekko.stream.javadsl.BidiFlow;
+import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.TLS;
 import org.apache.pekko.util.ByteString;
 
@@ -23,6 +24,28 @@ public final class TlsStage {
 
   /** The I/O loops' dispatcher (PassageNode registers it). */
   public static final String IO_LOOPS = "passage.proxy-dispatcher";
+
+  /**
+   * A TLS session's application bytes as plain ByteStrings: what goes in is sent (SendBytes), what
+   * comes out is what the peer sent (SessionBytes; the stage's other messages are dropped).
+   */
+  public static BidiFlow<ByteString, TLSProtocol.SslTlsOutbound, TLSProtocol.SslTlsInbound, ByteString, NotUsed> sessionBytes() {
+    return BidiFlow.fromFlows(
+        Flow.of(ByteString.class).map(b -> (TLSProtocol.SslTlsOutbound) new TLSProtocol.SendBytes(b)),
+        Flow.of(TLSProtocol.SslTlsInbound.class).filter(in -> in instanceof TLSProtocol.SessionBytes)
+            .map(in -> ((TLSProtocol.SessionBytes) in).bytes()));
+  }
+
+  /**
+   * A client session to a backend with this (JDK) engine: plaintext on the inside, TLS records on
+   * the outside; closes both ways at once. On the default dispatcher, where the JDK's crypto
+   * spreads over the cores (see above).
+   */
+  public static BidiFlow<ByteString, ByteString, ByteString, ByteString, NotUsed> client(SSLEngine engine) {
+    var tls = TLS.create(() -> engine, TLSClosing.eagerClose())
+        .withAttributes(ActorAttributes.dispatcher("pekko.actor.default-dispatcher"));
+    return sessionBytes().atop(tls);
+  }
 
   /** Ciphertext on the outside (ByteString), SSL session messages on the inside; closes both ways at once. */
   public static BidiFlow<TLSProtocol.SslTlsOutbound, ByteString, ByteString, TLSProtocol.SslTlsInbound, NotUsed> server(
