@@ -58,6 +58,23 @@ public final class CertificateRules {
     return problem == null ? Optional.empty() : Optional.of(new Failure("InvalidCertificateRef", what + ": " + problem));
   }
 
+  /** One subjectAltName of a certificate: a DNS name or a URI (the kinds Passage reads), as written there. */
+  public record AltName(boolean dns, String value) {}
+
+  /** A certificate's DNS and URI subjectAltNames, in the certificate's order (other kinds left out). */
+  public static java.util.List<AltName> subjectAltNames(X509Certificate cert)
+      throws java.security.cert.CertificateParsingException {
+    java.util.List<AltName> out = new java.util.ArrayList<>();
+    java.util.Collection<java.util.List<?>> sans = cert.getSubjectAlternativeNames();
+    if (sans == null) return out;
+    for (java.util.List<?> san : sans) {
+      Object type = san.get(0); // GeneralName's tag: 2 dNSName, 6 uniformResourceIdentifier
+      if (Integer.valueOf(2).equals(type)) out.add(new AltName(true, String.valueOf(san.get(1))));
+      else if (Integer.valueOf(6).equals(type)) out.add(new AltName(false, String.valueOf(san.get(1))));
+    }
+    return out;
+  }
+
   /** A Secret's certificate chain (leaf first) and its private key, ready for a TLS server. */
   public record KeyMaterial(java.util.List<X509Certificate> chain, PrivateKey key) {}
 

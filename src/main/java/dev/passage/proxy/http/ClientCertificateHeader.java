@@ -41,12 +41,8 @@ final class ClientCertificateHeader {
           .append("Hash=").append(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(der)))
           .append(";Cert=\"").append(URLEncoder.encode(pem, StandardCharsets.UTF_8).replace("+", "%20")).append('"')
           .append(";Subject=\"").append(leaf.getSubjectX500Principal().getName().replace("\"", "\\\"")).append('"');
-      if (leaf.getSubjectAlternativeNames() != null) {
-        for (List<?> san : leaf.getSubjectAlternativeNames()) {
-          Object type = san.get(0);
-          if (Integer.valueOf(6).equals(type)) v.append(";URI=").append(san.get(1));
-          else if (Integer.valueOf(2).equals(type)) v.append(";DNS=").append(san.get(1));
-        }
+      for (dev.passage.rules.CertificateRules.AltName n : dev.passage.rules.CertificateRules.subjectAltNames(leaf)) {
+        v.append(n.dns() ? ";DNS=" : ";URI=").append(n.value());
       }
       return v.toString();
     } catch (Exception e) {

@@ -9,7 +9,6 @@ import java.security.cert.CertificateException;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -44,9 +43,10 @@ import org.slf4j.LoggerFactory;
 public final class BackendTlsClients {
   private static final Logger log = LoggerFactory.getLogger(BackendTlsClients.class);
 
-  private record Key(BackendTls tls, NamespacedName clientCertificate) {}
+  /** One context per policy and client certificate: a policy that changes replaces its own. */
+  private record Key(String policy, NamespacedName clientCertificate) {}
 
-  private record Made(long generation, SSLContext context, HttpsConnectionContext https) {}
+  private record Made(BackendTls tls, long generation, SSLContext context, HttpsConnectionContext https) {}
 
   private final ServerCertificates certificates;
   private final Map<Key, Made> made = new ConcurrentHashMap<>();
@@ -67,13 +67,15 @@ public final class BackendTlsClients {
   }
 
   private Made made(BackendTls tls, NamespacedName clientCertificate) {
-    Key key = new Key(tls, clientCertificate);
+    Key key = new Key(tls.policy(), clientCertificate);
     long generation = certificates.generation();
     Made m = made.get(key);
-    if (m != null && m.generation() == generation) return m;
+    if (m != null && m.generation() == generation && m.tls().equals(tls)) return m;
+    // the CAs or keys changed: every context is remade when next used (and a deleted policy's goes)
+    if (m != null && m.generation() != generation) made.values().removeIf(other -> other.generation() != generation);
     SSLContext context = context(tls, clientCertificate);
     HttpsConnectionContext https = ConnectionContext.httpsClient((host, port) -> newEngine(context, tls));
-    Made next = new Made(generation, context, https);
+    Made next = new Made(tls, generation, context, https);
     made.put(key, next);
     return next;
   }
@@ -153,14 +155,7 @@ public final class BackendTlsClients {
     List<String> dns = new ArrayList<>();
     List<String> uris = new ArrayList<>();
     try {
-      Collection<List<?>> sans = leaf.getSubjectAlternativeNames();
-      if (sans != null) {
-        for (List<?> san : sans) {
-          int type = (Integer) san.get(0);
-          if (type == 2) dns.add(String.valueOf(san.get(1)));
-          else if (type == 6) uris.add(String.valueOf(san.get(1)));
-        }
-      }
+      for (CertificateRules.AltName n : CertificateRules.subjectAltNames(leaf)) (n.dns() ? dns : uris).add(n.value());
     } catch (CertificateParsingException e) {
       return false;
     }

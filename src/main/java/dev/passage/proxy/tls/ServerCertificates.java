@@ -53,7 +53,7 @@ public final class ServerCertificates {
   private static final Object NO_VALIDATION = new Object();
   /** The CA bundles (ca.crt of ConfigMaps) client validations may name, as this node read them. */
   private final Map<NamespacedName, List<X509Certificate>> caBundles = new ConcurrentHashMap<>();
-  /** Counts the changes to CA bundles and Secrets: what a context made from them is checked against. */
+  /** Counts the changes to the CA bundles and key material held: what a context made from them is checked against. */
   private final java.util.concurrent.atomic.AtomicLong generation = new java.util.concurrent.atomic.AtomicLong();
 
   private final Map<NamespacedName, Loaded> loaded = new ConcurrentHashMap<>();
@@ -76,7 +76,7 @@ public final class ServerCertificates {
     }
   }
 
-  /** Bumped by every ConfigMap or Secret change this node sees: contexts made before may be stale. */
+  /** Bumped when a CA bundle or a Secret's key material held here changes: contexts made before may be stale. */
   public long generation() {
     return generation.get();
   }
@@ -100,7 +100,6 @@ public final class ServerCertificates {
   /** Takes the Secret and ConfigMap changes of this node's source (other kinds are ignored): a {@link ResourceCache.Listener}. */
   public void changed(ResourceIndex.Update update, boolean synced) {
     for (ResourceIndex.Change c : update.changes()) {
-      if (c.key().kind() == Kind.CONFIG_MAP || c.key().kind() == Kind.SECRET) generation.incrementAndGet();
       if (c.key().kind() == Kind.CONFIG_MAP) caBundleChanged(c.key().ref(), (dev.passage.resources.ConfigMapView) c.after());
       if (c.key().kind() != Kind.SECRET) continue;
       if (ticketSecret.isPresent() && ticketSecret.get().equals(c.key().ref())) ticketSecretChanged((SecretView) c.after());
@@ -109,6 +108,7 @@ public final class ServerCertificates {
       } else if (c.after() == null) {
         Loaded gone = loaded.remove(c.key().ref());
         if (gone != null) {
+          generation.incrementAndGet();
           gone.releaseAll(); // engines made from it hold their own reference
           log.info("Secret {} is gone: its certificate is no longer served", c.key().ref());
         }
@@ -132,6 +132,7 @@ public final class ServerCertificates {
       Loaded next = new Loaded(material.get(), names(material.get().chain().get(0)), new ConcurrentHashMap<>());
       contexts(next, NO_VALIDATION, () -> null); // made now: a certificate the library refuses is said at once
       Loaded before = loaded.put(ref, next);
+      generation.incrementAndGet();
       if (before != null) before.releaseAll();
       log.info("{} the certificate of Secret {} ({})", before == null ? "loaded" : "reloaded", ref,
           material.get().chain().get(0).getSubjectX500Principal().getName());
@@ -188,6 +189,7 @@ public final class ServerCertificates {
     List<X509Certificate> cas = cm == null ? List.of() : CertificateRules.certificates(cm.caCrt());
     List<X509Certificate> before = cas.isEmpty() ? caBundles.remove(ref) : caBundles.put(ref, cas);
     if (java.util.Objects.equals(before, cas.isEmpty() ? null : cas)) return;
+    generation.incrementAndGet();
     verifiers.clear();
     for (Loaded l : loaded.values()) {
       l.contexts().entrySet().removeIf(e -> {
@@ -337,10 +339,8 @@ public final class ServerCertificates {
   private static List<String> names(X509Certificate leaf) {
     List<String> names = new ArrayList<>();
     try {
-      if (leaf.getSubjectAlternativeNames() != null) {
-        for (List<?> san : leaf.getSubjectAlternativeNames()) {
-          if (Integer.valueOf(2).equals(san.get(0))) names.add(String.valueOf(san.get(1)).toLowerCase(java.util.Locale.ROOT));
-        }
+      for (CertificateRules.AltName n : CertificateRules.subjectAltNames(leaf)) {
+        if (n.dns()) names.add(n.value().toLowerCase(java.util.Locale.ROOT));
       }
     } catch (Exception ignored) {
       // no names: the certificate is still used when it is the only one
