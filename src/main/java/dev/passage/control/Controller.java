@@ -225,8 +225,8 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
     for (ObjectKey d : dependants) {
       if (d.kind() != Kind.BACKEND_TLS_POLICY || !dirtyPolicies.add(d)) continue;
       // a policy that read what changed (a CA ConfigMap): the ports of the Services it covers
-      index.get(d).map(BackendTlsPolicyView.class::cast).ifPresent(p -> p.services()
-          .forEach(svc -> endpointsToRefresh.addAll(endpoints.of(new NamespacedName(p.meta().namespace(), svc)))));
+      index.get(d).map(BackendTlsPolicyView.class::cast)
+          .ifPresent(p -> p.services().forEach(svc -> endpointsToRefresh.addAll(endpoints.of(svc))));
     }
     dirtyPolicies.forEach(this::judgePolicy);
     // endpoints first: a route that names a new Service port finds its endpoints already out

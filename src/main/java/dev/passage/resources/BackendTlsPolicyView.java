@@ -30,9 +30,10 @@ public record BackendTlsPolicyView(Meta meta, List<TargetRef> targetRefs, List<C
     return Kind.BACKEND_TLS_POLICY;
   }
 
-  /** The core Services this policy names (other kinds are not Passage's to apply it to). */
-  public List<String> services() {
-    return targetRefs.stream().filter(TargetRef::service).map(TargetRef::name).distinct().toList();
+  /** The core Services this policy names, in its namespace (other kinds are not Passage's to apply it to). */
+  public List<NamespacedName> services() {
+    return targetRefs.stream().filter(TargetRef::service).map(t -> new NamespacedName(meta.namespace(), t.name()))
+        .distinct().toList();
   }
 
   /** A target: group "" and kind Service for a Service; sectionName a Service port's name, or null. */

@@ -41,9 +41,9 @@ public final class ResourceIndex {
         } else if (r instanceof EndpointSliceView s && s.serviceName() != null) {
           out.add(new Input.Slices(new NamespacedName(key.namespace(), s.serviceName())));
         } else if (r instanceof BackendTlsPolicyView p) {
-          for (NamespacedName svc : targets(p)) out.add(new Input.Policies(svc));
+          for (NamespacedName svc : p.services()) out.add(new Input.Policies(svc));
         } else if (r instanceof RouteView route) {
-          for (NamespacedName svc : backendServices(route)) out.add(new Input.BackendUsers(svc));
+          for (NamespacedName svc : route.backendServices()) out.add(new Input.BackendUsers(svc));
         }
       }
       return out;
@@ -122,10 +122,10 @@ public final class ResourceIndex {
       if (after instanceof EndpointSliceView s && s.serviceName() != null) slices = with(slices, service(s), key, s);
       if (before instanceof ReferenceGrantView) grants = without(grants, key.namespace(), key);
       if (after instanceof ReferenceGrantView g) grants = with(grants, key.namespace(), key, g);
-      if (before instanceof BackendTlsPolicyView p) for (NamespacedName svc : targets(p)) policies = without(policies, svc, key);
-      if (after instanceof BackendTlsPolicyView p) for (NamespacedName svc : targets(p)) policies = with(policies, svc, key, p);
-      if (before instanceof RouteView r) for (NamespacedName svc : backendServices(r)) users = without(users, svc, key);
-      if (after instanceof RouteView r) for (NamespacedName svc : backendServices(r)) users = with(users, svc, key, r);
+      if (before instanceof BackendTlsPolicyView p) for (NamespacedName svc : p.services()) policies = without(policies, svc, key);
+      if (after instanceof BackendTlsPolicyView p) for (NamespacedName svc : p.services()) policies = with(policies, svc, key, p);
+      if (before instanceof RouteView r) for (NamespacedName svc : r.backendServices()) users = without(users, svc, key);
+      if (after instanceof RouteView r) for (NamespacedName svc : r.backendServices()) users = with(users, svc, key, r);
     }
     List<Change> changes = new ArrayList<>();
     touched.forEach((key, ba) -> {
@@ -134,24 +134,6 @@ public final class ResourceIndex {
     ResourceIndex next = new ResourceIndex(version + 1, List.copyOf(kinds), slices, grants, policies, users, count, null,
         new ConcurrentHashMap<>());
     return new Update(next, List.copyOf(changes));
-  }
-
-  /** The Services a BackendTLSPolicy's targetRefs name (in its namespace). */
-  private static Set<NamespacedName> targets(BackendTlsPolicyView p) {
-    Set<NamespacedName> out = new LinkedHashSet<>();
-    for (String name : p.services()) out.add(new NamespacedName(p.meta().namespace(), name));
-    return out;
-  }
-
-  /** The Services a route's backendRefs name. */
-  private static Set<NamespacedName> backendServices(RouteView r) {
-    Set<NamespacedName> out = new LinkedHashSet<>();
-    for (RouteView.BackendRef b : r.backendRefs()) {
-      if ((b.group() == null || b.group().isEmpty()) && "Service".equals(b.kind())) {
-        out.add(new NamespacedName(b.namespace() == null ? r.meta().namespace() : b.namespace(), b.name()));
-      }
-    }
-    return out;
   }
 
   private static NamespacedName service(EndpointSliceView s) {

@@ -39,6 +39,17 @@ public record RouteView(Kind kind, Meta meta, String apiVersion, List<ParentRef>
   }
 
   /** group "" and kind Service are the core backend; weight defaults to 1. */
+  /** The Services this route's backendRefs name (core Services, whatever their port; namespace defaulted). */
+  public java.util.Set<NamespacedName> backendServices() {
+    java.util.Set<NamespacedName> out = new java.util.LinkedHashSet<>();
+    for (BackendRef b : backendRefs) {
+      if (b.group().isEmpty() && "Service".equals(b.kind())) {
+        out.add(new NamespacedName(b.namespace() == null ? meta.namespace() : b.namespace(), b.name()));
+      }
+    }
+    return out;
+  }
+
   public record BackendRef(String group, String kind, String namespace, String name, Integer port,
                            int weight) {
     public BackendRef {

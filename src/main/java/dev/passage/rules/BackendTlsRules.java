@@ -119,8 +119,8 @@ public final class BackendTlsRules {
   /** The Gateways of Passage's class that routes naming a targeted Service name, at most 16. */
   static List<NamespacedName> ancestors(BackendTlsPolicyView p, ResourceIndex index, RulesSettings settings) {
     Set<NamespacedName> out = new TreeSet<>();
-    for (String service : p.services()) {
-      for (RouteView r : index.routesNaming(p.meta().namespace(), service)) {
+    for (NamespacedName service : p.services()) {
+      for (RouteView r : index.routesNaming(service.namespace(), service.name())) {
         for (NamespacedName g : GatewayRules.named(r)) {
           Optional<GatewayView> gw = index.gateway(g.namespace(), g.name());
           if (gw.isPresent() && GatewayRules.isServedBy(gw.get(), index, settings)) out.add(g);
