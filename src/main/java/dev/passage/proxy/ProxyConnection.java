@@ -272,10 +272,7 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
       }
       if (decision instanceof Decision.ServeHttps https) {
         terminate = https.terminate();
-        if (!handler.canTerminate(terminate)) {
-          refuse(ProxyMetrics.Refusal.NO_CERTIFICATE, "listener " + https.listener() + " has no usable certificate, or no CA to validate clients with");
-          return;
-        }
+        if (refusedWithoutCertificate(https.listener())) return;
         serveHttp(Mode.HTTPS);
         return;
       }
@@ -283,10 +280,7 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
       route = forward.route().route().toString();
       terminate = forward.terminate();
       if (terminate != null) mode = Mode.TERMINATE;
-      if (terminate != null && !handler.canTerminate(terminate)) {
-        refuse(ProxyMetrics.Refusal.NO_CERTIFICATE, "listener " + forward.listener() + " has no usable certificate, or no CA to validate clients with");
-        return;
-      }
+      if (terminate != null && refusedWithoutCertificate(forward.listener())) return;
       BackendChoice.Outcome outcome = BackendChoice.choose(forward.route().backends(), table::endpoints,
           ThreadLocalRandom.current());
       if (outcome instanceof BackendChoice.Reject r) {
@@ -375,6 +369,13 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
           .run(subFusingMaterializer());
       // Pekko HTTP reads its input only once its output is wanted: nothing to wait for here
       if (mode == Mode.HTTP || mode == Mode.HTTPS) connected();
+    }
+
+    /** Refuses (and says true) when the terminating listener cannot make a handshake now: no usable certificate, or no CA. */
+    private boolean refusedWithoutCertificate(String listener) {
+      if (handler.canTerminate(terminate)) return false;
+      refuse(ProxyMetrics.Refusal.NO_CERTIFICATE, "listener " + listener + " has no usable certificate, or no CA to validate clients with");
+      return true;
     }
 
     /**
