@@ -148,12 +148,25 @@ class BackendTlsPolicyTest {
     Files.writeString(folder.resolve("cas.yaml"), backendCa.configMap("default", "backend-ca") + "---\n"
         + otherCa.configMap("default", "other-ca"));
     Files.writeString(folder.resolve("all.yaml"), configuration());
-    passage = new RunningPassage(folder, TlsProviderUnderTest.Of.config(info));
+    ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("passage.access")).addAppender(access);
+    access.start();
+    passage = new RunningPassage(folder, TlsProviderUnderTest.Of.config(info) + "passage.proxy.access-log = on\n");
+  }
+
+  /** The access log's lines: a refused backend's reason is read there, as an operator would. */
+  static final ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> access =
+      new ch.qos.logback.core.read.ListAppender<>();
+
+  static boolean accessLogSays(String text) {
+    synchronized (access) {
+      return access.list.stream().anyMatch(e -> e.getFormattedMessage().contains(text));
+    }
   }
 
   @AfterAll
   static void stop() throws Exception {
     if (passage != null) passage.close();
+    ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("passage.access")).detachAppender(access);
     if (good != null) good.close();
     if (mtls != null) mtls.close();
     if (tlsEcho != null) tlsEcho.close();
@@ -202,6 +215,9 @@ class BackendTlsPolicyTest {
     assertTrue(get(httpPort, "wrongca.example.com").startsWith("502"));
     assertEquals(before, good.requests.get(), "no request reached the backend");
     Await.until(Duration.ofSeconds(5), "both failures counted", () -> backendTlsFailures() >= failures + 2);
+    // and the access log says which check refused which backend, naming the policy
+    assertTrue(accessLogSays("the backend's certificate does not name abc.example.org (default/mismatch)"));
+    assertTrue(accessLogSays("the backend's certificate does not chain to a CA of default/wrongca"));
     // the policies themselves are valid: the failure is the backend's certificate
     assertEquals(Map.of("Accepted", "True Accepted", "ResolvedRefs", "True ResolvedRefs"), policyConditions("mismatch"));
     assertEquals(Map.of("Accepted", "True Accepted", "ResolvedRefs", "True ResolvedRefs"), policyConditions("wrongca"));

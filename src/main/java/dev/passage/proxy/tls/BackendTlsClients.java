@@ -196,8 +196,11 @@ public final class BackendTlsClients {
       try {
         chain.checkServerTrusted(certs, authType);
       } catch (CertificateException e) {
+        // the root of what reaches the log (tlsFailure): ours, with the validator's own reason in it
+        Throwable why = e;
+        while (why.getCause() != null && why.getCause() != why) why = why.getCause();
         throw new CertificateException("the backend's certificate does not chain to a CA of " + tls.policy() + ": "
-            + e.getMessage(), e);
+            + why.getMessage());
       }
       if (!namesMatch(certs[0], tls)) {
         throw new CertificateException("the backend's certificate does not name " + (tls.subjectAltNames().isEmpty()
