@@ -202,6 +202,7 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
           dirtyGateways.add(key);
           servicesConcerned = true;
         }
+        case LISTENER_SET -> servicesConcerned = true; // its Gateway's ports; the Gateways that read it are its dependants
         case SERVICE -> {
           endpointsToRefresh.addAll(endpoints.of(key.ref()));
           servicesConcerned |= managed(change.before()) || managed(change.after());
@@ -305,7 +306,7 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
       Map<NamespacedName, ActorRef<GatewayActor.Command>> reportTo = new LinkedHashMap<>();
       Set<NamespacedName> now = new LinkedHashSet<>();
       if (route != null) {
-        for (NamespacedName g : GatewayRules.named(route)) if (gateways.containsKey(g)) now.add(g);
+        for (NamespacedName g : GatewayRules.parents(route, index)) if (gateways.containsKey(g)) now.add(g);
       }
       for (NamespacedName g : before) if (gateways.containsKey(g)) reportTo.put(g, gateways.get(g));
       for (NamespacedName g : now) reportTo.put(g, gateways.get(g));

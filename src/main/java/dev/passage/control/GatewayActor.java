@@ -8,6 +8,7 @@ import dev.passage.resources.ResourceIndex;
 import dev.passage.rules.BindingRules;
 import dev.passage.rules.GatewayJudgement;
 import dev.passage.rules.GatewayRules;
+import dev.passage.rules.ListenerSetJudgement;
 import dev.passage.rules.RouteAttachment;
 import dev.passage.rules.RulesSettings;
 import dev.passage.table.BindAddress;
@@ -28,7 +29,8 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
  * One per Gateway that Passage serves. It holds the attachments the routes naming it report, the
- * count of routes on each listener, and its own judgement (listeners, certificates, placement),
+ * count of routes on each listener, and its own judgement (listeners, certificates, placement, and
+ * the ListenerSets naming it, whose listeners merge into its own and whose statuses it writes),
  * which it makes again only when the controller says something it read has changed. For each
  * batch the controller tells it which routes will report; once they all have, it writes its
  * status and sends the table publisher what changed: its entry if its judgement did, and the
@@ -69,6 +71,8 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
   private final Map<ObjectKey, Long> reported = new HashMap<>();
   private final Map<ObjectKey, RouteAttachment> attachments = new HashMap<>();
   private final Map<String, Integer> counts = new HashMap<>();
+  /** The ListenerSets whose statuses this actor wrote last. */
+  private Set<ObjectKey> listenerSets = Set.of();
   /** Route entries changed since the last publication (null: removed). */
   private final Map<ObjectKey, RouteEntry> changed = new LinkedHashMap<>();
 
@@ -105,6 +109,7 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
           // not withdrawn here: the actor also stops when the controller moves to another node,
           // and the tables must stay. The Controller withdraws a Gateway that is gone.
           state.removeStatus(key, this);
+          listenerSets.forEach(set -> state.removeStatus(set, this));
           return this;
         })
         .build();
@@ -163,8 +168,18 @@ public final class GatewayActor extends AbstractBehavior<GatewayActor.Command> {
     return this;
   }
 
+  /** The Gateway's status, and those of the ListenerSets naming it (this actor's to write: it judged them). */
   private void writeStatus() {
     state.putStatus(key, BindingRules.apply(judgement.status(counts), judgement.entry(), bindFailures), this);
+    Set<ObjectKey> now = new HashSet<>();
+    for (ListenerSetJudgement set : judgement.listenerSets()) {
+      String prefix = set.key().namespace() + "/" + set.key().name() + "/";
+      state.putStatus(set.key(), BindingRules.apply(set.status(counts), prefix, judgement.entry(), bindFailures), this);
+      now.add(set.key());
+    }
+    // a ListenerSet that names another Gateway now, or is gone: its status is no longer this actor's
+    for (ObjectKey gone : listenerSets) if (!now.contains(gone)) state.removeStatus(gone, this);
+    listenerSets = now;
   }
 
   private void forgetOldTombstones() {

@@ -7,11 +7,18 @@ import java.util.List;
  * infrastructureParametersRef describes spec.infrastructure.parametersRef when set, else null;
  * frontend is spec.tls.frontend (client-certificate validation), {@link Frontend#NONE} when unset;
  * backendClientCertificate is spec.tls.backend.clientCertificateRef (the certificate Passage
- * presents to backends it opens TLS to), null when unset.
+ * presents to backends it opens TLS to), null when unset; allowedListeners is
+ * spec.allowedListeners (which ListenerSets may add listeners; none when unset).
  */
 public record GatewayView(Meta meta, String gatewayClassName, List<Listener> listeners,
                           List<String> addresses, String infrastructureParametersRef, Frontend frontend,
-                          SecretRef backendClientCertificate) implements Resource {
+                          SecretRef backendClientCertificate, AllowedListeners allowedListeners) implements Resource {
+  public GatewayView(Meta meta, String gatewayClassName, List<Listener> listeners, List<String> addresses,
+                     String infrastructureParametersRef, Frontend frontend, SecretRef backendClientCertificate) {
+    this(meta, gatewayClassName, listeners, addresses, infrastructureParametersRef, frontend, backendClientCertificate,
+        AllowedListeners.NONE);
+  }
+
   public GatewayView(Meta meta, String gatewayClassName, List<Listener> listeners, List<String> addresses,
                      String infrastructureParametersRef, Frontend frontend) {
     this(meta, gatewayClassName, listeners, addresses, infrastructureParametersRef, frontend, null);
@@ -25,13 +32,26 @@ public record GatewayView(Meta meta, String gatewayClassName, List<Listener> lis
   @Override
   public Resource withMeta(Meta other) {
     return new GatewayView(other, gatewayClassName, listeners, addresses, infrastructureParametersRef, frontend,
-        backendClientCertificate);
+        backendClientCertificate, allowedListeners);
   }
 
   public GatewayView {
     listeners = List.copyOf(listeners);
     addresses = List.copyOf(addresses);
     frontend = frontend == null ? Frontend.NONE : frontend;
+    allowedListeners = allowedListeners == null ? AllowedListeners.NONE : allowedListeners;
+  }
+
+  /**
+   * spec.allowedListeners.namespaces: from None (the default: no ListenerSet), Same (the
+   * Gateway's namespace), All, or Selector (namespaces whose labels the selector matches).
+   */
+  public record AllowedListeners(String from, LabelSelector selector) {
+    public static final AllowedListeners NONE = new AllowedListeners("None", null);
+
+    public AllowedListeners {
+      from = from == null || from.isBlank() ? "None" : from;
+    }
   }
 
   /**

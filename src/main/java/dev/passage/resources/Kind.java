@@ -4,6 +4,7 @@ package dev.passage.resources;
 public enum Kind {
   GATEWAY_CLASS("GatewayClass", false),
   GATEWAY("Gateway", true),
+  LISTENER_SET("ListenerSet", true),
   TLS_ROUTE("TLSRoute", true),
   HTTP_ROUTE("HTTPRoute", true),
   REFERENCE_GRANT("ReferenceGrant", true),

@@ -42,6 +42,7 @@ public final class KubernetesSource implements AutoCloseable {
           io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.GatewayClass.class)),
       new Watched(Kind.GATEWAY, List.of(io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway.class,
           io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.Gateway.class)),
+      new Watched(Kind.LISTENER_SET, List.of(io.fabric8.kubernetes.api.model.gatewayapi.v1.ListenerSet.class)),
       new Watched(Kind.TLS_ROUTE, List.of(io.fabric8.kubernetes.api.model.gatewayapi.v1.TLSRoute.class,
           io.fabric8.kubernetes.api.model.gatewayapi.v1alpha3.TLSRoute.class,
           io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.TLSRoute.class)),

@@ -46,6 +46,8 @@ public final class ModelAdapter {
       view = gateway(meta(g.getMetadata(), defaultNamespace), g.getSpec());
     } else if (obj instanceof io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.Gateway g) {
       view = gateway(meta(g.getMetadata(), defaultNamespace), g.getSpec());
+    } else if (obj instanceof io.fabric8.kubernetes.api.model.gatewayapi.v1.ListenerSet ls) {
+      view = listenerSet(meta(ls.getMetadata(), defaultNamespace), ls.getSpec());
     } else if (obj instanceof io.fabric8.kubernetes.api.model.gatewayapi.v1.TLSRoute r) {
       var s = r.getSpec();
       view = route(Kind.TLS_ROUTE, meta(r.getMetadata(), defaultNamespace), r.getApiVersion(), s.getParentRefs(),
@@ -115,21 +117,47 @@ public final class ModelAdapter {
     Objects.requireNonNull(spec, "spec is required");
     List<GatewayView.Listener> listeners = new ArrayList<>();
     for (Listener l : nullSafe(spec.getListeners())) {
-      String mode = null;
-      List<GatewayView.SecretRef> certs = List.of();
-      if (l.getTls() != null) {
-        mode = l.getTls().getMode();
-        certs = nullSafe(l.getTls().getCertificateRefs()).stream().map(ModelAdapter::secretRef).toList();
-      }
-      listeners.add(new GatewayView.Listener(l.getName(), blankToNull(l.getHostname()),
-          l.getPort() == null ? 0 : l.getPort(), l.getProtocol(), mode, allowedRoutes(l.getAllowedRoutes()), certs));
+      listeners.add(listener(l.getName(), l.getHostname(), l.getPort(), l.getProtocol(), l.getTls(), l.getAllowedRoutes()));
     }
     List<String> addresses = nullSafe(spec.getAddresses()).stream()
         .map(GatewaySpecAddress::getValue).filter(v -> v != null && !v.isBlank()).toList();
     var infra = spec.getInfrastructure() == null ? null : spec.getInfrastructure().getParametersRef();
     String params = infra == null ? null : infra.getGroup() + "/" + infra.getKind() + " " + infra.getName();
+    var allowed = spec.getAllowedListeners() == null ? null : spec.getAllowedListeners().getNamespaces();
+    GatewayView.AllowedListeners allowedListeners = allowed == null ? GatewayView.AllowedListeners.NONE
+        : new GatewayView.AllowedListeners(allowed.getFrom(), selector(allowed.getSelector()));
     return new GatewayView(meta, spec.getGatewayClassName(), listeners, addresses, params,
-        frontend(spec.getTls() == null ? null : spec.getTls().getFrontend()), backendClientCertificate(spec));
+        frontend(spec.getTls() == null ? null : spec.getTls().getFrontend()), backendClientCertificate(spec),
+        allowedListeners);
+  }
+
+  private static GatewayView.Listener listener(String name, String hostname, Integer port, String protocol,
+                                               io.fabric8.kubernetes.api.model.gatewayapi.v1.ListenerTLSConfig tls,
+                                               AllowedRoutes allowedRoutes) {
+    String mode = null;
+    List<GatewayView.SecretRef> certs = List.of();
+    if (tls != null) {
+      mode = tls.getMode();
+      certs = nullSafe(tls.getCertificateRefs()).stream().map(ModelAdapter::secretRef).toList();
+    }
+    return new GatewayView.Listener(name, blankToNull(hostname), port == null ? 0 : port, protocol, mode,
+        allowedRoutes(allowedRoutes), certs);
+  }
+
+  private static ListenerSetView listenerSet(Meta meta, io.fabric8.kubernetes.api.model.gatewayapi.v1.ListenerSetSpec spec) {
+    Objects.requireNonNull(spec, "spec is required");
+    var p = spec.getParentRef();
+    if (p == null || p.getName() == null || p.getName().isBlank()) throw new IllegalArgumentException("spec.parentRef.name is required");
+    boolean gateway = (p.getGroup() == null || GroupKind.GATEWAY_GROUP.equals(p.getGroup()))
+        && (p.getKind() == null || "Gateway".equals(p.getKind()));
+    NamespacedName parent = gateway
+        ? new NamespacedName(p.getNamespace() == null || p.getNamespace().isBlank() ? meta.namespace() : p.getNamespace(), p.getName())
+        : null;
+    List<GatewayView.Listener> listeners = new ArrayList<>();
+    for (var l : nullSafe(spec.getListeners())) {
+      listeners.add(listener(l.getName(), l.getHostname(), l.getPort(), l.getProtocol(), l.getTls(), l.getAllowedRoutes()));
+    }
+    return new ListenerSetView(meta, parent, listeners);
   }
 
   private static GatewayView.SecretRef backendClientCertificate(GatewaySpec spec) {

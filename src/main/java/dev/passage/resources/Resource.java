@@ -6,7 +6,7 @@ package dev.passage.resources;
  */
 public sealed interface Resource
     permits GatewayClassView, GatewayView, RouteView, ReferenceGrantView, ServiceView,
-        EndpointSliceView, NamespaceView, SecretView, ConfigMapView, BackendTlsPolicyView {
+        EndpointSliceView, NamespaceView, SecretView, ConfigMapView, BackendTlsPolicyView, ListenerSetView {
   Meta meta();
 
   Kind kind();

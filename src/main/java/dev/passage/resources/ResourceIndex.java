@@ -26,7 +26,8 @@ import java.util.function.Function;
  */
 public final class ResourceIndex {
   public static final ResourceIndex EMPTY = new ResourceIndex(0, emptyKinds(), PersistentMap.empty(),
-      PersistentMap.empty(), PersistentMap.empty(), PersistentMap.empty(), 0, null, new ConcurrentHashMap<>());
+      PersistentMap.empty(), PersistentMap.empty(), PersistentMap.empty(), PersistentMap.empty(), 0, null,
+      new ConcurrentHashMap<>());
 
   /** One object that a batch changed: before or after is null when it was added or removed. */
   public record Change(ObjectKey key, Resource before, Resource after) {
@@ -44,6 +45,8 @@ public final class ResourceIndex {
           for (NamespacedName svc : p.services()) out.add(new Input.Policies(svc));
         } else if (r instanceof RouteView route) {
           for (NamespacedName svc : route.backendServices()) out.add(new Input.BackendUsers(svc));
+        } else if (r instanceof ListenerSetView ls && ls.parentGateway() != null) {
+          out.add(new Input.ListenerSets(ls.parentGateway()));
         }
       }
       return out;
@@ -59,6 +62,7 @@ public final class ResourceIndex {
   private final PersistentMap<String, PersistentMap<ObjectKey, ReferenceGrantView>> grantsByNamespace;
   private final PersistentMap<NamespacedName, PersistentMap<ObjectKey, BackendTlsPolicyView>> policiesByService;
   private final PersistentMap<NamespacedName, PersistentMap<ObjectKey, RouteView>> routesByService;
+  private final PersistentMap<NamespacedName, PersistentMap<ObjectKey, ListenerSetView>> listenerSetsByGateway;
   private final int size;
   /** Where reads are recorded, or null. */
   private final Set<Input> reads;
@@ -71,14 +75,16 @@ public final class ResourceIndex {
                         PersistentMap<NamespacedName, PersistentMap<ObjectKey, EndpointSliceView>> slicesByService,
                         PersistentMap<String, PersistentMap<ObjectKey, ReferenceGrantView>> grantsByNamespace,
                         PersistentMap<NamespacedName, PersistentMap<ObjectKey, BackendTlsPolicyView>> policiesByService,
-                        PersistentMap<NamespacedName, PersistentMap<ObjectKey, RouteView>> routesByService, int size,
-                        Set<Input> reads, ConcurrentHashMap<Object, Derived> derived) {
+                        PersistentMap<NamespacedName, PersistentMap<ObjectKey, RouteView>> routesByService,
+                        PersistentMap<NamespacedName, PersistentMap<ObjectKey, ListenerSetView>> listenerSetsByGateway,
+                        int size, Set<Input> reads, ConcurrentHashMap<Object, Derived> derived) {
     this.version = version;
     this.byKind = byKind;
     this.slicesByService = slicesByService;
     this.grantsByNamespace = grantsByNamespace;
     this.policiesByService = policiesByService;
     this.routesByService = routesByService;
+    this.listenerSetsByGateway = listenerSetsByGateway;
     this.size = size;
     this.reads = reads;
     this.derived = derived;
@@ -106,6 +112,7 @@ public final class ResourceIndex {
     var grants = grantsByNamespace;
     var policies = policiesByService;
     var users = routesByService;
+    var sets = listenerSetsByGateway;
     int count = size;
     Map<ObjectKey, Resource[]> touched = new java.util.LinkedHashMap<>(); // key -> {first before, last after}
     for (ResourceEvent e : events) {
@@ -126,13 +133,15 @@ public final class ResourceIndex {
       if (after instanceof BackendTlsPolicyView p) for (NamespacedName svc : p.services()) policies = with(policies, svc, key, p);
       if (before instanceof RouteView r) for (NamespacedName svc : r.backendServices()) users = without(users, svc, key);
       if (after instanceof RouteView r) for (NamespacedName svc : r.backendServices()) users = with(users, svc, key, r);
+      if (before instanceof ListenerSetView ls && ls.parentGateway() != null) sets = without(sets, ls.parentGateway(), key);
+      if (after instanceof ListenerSetView ls && ls.parentGateway() != null) sets = with(sets, ls.parentGateway(), key, ls);
     }
     List<Change> changes = new ArrayList<>();
     touched.forEach((key, ba) -> {
       if (!java.util.Objects.equals(ba[0], ba[1])) changes.add(new Change(key, ba[0], ba[1]));
     });
-    ResourceIndex next = new ResourceIndex(version + 1, List.copyOf(kinds), slices, grants, policies, users, count, null,
-        new ConcurrentHashMap<>());
+    ResourceIndex next = new ResourceIndex(version + 1, List.copyOf(kinds), slices, grants, policies, users, sets, count,
+        null, new ConcurrentHashMap<>());
     return new Update(next, List.copyOf(changes));
   }
 
@@ -153,8 +162,8 @@ public final class ResourceIndex {
 
   /** This snapshot, noting every input read from it into reads (for one judgement: not shared between threads). */
   public ResourceIndex reading(Set<Input> into) {
-    return new ResourceIndex(version, byKind, slicesByService, grantsByNamespace, policiesByService, routesByService, size,
-        into, derived);
+    return new ResourceIndex(version, byKind, slicesByService, grantsByNamespace, policiesByService, routesByService,
+        listenerSetsByGateway, size, into, derived);
   }
 
   private void read(Input input) {
@@ -279,6 +288,21 @@ public final class ResourceIndex {
     List<RouteView> out = new ArrayList<>(routesByService.getOrDefault(service, PersistentMap.empty()).values());
     out.sort(Comparator.comparing(Resource::key));
     return out;
+  }
+
+  /**
+   * The ListenerSets whose parentRef names a Gateway, in the order their listeners merge into it:
+   * oldest first, then by namespace and name.
+   */
+  public List<ListenerSetView> listenerSets(NamespacedName gateway) {
+    read(new Input.ListenerSets(gateway));
+    List<ListenerSetView> out = new ArrayList<>(listenerSetsByGateway.getOrDefault(gateway, PersistentMap.empty()).values());
+    out.sort(Comparator.comparing((ListenerSetView ls) -> ls.meta().creationTimestamp()).thenComparing(Resource::key));
+    return out;
+  }
+
+  public Optional<ListenerSetView> listenerSet(String namespace, String name) {
+    return typed(Kind.LISTENER_SET, namespace, name);
   }
 
   /** The labels of a namespace; a namespace with no Namespace object has none. */

@@ -17,6 +17,12 @@ import java.util.Objects;
 public final class StoredStatus {
   private StoredStatus() {}
 
+  /** The top-level status fields Passage writes, for the kinds whose whole status is its own. */
+  private static final Map<Kind, List<String>> OWNED_FIELDS = Map.of(
+      Kind.GATEWAY_CLASS, List.of("conditions", "supportedFeatures"),
+      Kind.GATEWAY, List.of("addresses", "conditions", "listeners", "attachedListenerSets"),
+      Kind.LISTENER_SET, List.of("conditions", "listeners"));
+
   /** The status to write, or null when the one there is newer than ours. */
   @SuppressWarnings("unchecked")
   public static Map<String, Object> merge(Kind kind, String controllerName, Map<String, Object> old,
@@ -48,6 +54,9 @@ public final class StoredStatus {
     }
     if (want == null) return old; // a Gateway or class Passage no longer serves: leave its last word
     if (newerThanOurs(old, want)) return null;
+    // a field Passage writes for this kind and no longer says goes (a Gateway that stops admitting
+    // ListenerSets has no attachedListenerSets); fields it never writes are left as they are
+    for (String field : OWNED_FIELDS.getOrDefault(kind, List.of())) if (!want.containsKey(field)) out.remove(field);
     for (Map.Entry<String, Object> e : want.entrySet()) {
       if (e.getKey().equals("conditions")) {
         out.put("conditions", conditions((List<Map<String, Object>>) e.getValue(),

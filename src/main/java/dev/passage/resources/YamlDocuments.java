@@ -65,8 +65,8 @@ public final class YamlDocuments {
     }
     String apiVersion = h.getApiVersion() == null ? "" : h.getApiVersion();
     if (apiVersion.startsWith("gateway.networking.k8s.io/")) {
-      return "kind " + kind + " of " + apiVersion + " is not one Passage reads (GatewayClass, Gateway, TLSRoute, HTTPRoute,"
-          + " ReferenceGrant, BackendTLSPolicy)";
+      return "kind " + kind + " of " + apiVersion + " is not one Passage reads (GatewayClass, Gateway, ListenerSet, TLSRoute,"
+          + " HTTPRoute, ReferenceGrant, BackendTLSPolicy)";
     }
     return null;
   }

@@ -20,10 +20,26 @@ public final class BindingRules {
   /** failures: per binding address, why it cannot be bound, each cause naming its node. */
   public static GatewayStatus apply(GatewayStatus status, GatewayEntry table, Map<BindAddress, String> failures) {
     if (failures.isEmpty()) return status;
+    Applied a = apply(status.listeners(), status.conditions(), "", table, failures);
+    return new GatewayStatus(status.addresses(), a.conditions(), a.listeners(), status.attachedListenerSets());
+  }
+
+  /** The same for a ListenerSet of the Gateway whose entry is table (its listeners' keys start with keyPrefix). */
+  public static ListenerSetStatus apply(ListenerSetStatus status, String keyPrefix, GatewayEntry table,
+                                        Map<BindAddress, String> failures) {
+    if (failures.isEmpty() || status.listeners().isEmpty()) return status;
+    Applied a = apply(status.listeners(), status.conditions(), keyPrefix, table, failures);
+    return new ListenerSetStatus(a.conditions(), a.listeners());
+  }
+
+  private record Applied(List<Condition> conditions, List<GatewayStatus.Listener> listeners) {}
+
+  private static Applied apply(List<GatewayStatus.Listener> in, List<Condition> conditions, String keyPrefix,
+                               GatewayEntry table, Map<BindAddress, String> failures) {
     List<GatewayStatus.Listener> listeners = new ArrayList<>();
     List<String> unbound = new ArrayList<>();
-    for (GatewayStatus.Listener l : status.listeners()) {
-      String why = whyNotBound(l.name(), table, failures);
+    for (GatewayStatus.Listener l : in) {
+      String why = whyNotBound(keyPrefix + l.name(), table, failures);
       if (why == null || !holds(l.conditions(), "Programmed")) {
         listeners.add(l);
         continue;
@@ -32,12 +48,11 @@ public final class BindingRules {
       listeners.add(new GatewayStatus.Listener(l.name(), l.supportedKinds(), l.attachedRoutes(),
           replace(l.conditions(), "Programmed", "Pending", why + "; trying again until it can")));
     }
-    List<Condition> conditions = status.conditions();
     boolean noneBound = listeners.stream().noneMatch(l -> holds(l.conditions(), "Programmed"));
     if (!unbound.isEmpty() && noneBound && holds(conditions, "Programmed")) {
       conditions = replace(conditions, "Programmed", "Pending", "no listener is bound: " + String.join("; ", unbound));
     }
-    return new GatewayStatus(status.addresses(), conditions, listeners);
+    return new Applied(conditions, listeners);
   }
 
   private static String whyNotBound(String listener, GatewayEntry table, Map<BindAddress, String> failures) {

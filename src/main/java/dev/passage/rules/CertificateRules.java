@@ -34,22 +34,27 @@ public final class CertificateRules {
    * Whether the Gateway may use this reference at all (a core Secret, in its namespace or granted by
    * a ReferenceGrant): only such references reach the route table, whatever their content.
    */
-  public static boolean permitted(GatewayView gateway, GatewayView.SecretRef ref, ResourceIndex index) {
-    return permitted(check(gateway, ref, index));
+  public static boolean permitted(Referrer referrer, GatewayView.SecretRef ref, ResourceIndex index) {
+    return permitted(check(referrer, ref, index));
   }
 
   public static Optional<Failure> check(GatewayView gateway, GatewayView.SecretRef ref, ResourceIndex index) {
-    String ns = ref.namespace() == null ? gateway.meta().namespace() : ref.namespace();
+    return check(Referrer.of(gateway), ref, index);
+  }
+
+  /** What is wrong with a certificate reference of a Gateway or a ListenerSet (referrer), or empty when it is good. */
+  public static Optional<Failure> check(Referrer referrer, GatewayView.SecretRef ref, ResourceIndex index) {
+    String ns = ref.namespace() == null ? referrer.namespace() : ref.namespace();
     String what = "certificateRef " + ns + "/" + ref.name();
     if (!ref.group().isEmpty() || !"Secret".equals(ref.kind())) {
       return Optional.of(new Failure("InvalidCertificateRef",
           what + " is a " + (ref.group().isEmpty() ? "" : ref.group() + "/") + ref.kind() + ", not a core Secret"));
     }
-    if (!ns.equals(gateway.meta().namespace())
-        && !ReferenceGrants.permits(index, GroupKind.GATEWAY_GROUP, "Gateway", gateway.meta().namespace(), "", "Secret",
+    if (!ns.equals(referrer.namespace())
+        && !ReferenceGrants.permits(index, GroupKind.GATEWAY_GROUP, referrer.kind(), referrer.namespace(), "", "Secret",
             ns, ref.name())) {
       return Optional.of(new Failure("RefNotPermitted",
-          "no ReferenceGrant in namespace " + ns + " allows Gateways from " + gateway.meta().namespace()
+          "no ReferenceGrant in namespace " + ns + " allows " + referrer.kind() + "s from " + referrer.namespace()
               + " to use Secret " + ref.name()));
     }
     Optional<SecretView> secret = index.secret(ns, ref.name());

@@ -8,14 +8,18 @@ import java.util.Map;
 /**
  * A Gateway judged on its own ({@link GatewayRules#judge}): its listeners, the addresses its status
  * reports, its conditions, and its entry in the route table. Its status also counts the routes
- * attached to each listener, which change without the Gateway being judged again.
+ * attached to each listener, which change without the Gateway being judged again. listenerSets:
+ * the ListenerSets naming the Gateway, judged with it (their statuses are the Gateway actor's to
+ * write); attachedListenerSets: null when the Gateway admits none (see {@link GatewayStatus}).
  */
 public record GatewayJudgement(List<ListenerResult> listeners, List<GatewayStatus.Address> addresses,
-                               List<Condition> conditions, GatewayEntry entry) {
+                               List<Condition> conditions, GatewayEntry entry, List<ListenerSetJudgement> listenerSets,
+                               Integer attachedListenerSets) {
   public GatewayJudgement {
     listeners = List.copyOf(listeners);
     addresses = List.copyOf(addresses);
     conditions = List.copyOf(conditions);
+    listenerSets = List.copyOf(listenerSets);
   }
 
   /** The status, with attachedRoutes from these counts (by listener name; absent: 0). */
@@ -24,6 +28,6 @@ public record GatewayJudgement(List<ListenerResult> listeners, List<GatewayStatu
     for (ListenerResult l : listeners) {
       out.add(new GatewayStatus.Listener(l.name(), l.supportedKinds(), attached.getOrDefault(l.name(), 0), l.conditions()));
     }
-    return new GatewayStatus(addresses, conditions, out);
+    return new GatewayStatus(addresses, conditions, out, attachedListenerSets);
   }
 }

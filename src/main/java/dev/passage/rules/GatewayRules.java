@@ -21,14 +21,15 @@ public final class GatewayRules {
   /**
    * The GatewayClass's supportedFeatures, sorted by name as the API asks: only features that work
    * and that a test holds (HttpRouteTest for the HTTP ones; ClientCertificateTest for frontend validation;
-   * BackendTlsPolicyTest for BackendTLSPolicy, its subjectAltNames and the Gateway's backend client certificate).
+   * BackendTlsPolicyTest for BackendTLSPolicy, its subjectAltNames and the Gateway's backend client certificate;
+   * ListenerSetTest and ListenerSetConformanceTest for ListenerSet).
    */
   public static final List<String> SUPPORTED_FEATURES = List.of("BackendTLSPolicy", "BackendTLSPolicySANValidation",
       "Gateway", "GatewayBackendClientCertificate", "GatewayFrontendClientCertificateValidation",
       "GatewayFrontendClientCertificateValidationInsecureFallback", "HTTPRoute", "HTTPRouteBackendTimeout",
       "HTTPRouteHostRewrite", "HTTPRouteMethodMatching", "HTTPRoutePathRedirect", "HTTPRoutePathRewrite",
       "HTTPRoutePortRedirect", "HTTPRouteQueryParamMatching", "HTTPRouteRequestTimeout",
-      "HTTPRouteResponseHeaderModification", "HTTPRouteSchemeRedirect", "ReferenceGrant",
+      "HTTPRouteResponseHeaderModification", "HTTPRouteSchemeRedirect", "ListenerSet", "ReferenceGrant",
       "TLSRoute", "TLSRouteModeMixed", "TLSRouteModeTerminate");
 
   private GatewayRules() {}
@@ -53,6 +54,21 @@ public final class GatewayRules {
         SUPPORTED_FEATURES.stream().map(GatewayClassStatus.Feature::new).toList());
   }
 
+  /**
+   * The Gateways a route attaches through: those its parentRefs name, and the parents of the
+   * ListenerSets they name (served by Passage or not; not recorded: the controller's routing).
+   */
+  public static Set<NamespacedName> parents(RouteView route, ResourceIndex index) {
+    Set<NamespacedName> out = named(route);
+    for (RouteView.ParentRef p : route.parentRefs()) {
+      if ("ListenerSet".equals(p.kind()) && dev.passage.resources.GroupKind.GATEWAY_GROUP.equals(p.group())) {
+        index.listenerSet(p.namespace() == null ? route.meta().namespace() : p.namespace(), p.name())
+            .map(dev.passage.resources.ListenerSetView::parentGateway).ifPresent(out::add);
+      }
+    }
+    return out;
+  }
+
   /** The Gateways a route's parentRefs name (served by Passage or not). */
   public static Set<NamespacedName> named(RouteView route) {
     Set<NamespacedName> out = new TreeSet<>();
@@ -71,25 +87,19 @@ public final class GatewayRules {
    */
   public static GatewayJudgement judge(GatewayView gateway, ResourceIndex index, RulesSettings settings) {
     long gen = gateway.meta().generation();
-    List<ListenerResult> listeners = ListenerRules.evaluate(gateway, index);
+    ListenerRules.Merged merged = ListenerRules.merged(gateway, index);
+    List<ListenerResult> listeners = merged.gateway();
     Placement placement = settings.placement().place(gateway, index);
     List<GatewayEntry.Listener> served = new ArrayList<>();
     for (ListenerResult l : listeners) {
       if (!l.served() || gateway.infrastructureParametersRef() != null) continue;
-      String protocol = l.spec().protocol();
-      ListenerTable.Termination terminate = "Terminate".equals(l.spec().tlsMode()) || ListenerTable.HTTPS.equals(protocol)
-          ? new ListenerTable.Termination(l.spec().certificateRefs().stream()
-              .filter(ref -> CertificateRules.permitted(gateway, ref, index)) // never a Secret the Gateway may not use
-              .map(ref -> new NamespacedName(ref.namespace() != null ? ref.namespace() : gateway.meta().namespace(), ref.name()))
-              .toList(), l.clientValidation())
-          : null;
-      served.add(new GatewayEntry.Listener(l.name(), protocol, l.spec().port(), placement.bindPort(l.spec().port()),
-          l.hostname(), terminate));
+      served.add(entryListener(l, Referrer.of(gateway), placement, index));
     }
 
     long accepted = listeners.stream().filter(ListenerResult::accepted).count();
     long valid = listeners.stream().filter(ListenerResult::valid).count();
     boolean programmed = listeners.stream().anyMatch(ListenerResult::programmed);
+    boolean gatewayAccepted = gateway.infrastructureParametersRef() == null && accepted > 0;
     GatewayView.SecretRef clientCert = gateway.backendClientCertificate();
     // checked once: the condition says what is wrong, the entry names only a Secret the Gateway may use
     Optional<CertificateRules.Failure> clientCertCheck = clientCert == null ? Optional.empty()
@@ -124,11 +134,39 @@ public final class GatewayRules {
         conditions.add(Condition.isTrue("Programmed", "Programmed", "", gen));
       }
     }
+
+    List<ListenerSetJudgement> sets = new ArrayList<>();
+    for (ListenerRules.SetListeners s : merged.sets()) {
+      ListenerSetJudgement j = ListenerSetRules.judge(gateway, s, gatewayAccepted);
+      sets.add(j);
+      if (!gatewayAccepted || !s.admitted()) continue;
+      // an admitted set's listeners are served beside the Gateway's, even when none of them is valid
+      // (as a Gateway listener whose certificate is missing stays in the table and refuses handshakes)
+      for (ListenerResult l : s.listeners()) {
+        if (l.served()) served.add(entryListener(l, Referrer.of(s.set()), placement, index));
+      }
+    }
+    Integer attachedListenerSets = "None".equals(gateway.allowedListeners().from()) ? null
+        : (int) sets.stream().filter(ListenerSetJudgement::accepted).count();
     GatewayEntry entry = new GatewayEntry(gateway.meta().ref(), gateway.meta().creationTimestamp(),
         placement.bindHosts(), served, clientCert == null || !CertificateRules.permitted(clientCertCheck) ? null
             : new NamespacedName(clientCert.namespace() != null ? clientCert.namespace() : gateway.meta().namespace(),
                 clientCert.name()));
-    return new GatewayJudgement(listeners, placement.addresses(), conditions, entry);
+    return new GatewayJudgement(listeners, placement.addresses(), conditions, entry, sets, attachedListenerSets);
+  }
+
+  /** A served listener as the route table carries it: its certificates only those its owner (referrer) may use. */
+  private static GatewayEntry.Listener entryListener(ListenerResult l, Referrer referrer, Placement placement,
+                                                     ResourceIndex index) {
+    String protocol = l.spec().protocol();
+    ListenerTable.Termination terminate = "Terminate".equals(l.spec().tlsMode()) || ListenerTable.HTTPS.equals(protocol)
+        ? new ListenerTable.Termination(l.spec().certificateRefs().stream()
+            .filter(ref -> CertificateRules.permitted(referrer, ref, index)) // never a Secret the owner may not use
+            .map(ref -> new NamespacedName(ref.namespace() != null ? ref.namespace() : referrer.namespace(), ref.name()))
+            .toList(), l.clientValidation())
+        : null;
+    return new GatewayEntry.Listener(l.key(), protocol, l.spec().port(), placement.bindPort(l.spec().port()),
+        l.hostname(), terminate);
   }
 
   /**

@@ -3,8 +3,17 @@ package dev.passage.rules;
 import dev.passage.resources.GroupKind;
 import java.util.List;
 
-/** A Gateway's status in the shape Kubernetes stores it. */
-public record GatewayStatus(List<Address> addresses, List<Condition> conditions, List<Listener> listeners) {
+/**
+ * A Gateway's status in the shape Kubernetes stores it. attachedListenerSets is null (left out)
+ * for a Gateway whose allowedListeners admits no namespace: its status keeps the shape it had
+ * before ListenerSets, which API servers with older CRDs store unchanged.
+ */
+public record GatewayStatus(List<Address> addresses, List<Condition> conditions, List<Listener> listeners,
+                            Integer attachedListenerSets) {
+  public GatewayStatus(List<Address> addresses, List<Condition> conditions, List<Listener> listeners) {
+    this(addresses, conditions, listeners, null);
+  }
+
   public GatewayStatus {
     addresses = List.copyOf(addresses);
     conditions = List.copyOf(conditions);

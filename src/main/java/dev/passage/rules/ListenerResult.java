@@ -8,13 +8,30 @@ import java.util.List;
  * A listener after validation. accepted: routes may attach; served: Passage's data plane serves it
  * (TLS, HTTPS or HTTP, without conflict). conditions lack only attachedRoutes, which needs the routes.
  * clientValidation: the frontend client-certificate validation of a terminating listener (null: none).
+ * key names the listener in the route table and in routes' attachments: a Gateway listener's
+ * name, or "namespace/listenerset/name" for a ListenerSet's (a listener name holds no "/", and
+ * names need not be unique across a Gateway and its ListenerSets).
  */
 public record ListenerResult(GatewayView.Listener spec, boolean accepted, boolean served,
                              List<GroupKind> supportedKinds, List<Condition> conditions,
-                             dev.passage.table.ListenerTable.ClientValidation clientValidation) {
+                             dev.passage.table.ListenerTable.ClientValidation clientValidation, String key) {
+  public ListenerResult(GatewayView.Listener spec, boolean accepted, boolean served, List<GroupKind> supportedKinds,
+                        List<Condition> conditions, dev.passage.table.ListenerTable.ClientValidation clientValidation) {
+    this(spec, accepted, served, supportedKinds, conditions, clientValidation, spec.name());
+  }
+
   public ListenerResult(GatewayView.Listener spec, boolean accepted, boolean served, List<GroupKind> supportedKinds,
                         List<Condition> conditions) {
     this(spec, accepted, served, supportedKinds, conditions, null);
+  }
+
+  /** The key of a ListenerSet's listener (see the class comment). */
+  public static String key(dev.passage.resources.ListenerSetView set, String listener) {
+    return set.meta().namespace() + "/" + set.meta().name() + "/" + listener;
+  }
+
+  public ListenerResult withKey(String other) {
+    return new ListenerResult(spec, accepted, served, supportedKinds, conditions, clientValidation, other);
   }
 
   public String name() {

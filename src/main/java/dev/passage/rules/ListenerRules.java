@@ -3,6 +3,7 @@ package dev.passage.rules;
 import dev.passage.resources.GatewayView;
 import dev.passage.resources.GatewayView.Listener;
 import dev.passage.resources.GroupKind;
+import dev.passage.resources.ListenerSetView;
 import dev.passage.resources.ResourceIndex;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -11,11 +12,37 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
-/** Validation of a Gateway's listeners: protocol, TLS mode, route kinds, conflicts. */
+/**
+ * Validation of listeners: a Gateway's own, and those its ListenerSets add (protocol, TLS mode,
+ * route kinds, certificates, conflicts). Within one Gateway, or within one ListenerSet, no
+ * conflicting listener wins; across them precedence decides (the Gateway's listeners first, then
+ * ListenerSets oldest first, then by namespace and name): a listener yields to any listener of
+ * higher precedence that holds its port and conflicts with it.
+ */
 public final class ListenerRules {
   static final GroupKind HTTP_ROUTE = new GroupKind(GroupKind.GATEWAY_GROUP, "HTTPRoute");
 
   private ListenerRules() {}
+
+  /** A ListenerSet naming a Gateway: whether the Gateway admits it, and its listeners judged (none when not admitted). */
+  public record SetListeners(ListenerSetView set, boolean admitted, List<ListenerResult> listeners) {
+    public SetListeners {
+      listeners = List.copyOf(listeners);
+    }
+  }
+
+  /** A Gateway's listeners and its ListenerSets', judged together. */
+  public record Merged(List<ListenerResult> gateway, List<SetListeners> sets) {
+    public Merged {
+      gateway = List.copyOf(gateway);
+      sets = List.copyOf(sets);
+    }
+
+    /** The ListenerSet's listeners, or empty when it does not name this Gateway. */
+    public Optional<SetListeners> set(dev.passage.resources.ObjectKey key) {
+      return sets.stream().filter(s -> s.set().key().equals(key)).findFirst();
+    }
+  }
 
   /** Every listener of the Gateway judged, its certificateRefs included: what its status says. */
   public static List<ListenerResult> evaluate(GatewayView gateway, ResourceIndex index) {
@@ -32,20 +59,100 @@ public final class ListenerRules {
     return evaluate(gateway, ResourceIndex.EMPTY, false);
   }
 
+  /** The Gateway's listeners and every ListenerSet's naming it, certificates included: what their statuses say. */
+  public static Merged merged(GatewayView gateway, ResourceIndex index) {
+    return merged(gateway, index, true);
+  }
+
+  /** As {@link #merged} for routes attaching to a ListenerSet: certificates are not read (see {@link #forAttachment}). */
+  public static Merged mergedForAttachment(GatewayView gateway, ResourceIndex index) {
+    return merged(gateway, index, false);
+  }
+
+  /** Whether the Gateway's allowedListeners admits ListenerSets from this namespace. */
+  public static boolean admits(GatewayView gateway, String namespace, ResourceIndex index) {
+    GatewayView.AllowedListeners allowed = gateway.allowedListeners();
+    return switch (allowed.from()) {
+      case "All" -> true;
+      case "Same" -> gateway.meta().namespace().equals(namespace);
+      case "Selector" -> allowed.selector() != null && allowed.selector().matches(index.namespaceLabels(namespace));
+      default -> false; // None, and anything unknown
+    };
+  }
+
+  private static Merged merged(GatewayView gateway, ResourceIndex index, boolean certificates) {
+    List<ListenerResult> own = evaluate(gateway, index, certificates);
+    List<ListenerResult> held = new ArrayList<>(); // the listeners that hold their ports, in precedence order
+    own.stream().filter(ListenerResult::served).forEach(held::add);
+    List<SetListeners> sets = new ArrayList<>();
+    for (ListenerSetView set : index.listenerSets(gateway.meta().ref())) {
+      if (!admits(gateway, set.meta().namespace(), index)) {
+        sets.add(new SetListeners(set, false, List.of()));
+        continue;
+      }
+      // first what yields to listeners of higher precedence; the rest conflict among themselves with no winner
+      List<Listener> ls = set.listeners();
+      List<String> reasons = new ArrayList<>();
+      List<Listener> remaining = new ArrayList<>();
+      for (Listener l : ls) {
+        String yields = yieldsTo(held, l);
+        reasons.add(yields);
+        if (yields == null) remaining.add(l);
+      }
+      Map<Integer, String> among = conflictsByIndex(remaining);
+      for (int i = 0, r = 0; i < ls.size(); i++) {
+        if (reasons.get(i) == null) reasons.set(i, among.get(r++));
+      }
+      List<ListenerResult> results = new ArrayList<>();
+      for (int i = 0; i < ls.size(); i++) {
+        Listener l = ls.get(i);
+        results.add(evaluate(gateway, Referrer.of(set), l, reasons.get(i), index, certificates, set.meta().generation())
+            .withKey(ListenerResult.key(set, l.name())));
+      }
+      results.stream().filter(ListenerResult::served).forEach(held::add);
+      sets.add(new SetListeners(set, true, results));
+    }
+    return new Merged(own, sets);
+  }
+
+  /** The conflict reason of a listener against listeners of higher precedence that hold their ports, or null. */
+  private static String yieldsTo(List<ListenerResult> held, Listener l) {
+    String reason = null;
+    for (ListenerResult h : held) {
+      String c = conflict(h.spec(), l);
+      if ("ProtocolConflict".equals(c)) return c;
+      if (c != null) reason = c;
+    }
+    return reason;
+  }
+
   private static List<ListenerResult> evaluate(GatewayView gateway, ResourceIndex index, boolean certificates) {
     long gen = gateway.meta().generation();
     Map<Integer, String> conflicts = conflictsByIndex(gateway.listeners());
     List<ListenerResult> results = new ArrayList<>();
     List<Listener> listeners = gateway.listeners();
     for (int i = 0; i < listeners.size(); i++) {
-      results.add(evaluate(gateway, listeners.get(i), conflicts.get(i), index, certificates, gen));
+      results.add(evaluate(gateway, Referrer.of(gateway), listeners.get(i), conflicts.get(i), index, certificates, gen));
     }
     return results;
   }
 
-  private static ListenerResult evaluate(GatewayView gateway, Listener l, String conflictReason, ResourceIndex index,
-                                         boolean certificates, long gen) {
+  /**
+   * One listener: gateway's frontend validation applies to it; its certificateRefs are the
+   * referrer's (the Gateway, or the ListenerSet that holds it); gen is the generation of the
+   * object whose status reports it. A conflict is reported before anything else of it.
+   */
+  private static ListenerResult evaluate(GatewayView gateway, Referrer referrer, Listener l, String conflictReason,
+                                         ResourceIndex index, boolean certificates, long gen) {
     String protocol = l.protocol() == null ? "" : l.protocol();
+    if (conflictReason != null) {
+      List<Condition> cs = List.of(
+          Condition.isFalse("Accepted", conflictReason, "listener conflicts with another listener on port " + l.port(), gen),
+          Condition.isFalse("Programmed", conflictReason, "listener is in conflict", gen),
+          Condition.isTrue("Conflicted", conflictReason, "listener conflicts with another listener on port " + l.port(), gen),
+          Condition.isTrue("ResolvedRefs", "ResolvedRefs", "", gen));
+      return new ListenerResult(l, false, false, List.of(), cs);
+    }
     List<GroupKind> protocolKinds;
     boolean served = false; // by the data plane
     switch (protocol) {
@@ -68,14 +175,6 @@ public final class ListenerRules {
         return rejected(l, "UnsupportedProtocol", "protocol " + protocol + " is not supported", gen);
       }
     }
-    if (conflictReason != null) {
-      List<Condition> cs = List.of(
-          Condition.isFalse("Accepted", conflictReason, "listener conflicts with another listener on port " + l.port(), gen),
-          Condition.isFalse("Programmed", conflictReason, "listener is in conflict", gen),
-          Condition.isTrue("Conflicted", conflictReason, "listener conflicts with another listener on port " + l.port(), gen),
-          Condition.isTrue("ResolvedRefs", "ResolvedRefs", "", gen));
-      return new ListenerResult(l, false, false, List.of(), cs);
-    }
     List<GroupKind> supported = new ArrayList<>();
     List<GroupKind> invalid = new ArrayList<>();
     if (l.allowedRoutes().kinds().isEmpty()) {
@@ -96,7 +195,7 @@ public final class ListenerRules {
         certificate = Optional.of(new CertificateRules.Failure("InvalidCertificateRef", "a terminating listener needs tls.certificateRefs"));
       }
       for (var ref : l.certificateRefs()) {
-        certificate = CertificateRules.check(gateway, ref, index);
+        certificate = CertificateRules.check(referrer, ref, index);
         if (certificate.isPresent()) break;
       }
     }
@@ -150,18 +249,23 @@ public final class ListenerRules {
     for (int i = 0; i < listeners.size(); i++) {
       for (int j = 0; j < listeners.size(); j++) {
         if (i == j) continue;
-        Listener a = listeners.get(i);
-        Listener b = listeners.get(j);
-        if (a.port() != b.port()) continue;
-        if (!family(a.protocol()).equals(family(b.protocol()))) {
-          out.put(i, "ProtocolConflict");
-        } else if (Objects.equals(a.protocol(), b.protocol())
-            && Hostnames.normalize(a.hostname()).equals(Hostnames.normalize(b.hostname()))) {
-          out.putIfAbsent(i, "HostnameConflict");
-        }
+        String c = conflict(listeners.get(i), listeners.get(j));
+        if ("ProtocolConflict".equals(c)) out.put(i, c);
+        else if (c != null) out.putIfAbsent(i, c);
       }
     }
     return out;
+  }
+
+  /** How two listeners conflict (ProtocolConflict, HostnameConflict), or null when they may share an address. */
+  private static String conflict(Listener a, Listener b) {
+    if (a.port() != b.port()) return null;
+    if (!family(a.protocol()).equals(family(b.protocol()))) return "ProtocolConflict";
+    if (Objects.equals(a.protocol(), b.protocol())
+        && Hostnames.normalize(a.hostname()).equals(Hostnames.normalize(b.hostname()))) {
+      return "HostnameConflict";
+    }
+    return null;
   }
 
   private static String family(String protocol) {

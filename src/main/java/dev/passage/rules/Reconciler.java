@@ -47,7 +47,9 @@ public final class Reconciler {
       if (!GatewayRules.isServedBy(gateway, index, settings)) continue;
       List<RouteAttachment> attached = byGateway.getOrDefault(gateway.meta().ref(), List.of());
       GatewayJudgement j = GatewayRules.judge(gateway, index, settings);
-      statuses.put(gateway.key(), j.status(GatewayRules.attachedCounts(attached)));
+      Map<String, Integer> counts = GatewayRules.attachedCounts(attached);
+      statuses.put(gateway.key(), j.status(counts));
+      for (ListenerSetJudgement set : j.listenerSets()) statuses.put(set.key(), set.status(counts));
       entries.add(j.entry());
       for (RouteAttachment a : attached) entries.add(a.entry(gateway.meta().ref()));
     }

@@ -2,6 +2,7 @@ package dev.passage.rules;
 
 import dev.passage.resources.GatewayView;
 import dev.passage.resources.GroupKind;
+import dev.passage.resources.ListenerSetView;
 import dev.passage.resources.NamespacedName;
 import dev.passage.resources.ResourceIndex;
 import dev.passage.resources.RouteView;
@@ -30,14 +31,12 @@ public final class RouteRules {
     Map<NamespacedName, Map<String, Set<String>>> attached = new LinkedHashMap<>();
     Set<NamespacedName> parentGateways = new LinkedHashSet<>();
     for (RouteView.ParentRef ref : route.parentRefs()) {
-      if (!GroupKind.GATEWAY_GROUP.equals(ref.group()) || !"Gateway".equals(ref.kind())) continue;
-      String gwNs = ref.namespace() == null ? routeNs : ref.namespace();
-      Optional<GatewayView> gateway = index.gateway(gwNs, ref.name())
-          .filter(g -> GatewayRules.isServedBy(g, index, settings));
-      if (gateway.isEmpty()) continue; // not ours, or not there: write no entry
+      Optional<Parent> parent = parent(route, ref, index, settings);
+      if (parent.isEmpty()) continue; // not ours, or not there: write no entry
+      Optional<GatewayView> gateway = Optional.of(parent.get().gateway());
       parentGateways.add(gateway.get().meta().ref());
       Map<String, Set<String>> byListener = new LinkedHashMap<>();
-      Condition accepted = attach(route, ref, gateway.get(), index, byListener, gen);
+      Condition accepted = attach(route, ref, parent.get(), index, byListener, gen);
       List<Condition> conditions = new ArrayList<>();
       if (accepted.holds() && http != null && http.rules().isEmpty()) {
         // every rule dropped: nothing of the route can be served
@@ -69,46 +68,86 @@ public final class RouteRules {
     return new RouteEvaluation(new RouteStatus(parents), attachments, parentGateways);
   }
 
-  /** Fills byListener with the hostnames the route serves on each listener it attaches to. */
-  private static Condition attach(RouteView route, RouteView.ParentRef ref, GatewayView gateway,
+  /**
+   * What a parentRef attaches to: a Gateway's own listeners, or a ListenerSet's (which belong to
+   * its parent Gateway). what names it in messages; namespace is where allowedRoutes "Same"
+   * points (the Gateway's or the ListenerSet's); notAdmitted says why the Gateway does not admit
+   * the ListenerSet (null: it does, or the parent is a Gateway).
+   */
+  private record Parent(GatewayView gateway, String what, String namespace, List<ListenerResult> listeners,
+                        String notAdmitted) {}
+
+  /** The parent a parentRef names, when it is a Gateway Passage serves or a ListenerSet of one; else empty. */
+  private static Optional<Parent> parent(RouteView route, RouteView.ParentRef ref, ResourceIndex index,
+                                         RulesSettings settings) {
+    if (!GroupKind.GATEWAY_GROUP.equals(ref.group())) return Optional.empty();
+    String ns = ref.namespace() == null ? route.meta().namespace() : ref.namespace();
+    if ("Gateway".equals(ref.kind())) {
+      return index.gateway(ns, ref.name()).filter(g -> GatewayRules.isServedBy(g, index, settings)).map(g -> new Parent(g,
+          "Gateway " + g.meta().ref(), g.meta().namespace(),
+          // the same for every route of the Gateway in this snapshot: computed once
+          index.derived(new AttachmentListeners(g.key()), ignored -> ListenerRules.forAttachment(g)), null));
+    }
+    if (!"ListenerSet".equals(ref.kind())) return Optional.empty();
+    Optional<ListenerSetView> set = index.listenerSet(ns, ref.name());
+    if (set.isEmpty() || set.get().parentGateway() == null) return Optional.empty();
+    NamespacedName g = set.get().parentGateway();
+    Optional<GatewayView> gateway = index.gateway(g.namespace(), g.name()).filter(v -> GatewayRules.isServedBy(v, index, settings));
+    if (gateway.isEmpty()) return Optional.empty(); // its Gateway is not ours: nor is the ListenerSet
+    ListenerRules.Merged merged = index.derived(new SetAttachmentListeners(gateway.get().key()),
+        i -> ListenerRules.mergedForAttachment(gateway.get(), i));
+    ListenerRules.SetListeners listeners = merged.set(set.get().key()).orElseThrow();
+    String what = "ListenerSet " + set.get().meta().ref();
+    boolean gatewayAccepted = gateway.get().infrastructureParametersRef() == null
+        && merged.gateway().stream().anyMatch(ListenerResult::accepted);
+    String refused = !listeners.admitted() ? "Gateway " + g + " does not allow ListenerSets from namespace " + ns
+        : !gatewayAccepted ? "the parent of " + what + ", Gateway " + g + ", is not accepted" : null;
+    return Optional.of(new Parent(gateway.get(), what, set.get().meta().namespace(), listeners.listeners(), refused));
+  }
+
+  /** Fills byListener with the hostnames the route serves on each listener (by key) it attaches to. */
+  private static Condition attach(RouteView route, RouteView.ParentRef ref, Parent parent,
                                   ResourceIndex index, Map<String, Set<String>> byListener, long gen) {
-    // the same for every route of the Gateway in this snapshot: computed once
-    List<ListenerResult> listeners = index.derived(new AttachmentListeners(gateway.key()),
-        ignored -> ListenerRules.forAttachment(gateway));
-    List<ListenerResult> candidates = listeners.stream()
+    if (parent.notAdmitted() != null) {
+      return Condition.isFalse("Accepted", "NotAllowedByListeners", parent.notAdmitted(), gen);
+    }
+    List<ListenerResult> candidates = parent.listeners().stream()
         .filter(l -> ref.sectionName() == null || ref.sectionName().equals(l.name()))
         .filter(l -> ref.port() == null || ref.port() == l.spec().port())
         .toList();
     if (candidates.isEmpty()) {
       return Condition.isFalse("Accepted", "NoMatchingParent",
-          "Gateway " + gateway.meta().ref() + " has no listener matching"
+          parent.what() + " has no listener matching"
               + (ref.sectionName() == null ? "" : " sectionName " + ref.sectionName())
               + (ref.port() == null ? "" : " port " + ref.port()), gen);
     }
     List<ListenerResult> allowed = candidates.stream()
         .filter(l -> l.accepted() && l.supports(route.groupKind()))
-        .filter(l -> namespaceAllowed(l.spec().allowedRoutes(), gateway.meta().namespace(), route.meta().namespace(), index))
+        .filter(l -> namespaceAllowed(l.spec().allowedRoutes(), parent.namespace(), route.meta().namespace(), index))
         .toList();
     if (allowed.isEmpty()) {
       return Condition.isFalse("Accepted", "NotAllowedByListeners",
-          "no listener of Gateway " + gateway.meta().ref() + " allows this " + route.kind().kindName(), gen);
+          "no listener of " + parent.what() + " allows this " + route.kind().kindName(), gen);
     }
     List<String> routeHosts = route.hostnames().isEmpty() ? List.of(Hostnames.ANY) : route.hostnames();
     for (ListenerResult l : allowed) {
       for (String h : routeHosts) {
         Hostnames.intersect(l.spec().hostname(), h)
-            .ifPresent(i -> byListener.computeIfAbsent(l.name(), k -> new LinkedHashSet<>()).add(i));
+            .ifPresent(i -> byListener.computeIfAbsent(l.key(), k -> new LinkedHashSet<>()).add(i));
       }
     }
     if (byListener.isEmpty()) {
       return Condition.isFalse("Accepted", "NoMatchingListenerHostname",
-          "no route hostname intersects a listener hostname of Gateway " + gateway.meta().ref(), gen);
+          "no route hostname intersects a listener hostname of " + parent.what(), gen);
     }
     return Condition.isTrue("Accepted", "Accepted", "", gen);
   }
 
   /** The key of a Gateway's listeners as routes see them, derived once per snapshot. */
   private record AttachmentListeners(dev.passage.resources.ObjectKey gateway) {}
+
+  /** The key of a Gateway's listeners and its ListenerSets' as routes see them, derived once per snapshot. */
+  private record SetAttachmentListeners(dev.passage.resources.ObjectKey gateway) {}
 
   /** "Dropped Rule" and why, as the specification asks the message of PartiallyInvalid to start. */
   private static String droppedMessage(HttpRouteRules.Compiled http) {

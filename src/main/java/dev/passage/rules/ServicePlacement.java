@@ -80,10 +80,11 @@ public final class ServicePlacement implements Placement.Policy {
     // first pass: keep what the Services already record
     for (GatewayView g : served) {
       Map<Integer, Integer> ports = new HashMap<>();
+      Set<Integer> listenerPorts = listenerPorts(g, index);
       index.service(g.meta().namespace(), serviceName(g.meta().name())).ifPresent(svc -> {
         for (ServiceView.Port p : svc.ports()) {
           Integer t = p.targetPortNumber();
-          if (t != null && inRange(t) && listenerPorts(g).contains(p.port()) && taken.add(t)) ports.put(p.port(), t);
+          if (t != null && inRange(t) && listenerPorts.contains(p.port()) && taken.add(t)) ports.put(p.port(), t);
         }
       });
       out.put(g.meta().ref(), ports);
@@ -92,7 +93,7 @@ public final class ServicePlacement implements Placement.Policy {
     int next = settings.portRangeStart();
     for (GatewayView g : served) {
       Map<Integer, Integer> ports = out.get(g.meta().ref());
-      for (int listenerPort : listenerPorts(g)) {
+      for (int listenerPort : listenerPorts(g, index)) {
         if (ports.containsKey(listenerPort)) continue;
         while (next <= settings.portRangeEnd() && taken.contains(next)) next++;
         if (next > settings.portRangeEnd()) break; // range exhausted: the listener gets no port
@@ -108,9 +109,13 @@ public final class ServicePlacement implements Placement.Policy {
     return port >= settings.portRangeStart() && port <= settings.portRangeEnd();
   }
 
-  private static Set<Integer> listenerPorts(GatewayView g) {
+  /** The ports of a Gateway's listeners and of those the ListenerSets it admits add. */
+  private static Set<Integer> listenerPorts(GatewayView g, ResourceIndex index) {
     Set<Integer> ports = new TreeSet<>();
     g.listeners().forEach(l -> ports.add(l.port()));
+    for (var set : index.listenerSets(g.meta().ref())) {
+      if (ListenerRules.admits(g, set.meta().namespace(), index)) set.listeners().forEach(l -> ports.add(l.port()));
+    }
     return ports;
   }
 }

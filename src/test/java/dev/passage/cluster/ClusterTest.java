@@ -30,7 +30,9 @@ import org.junit.jupiter.api.Test;
  * 127.0.0.2-4) form one cluster in Kubernetes mode against the mock API server. A route applied
  * once is served by every node; a node that joins late serves it as soon as it reports ready;
  * stopping the node that holds the controller leaves the others routing every connection while the
- * singleton moves, and a change made after the move reaches them.
+ * singleton moves, and a change made after the move reaches them. Every node also terminates TLS
+ * with certificates it reads itself, serves a ListenerSet's listener and re-encrypts to a backend
+ * under a BackendTLSPolicy.
  */
 class ClusterTest {
   static MockApiServer api;
@@ -42,6 +44,54 @@ class ClusterTest {
   static dev.passage.testkit.PlainBackend plain;
   static dev.passage.testkit.Certificates.Pem secure;
   static dev.passage.testkit.EchoHttpBackend echo;
+  /** Behind a ListenerSet's HTTPS listener, reached over TLS again under a BackendTLSPolicy. */
+  static dev.passage.testkit.EchoHttpBackend reencrypted;
+  static dev.passage.testkit.Certificates.Pem teamCert;
+  static dev.passage.testkit.Certificates.Authority backendCa;
+
+  /**
+   * A Gateway that admits ListenerSets of its namespace; a team's set adds an HTTPS listener (its
+   * certificate a Secret of the set's) whose HTTPRoute goes to an HTTPS backend under a
+   * BackendTLSPolicy (SNI abc.example.com, a CA from a ConfigMap).
+   */
+  static final String LISTENER_SET_AND_POLICY = """
+      apiVersion: gateway.networking.k8s.io/v1
+      kind: Gateway
+      metadata: {name: lgw, namespace: default}
+      spec:
+        gatewayClassName: passage
+        allowedListeners: {namespaces: {from: Same}}
+        listeners:
+        - {name: http, protocol: HTTP, port: 80}
+      ---
+      apiVersion: gateway.networking.k8s.io/v1
+      kind: ListenerSet
+      metadata: {name: team, namespace: default}
+      spec:
+        parentRef: {name: lgw}
+        listeners:
+        - name: web
+          protocol: HTTPS
+          port: 443
+          hostname: team.example.com
+          tls: {certificateRefs: [{name: team-cert}]}
+      ---
+      apiVersion: gateway.networking.k8s.io/v1
+      kind: HTTPRoute
+      metadata: {name: team-web, namespace: default}
+      spec:
+        parentRefs: [{group: gateway.networking.k8s.io, kind: ListenerSet, name: team}]
+        rules: [{backendRefs: [{name: reencrypted, port: 8443}]}]
+      ---
+      apiVersion: gateway.networking.k8s.io/v1
+      kind: BackendTLSPolicy
+      metadata: {name: reencrypted, namespace: default}
+      spec:
+        targetRefs: [{group: "", kind: Service, name: reencrypted}]
+        validation:
+          caCertificateRefs: [{group: "", kind: ConfigMap, name: backend-ca}]
+          hostname: abc.example.com
+      """;
 
   /** An HTTP Gateway and an HTTPRoute with a match and a filter: its compiled rules must reach every node. */
   static final String HTTP_GATEWAY_AND_ROUTE = """
@@ -83,6 +133,10 @@ class ClusterTest {
     plain = new dev.passage.testkit.PlainBackend();
     echo = new dev.passage.testkit.EchoHttpBackend("echo");
     secure = dev.passage.testkit.Certificates.selfSignedPem("secure.example.com");
+    teamCert = dev.passage.testkit.Certificates.selfSignedPem("team.example.com");
+    backendCa = dev.passage.testkit.Certificates.authority("Backend CA");
+    reencrypted = new dev.passage.testkit.EchoHttpBackend("reencrypted",
+        backendCa.server(List.of("abc.example.com"), List.of(), null), false);
     for (int i = 0; i < 3; i++) nodes.add(node(i, false));
     Await.until(Duration.ofSeconds(30), "three members Up", () -> {
       var members = Cluster.get(nodes.get(2).node.system()).state().getMembers();
@@ -97,7 +151,9 @@ class ClusterTest {
         secure.secret("default", "secure-cert"), Fixtures.service("default", "plain", plain.port()),
         Fixtures.terminatingGateway("tgw", 443, "secure.example.com", "secure-cert"),
         Fixtures.route("secure", "tgw", List.of("secure.example.com"), List.of(new Fixtures.Backend("plain"))),
-        Fixtures.service("default", "echo", echo.port()), HTTP_GATEWAY_AND_ROUTE, ticketKeys(1)));
+        Fixtures.service("default", "echo", echo.port()), HTTP_GATEWAY_AND_ROUTE, ticketKeys(1),
+        LISTENER_SET_AND_POLICY, teamCert.secret("default", "team-cert"), backendCa.configMap("default", "backend-ca"),
+        Fixtures.service("default", "reencrypted", reencrypted.port())));
   }
 
   /** The Secret every node derives its session-ticket keys from: an Opaque one, as users make it. */
@@ -141,6 +197,7 @@ class ClusterTest {
     if (second != null) second.close();
     if (plain != null) plain.close();
     if (echo != null) echo.close();
+    if (reencrypted != null) reencrypted.close();
   }
 
   /** /passage/status answers the same on every node: the others ask the controller, in pages (of 50). */
@@ -256,6 +313,40 @@ class ClusterTest {
         return r != null && r.statusCode() == 200 && r.body().contains("header:x-rule=api-prod");
       });
       assertEquals(404, get.apply("dev").statusCode(), "the header match holds on " + address);
+    }
+  }
+
+  /**
+   * Every node serves the ListenerSet's HTTPS listener (its port on the Gateway's Service) with the
+   * set's certificate, and opens TLS to the backend as the BackendTLSPolicy asks: the backend sees
+   * the policy's SNI on each node's request.
+   */
+  @Test
+  void everyNodeServesAListenerSetListenerAndReencryptsToItsBackend() throws Exception {
+    Await.until(Duration.ofSeconds(30), "the set's port on the Gateway's Service", () -> api.gatewayPort("lgw", 443) > 0);
+    int port = api.gatewayPort("lgw", 443);
+    List<RunningPassage> running = new ArrayList<>(nodes);
+    assertEquals(3, running.size());
+    javax.net.ssl.SSLParameters sni = new javax.net.ssl.SSLParameters();
+    sni.setServerNames(List.of(new javax.net.ssl.SNIHostName("team.example.com")));
+    java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1)
+        .sslContext(TlsClient.trusting(teamCert.certificate())).sslParameters(sni).connectTimeout(Duration.ofSeconds(5)).build();
+    for (RunningPassage n : running) {
+      String address = addressOf.get(n);
+      AtomicReference<String> answer = new AtomicReference<>();
+      Await.until(Duration.ofSeconds(30), "served through the set on " + address, () -> {
+        try {
+          var r = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("https://" + address + ":" + port + "/via"))
+              .header("Host", "team.example.com").timeout(Duration.ofSeconds(10)).build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+          answer.set(r.statusCode() + " " + r.body());
+          return r.statusCode() == 200;
+        } catch (IOException notYet) {
+          return false;
+        }
+      });
+      assertTrue(answer.get().contains("backend=reencrypted") && answer.get().contains("sni=abc.example.com"),
+          "re-encrypted with the policy's SNI on " + address + ": " + answer.get());
     }
   }
 

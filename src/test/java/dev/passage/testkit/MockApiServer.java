@@ -175,6 +175,14 @@ public final class MockApiServer implements AutoCloseable {
     return svc == null ? -1 : svc.getSpec().getPorts().get(0).getTargetPort().getIntVal();
   }
 
+  /** The targetPort the Service of a Gateway (in default) maps one listener port to, or -1 while there is none. */
+  public int gatewayPort(String gateway, int listenerPort) {
+    var svc = client.services().inNamespace("default").withName("passage-" + gateway).get();
+    if (svc == null) return -1;
+    return svc.getSpec().getPorts().stream().filter(p -> p.getPort() == listenerPort)
+        .map(p -> p.getTargetPort().getIntVal()).findFirst().orElse(-1);
+  }
+
   /** A client for Passage that reaches the server on another port (a relay), retrying quickly. */
   public KubernetesClient clientVia(int port) {
     Config config = new ConfigBuilder(client.getConfiguration())
