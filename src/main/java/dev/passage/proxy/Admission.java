@@ -42,6 +42,13 @@ final class Admission {
       this.shed = shed;
     }
 
+    /** For a connection that waits for nothing (a TCP listener's, routed at accept): never shed. */
+    static Waiting none() {
+      Waiting w = new Waiting(() -> {});
+      w.leave();
+      return w;
+    }
+
     /** What shedding does from now on (the connection's stream has started: tell it). */
     void onShed(Runnable action) {
       this.shed = action;

@@ -92,6 +92,10 @@ public final class ConnectionHandler {
       ended(refusedBeforeStream(client, bind, ProxyMetrics.Refusal.LIMIT, "the node holds passage.proxy.max-connections", start));
       return;
     }
+    if (table.get().servesTcp(bind)) { // a TCP listener: routed now, the backend may speak first
+      incoming.start(Flow.fromGraph(new ProxyConnection(this, bind, client, Admission.Waiting.none(), start, start, true)));
+      return;
+    }
     Duration deadline = admission.helloDeadline();
     long deadlineAt = start + deadline.toNanos();
     NioTcp.FirstBytes[] first = new NioTcp.FirstBytes[1];
@@ -110,7 +114,7 @@ public final class ConnectionHandler {
     }, timerContext);
     first[0] = incoming.whenReadable(() -> {
       timer[0].cancel(); // the stream keeps the deadline from here
-      return Flow.fromGraph(new ProxyConnection(this, bind, client, waiting, start, deadlineAt));
+      return Flow.fromGraph(new ProxyConnection(this, bind, client, waiting, start, deadlineAt, false));
     });
   }
 

@@ -39,6 +39,8 @@ import org.apache.pekko.util.ByteString;
  * once, when the connection ends (postStop). The same phases serve every {@link Mode}: for
  * TERMINATE the "backend" flow is a TLS engine before the TCP connection; for HTTPS and HTTP it is
  * Pekko HTTP's server layer (proxy/http), connected at once, which sends each request on itself.
+ * A TCP listener's connection (tcp) is made at accept and starts CONNECTING: its route is the
+ * listener's, nothing is peeked, and either side may send first.
  */
 final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>> {
   private enum Phase { PEEKING, CONNECTING, RELAYING }
@@ -66,6 +68,7 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
   private final Admission.Waiting waiting;
   private final long accepted;
   private final long helloDeadline;
+  private final boolean tcp;
 
   static final String SHED_REASON = "shed, still without a ClientHello, to admit a new client at the cap";
 
@@ -74,7 +77,8 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
    * may shed; accepted and helloDeadline: System.nanoTime() of its accept and of its hello deadline.
    */
   ProxyConnection(ConnectionHandler handler, BindAddress bind, InetSocketAddress client, Admission.Waiting waiting,
-                  long accepted, long helloDeadline) {
+                  long accepted, long helloDeadline, boolean tcp) {
+    this.tcp = tcp;
     this.handler = handler;
     this.bind = bind;
     this.client = client;
@@ -182,6 +186,10 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
       terminatedConnected = createAsyncCallback(forAttempt -> {
         if (phase == Phase.CONNECTING && forAttempt == attempt) connected();
       });
+      if (tcp) {
+        routeTcp();
+        return;
+      }
       PassageSettings.Proxy limits = handler.settings();
       reader = new ClientHelloReader(limits.clientHelloMaxBytes(), limits.clientHelloMaxRecords());
       AsyncCallback<Boolean> shed = createAsyncCallback(ignored -> {
@@ -276,7 +284,22 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
         serveHttp(Mode.HTTPS);
         return;
       }
-      Decision.Forward forward = (Decision.Forward) decision;
+      forward((Decision.Forward) decision, table);
+    }
+
+    /** A TCP listener's connection: its route, chosen at accept. */
+    private void routeTcp() {
+      dev.passage.table.RouteTable table = handler.table();
+      Decision decision = table.lookupTcp(bind);
+      if (decision instanceof Decision.Reject r) {
+        refuse(ProxyMetrics.Refusal.NO_ROUTE, r.reason());
+        return;
+      }
+      forward((Decision.Forward) decision, table);
+    }
+
+    /** To a route's backend: chosen by weight, then connected (a refused share is closed at once). */
+    private void forward(Decision.Forward forward, dev.passage.table.RouteTable table) {
       route = forward.route().route().toString();
       terminate = forward.terminate();
       if (terminate != null) mode = Mode.TERMINATE;
@@ -396,12 +419,17 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
       if (routeStats != null) routeStats.opened();
       lastActivity = System.nanoTime();
       handler.logRouted(client, sni, route, backend, target == null ? null : target.endpoints().get(attempt));
-      helloToSend = firstChunk != null ? firstChunk : ByteString.fromArrayUnsafe(received, 0, receivedLength);
+      // what was read before routing (the hello), replayed; a TCP connection read nothing
+      helloToSend = firstChunk != null ? firstChunk : received != null ? ByteString.fromArrayUnsafe(received, 0, receivedLength) : null;
       firstChunk = null;
       received = null;
       releaseHello(); // from here the bytes are the backend socket's to count, while it has not written them
-      bytesToBackend = helloToSend.size();
-      if (toBackend.isAvailable()) sendHello();
+      bytesToBackend = helloToSend == null ? 0 : helloToSend.size();
+      if (toBackend.isAvailable()) {
+        if (helloToSend != null) sendHello();
+        else if (clientFinished) toBackend.complete();
+        else if (!hasBeenPulled(fromClient) && !isClosed(fromClient)) pull(fromClient);
+      }
       if (isAvailable(toClient)) fromBackend.pull();
       rearmQuietTimer();
     }

@@ -7,6 +7,7 @@ public enum Kind {
   LISTENER_SET("ListenerSet", true),
   TLS_ROUTE("TLSRoute", true),
   HTTP_ROUTE("HTTPRoute", true),
+  TCP_ROUTE("TCPRoute", true),
   REFERENCE_GRANT("ReferenceGrant", true),
   SERVICE("Service", true),
   SECRET("Secret", true),
@@ -38,7 +39,7 @@ public enum Kind {
    */
   public String[] sharedStatusList() {
     return switch (this) {
-      case TLS_ROUTE, HTTP_ROUTE -> new String[] {"parents", "parentRef"};
+      case TLS_ROUTE, HTTP_ROUTE, TCP_ROUTE -> new String[] {"parents", "parentRef"};
       case BACKEND_TLS_POLICY -> new String[] {"ancestors", "ancestorRef"};
       default -> null;
     };

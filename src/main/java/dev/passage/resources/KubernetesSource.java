@@ -46,6 +46,8 @@ public final class KubernetesSource implements AutoCloseable {
       new Watched(Kind.TLS_ROUTE, List.of(io.fabric8.kubernetes.api.model.gatewayapi.v1.TLSRoute.class,
           io.fabric8.kubernetes.api.model.gatewayapi.v1alpha3.TLSRoute.class,
           io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.TLSRoute.class)),
+      new Watched(Kind.TCP_ROUTE, List.of(io.fabric8.kubernetes.api.model.gatewayapi.v1.TCPRoute.class,
+          io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.TCPRoute.class)),
       new Watched(Kind.HTTP_ROUTE, List.of(io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute.class,
           io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute.class)),
       new Watched(Kind.REFERENCE_GRANT, List.of(io.fabric8.kubernetes.api.model.gatewayapi.v1.ReferenceGrant.class,

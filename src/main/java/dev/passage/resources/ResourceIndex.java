@@ -232,11 +232,12 @@ public final class ResourceIndex {
     return all(Kind.GATEWAY).stream().map(GatewayView.class::cast).toList();
   }
 
-  /** Every TLSRoute and HTTPRoute. */
+  /** Every TLSRoute, HTTPRoute and TCPRoute. */
   public List<RouteView> routes() {
     List<RouteView> out = new ArrayList<>();
     for (Resource r : all(Kind.TLS_ROUTE)) out.add((RouteView) r);
     for (Resource r : all(Kind.HTTP_ROUTE)) out.add((RouteView) r);
+    for (Resource r : all(Kind.TCP_ROUTE)) out.add((RouteView) r);
     return out;
   }
 

@@ -171,6 +171,15 @@ public final class ListenerRules {
         protocolKinds = List.of(HTTP_ROUTE);
         served = true;
       }
+      case "TCP" -> {
+        // what the CEL rules refuse on API servers that enforce them, refused here for those that do not
+        if (l.hostname() != null) return rejected(l, "UnsupportedValue", "a TCP listener has no hostname", gen);
+        if (l.tlsMode() != null || !l.certificateRefs().isEmpty()) {
+          return rejected(l, "UnsupportedValue", "a TCP listener has no tls", gen);
+        }
+        protocolKinds = List.of(GroupKind.TCP_ROUTE);
+        served = true;
+      }
       default -> {
         return rejected(l, "UnsupportedProtocol", "protocol " + protocol + " is not supported", gen);
       }
@@ -257,9 +266,13 @@ public final class ListenerRules {
     return out;
   }
 
-  /** How two listeners conflict (ProtocolConflict, HostnameConflict), or null when they may share an address. */
+  /**
+   * How two listeners conflict (ProtocolConflict, HostnameConflict), or null when they may share
+   * an address. UDP ports are not TCP ports: a UDP listener conflicts only with UDP listeners.
+   */
   private static String conflict(Listener a, Listener b) {
     if (a.port() != b.port()) return null;
+    if ("UDP".equals(a.protocol()) != "UDP".equals(b.protocol())) return null;
     if (!family(a.protocol()).equals(family(b.protocol()))) return "ProtocolConflict";
     if (Objects.equals(a.protocol(), b.protocol())
         && Hostnames.normalize(a.hostname()).equals(Hostnames.normalize(b.hostname()))) {

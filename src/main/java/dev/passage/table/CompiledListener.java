@@ -42,4 +42,8 @@ final class CompiledListener {
   boolean tls() {
     return listener.tls();
   }
+
+  boolean tcp() {
+    return listener.tcp();
+  }
 }

@@ -24,7 +24,7 @@ public record GatewayEntry(NamespacedName gateway, Instant created, List<String>
   }
 
   /**
-   * One served listener: protocol TLS, HTTPS or HTTP; hostname "" when it has none; port the
+   * One served listener: protocol TLS, HTTPS, HTTP or TCP; hostname "" when it has none; port the
    * listener's, bindPort the one the data plane binds for it; terminate null for a Passthrough
    * listener and for HTTP, else the Secrets of its certificates (names only: each node reads the
    * keys itself).
@@ -33,11 +33,16 @@ public record GatewayEntry(NamespacedName gateway, Instant created, List<String>
                          ListenerTable.Termination terminate) {
     /** Whether the connection starts with a TLS handshake (TLS and HTTPS listeners share ports). */
     public boolean tls() {
-      return !ListenerTable.HTTP.equals(protocol);
+      return ListenerTable.TLS.equals(protocol) || ListenerTable.HTTPS.equals(protocol);
     }
 
     public boolean servesHttp() {
-      return !ListenerTable.TLS.equals(protocol);
+      return ListenerTable.HTTP.equals(protocol) || ListenerTable.HTTPS.equals(protocol);
+    }
+
+    /** A TCP listener: its port's connections go to its route at once, nothing peeked. */
+    public boolean tcp() {
+      return ListenerTable.TCP.equals(protocol);
     }
   }
 }

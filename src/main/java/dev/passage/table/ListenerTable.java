@@ -19,6 +19,7 @@ public record ListenerTable(String name, String protocol, int port, int bindPort
   public static final String TLS = "TLS";
   public static final String HTTPS = "HTTPS";
   public static final String HTTP = "HTTP";
+  public static final String TCP = "TCP";
 
   public ListenerTable {
     routes = List.copyOf(routes);
@@ -31,11 +32,11 @@ public record ListenerTable(String name, String protocol, int port, int bindPort
 
   /** Whether the connection starts with a TLS handshake (TLS and HTTPS listeners share ports). */
   public boolean tls() {
-    return !HTTP.equals(protocol);
+    return TLS.equals(protocol) || HTTPS.equals(protocol);
   }
 
   public boolean servesHttp() {
-    return !TLS.equals(protocol);
+    return HTTP.equals(protocol) || HTTPS.equals(protocol);
   }
 
   /**

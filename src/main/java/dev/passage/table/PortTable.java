@@ -10,8 +10,9 @@ import java.util.List;
  * (exact, then the longest wildcard, then the catch-all; ties to the older Gateway), then the
  * listener picks the route. There is no fall-back to a less specific listener. TLS and HTTPS
  * listeners are chosen by SNI; plain HTTP listeners (which cannot share a port with them in one
- * Gateway) by each request's Host. Immutable: a changed listener makes a new PortTable that shares
- * the others.
+ * Gateway) by each request's Host. A TCP listener takes the whole port: its connections go to its
+ * route at accept, nothing peeked (of several, across Gateways on one address, the older Gateway's).
+ * Immutable: a changed listener makes a new PortTable that shares the others.
  */
 final class PortTable {
   private static final Comparator<CompiledListener> ORDER = Comparator
@@ -21,10 +22,25 @@ final class PortTable {
 
   private final List<CompiledListener> listeners;
   private final boolean plainHttp;
+  private final CompiledListener tcp; // the TCP listener this port serves, or null
 
   private PortTable(List<CompiledListener> listeners) {
     this.listeners = listeners;
-    this.plainHttp = listeners.stream().anyMatch(c -> !c.tls());
+    this.plainHttp = listeners.stream().anyMatch(c -> !c.tls() && c.http != null);
+    this.tcp = listeners.stream().filter(CompiledListener::tcp).findFirst().orElse(null);
+  }
+
+  boolean servesTcp() {
+    return tcp != null;
+  }
+
+  /** The decision for a connection to this port's TCP listener: its route (the oldest attached), or a refusal. */
+  Decision lookupTcp() {
+    if (tcp == null) return new Decision.Reject("no TCP listener");
+    List<HostRoute> claims = tcp.routes.claims(Hostnames.ANY); // best (oldest) first
+    HostRoute r = claims.isEmpty() ? null : claims.get(0);
+    if (r == null) return new Decision.Reject("no route on listener " + tcp.gatewayName + "/" + tcp.listener.name());
+    return new Decision.Forward(tcp.gatewayName, tcp.listener.name(), r, null);
   }
 
   static PortTable of(List<CompiledListener> listeners) {

@@ -130,7 +130,7 @@ public final class RouteTable {
     if (byRoute == null) return false;
     String ns = route.substring(0, rslash);
     String name = route.substring(rslash + 1);
-    for (Kind kind : new Kind[] {Kind.TLS_ROUTE, Kind.HTTP_ROUTE}) {
+    for (Kind kind : new Kind[] {Kind.TLS_ROUTE, Kind.HTTP_ROUTE, Kind.TCP_ROUTE}) {
       RouteEntry e = byRoute.get(ObjectKey.of(kind, ns, name));
       if (e != null && e.hostnamesByListener().containsKey(listener)) return true;
     }
@@ -154,6 +154,19 @@ public final class RouteTable {
   public Optional<HttpListener> httpListener(BindAddress address, String name, boolean tls) {
     PortTable port = ports.get(address);
     return port == null ? Optional.empty() : port.httpListener(name, tls);
+  }
+
+  /** Whether a TCP listener is bound here (a connection is routed at accept, nothing peeked). */
+  public boolean servesTcp(BindAddress address) {
+    PortTable port = ports.get(address);
+    return port != null && port.servesTcp();
+  }
+
+  /** The decision for a connection accepted on this address's TCP listener. */
+  public Decision lookupTcp(BindAddress address) {
+    PortTable port = ports.get(address);
+    if (port == null) return new Decision.Reject("no listener on " + address);
+    return port.lookupTcp();
   }
 
   /** The decision for a connection accepted on this address whose ClientHello named sni. */

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
  * stopping the node that holds the controller leaves the others routing every connection while the
  * singleton moves, and a change made after the move reaches them. Every node also terminates TLS
  * with certificates it reads itself, serves a ListenerSet's listener and re-encrypts to a backend
- * under a BackendTLSPolicy.
+ * under a BackendTLSPolicy, and serves a TCPRoute.
  */
 class ClusterTest {
   static MockApiServer api;
@@ -54,6 +54,24 @@ class ClusterTest {
    * certificate a Secret of the set's) whose HTTPRoute goes to an HTTPS backend under a
    * BackendTLSPolicy (SNI abc.example.com, a CA from a ConfigMap).
    */
+  /** A TCP listener and its TCPRoute to a backend that speaks first. */
+  static final String TCP_GATEWAY_AND_ROUTE = """
+      apiVersion: gateway.networking.k8s.io/v1
+      kind: Gateway
+      metadata: {name: tcpgw, namespace: default}
+      spec:
+        gatewayClassName: passage
+        listeners: [{name: db, protocol: TCP, port: 5432}]
+      ---
+      apiVersion: gateway.networking.k8s.io/v1
+      kind: TCPRoute
+      metadata: {name: db, namespace: default}
+      spec:
+        parentRefs: [{name: tcpgw}]
+        rules: [{backendRefs: [{name: greeter, port: 8443}]}]
+      """;
+  static dev.passage.testkit.PlainBackend greeter;
+
   static final String LISTENER_SET_AND_POLICY = """
       apiVersion: gateway.networking.k8s.io/v1
       kind: Gateway
@@ -134,6 +152,7 @@ class ClusterTest {
     echo = new dev.passage.testkit.EchoHttpBackend("echo");
     secure = dev.passage.testkit.Certificates.selfSignedPem("secure.example.com");
     teamCert = dev.passage.testkit.Certificates.selfSignedPem("team.example.com");
+    greeter = new dev.passage.testkit.PlainBackend("220 greeter ready", Duration.ZERO);
     backendCa = dev.passage.testkit.Certificates.authority("Backend CA");
     reencrypted = new dev.passage.testkit.EchoHttpBackend("reencrypted",
         backendCa.server(List.of("abc.example.com"), List.of(), null), false);
@@ -153,7 +172,8 @@ class ClusterTest {
         Fixtures.route("secure", "tgw", List.of("secure.example.com"), List.of(new Fixtures.Backend("plain"))),
         Fixtures.service("default", "echo", echo.port()), HTTP_GATEWAY_AND_ROUTE, ticketKeys(1),
         LISTENER_SET_AND_POLICY, teamCert.secret("default", "team-cert"), backendCa.configMap("default", "backend-ca"),
-        Fixtures.service("default", "reencrypted", reencrypted.port())));
+        Fixtures.service("default", "reencrypted", reencrypted.port()), TCP_GATEWAY_AND_ROUTE,
+        Fixtures.service("default", "greeter", greeter.port())));
   }
 
   /** The Secret every node derives its session-ticket keys from: an Opaque one, as users make it. */
@@ -198,6 +218,7 @@ class ClusterTest {
     if (plain != null) plain.close();
     if (echo != null) echo.close();
     if (reencrypted != null) reencrypted.close();
+    if (greeter != null) greeter.close();
   }
 
   /** /passage/status answers the same on every node: the others ask the controller, in pages (of 50). */
@@ -347,6 +368,28 @@ class ClusterTest {
       });
       assertTrue(answer.get().contains("backend=reencrypted") && answer.get().contains("sni=abc.example.com"),
           "re-encrypted with the policy's SNI on " + address + ": " + answer.get());
+    }
+  }
+
+  /** Every node serves the TCP listener (its port on the Gateway's Service): the backend's greeting comes first. */
+  @Test
+  void everyNodeServesATcpRoute() throws Exception {
+    Await.until(Duration.ofSeconds(30), "the TCP listener's port on the Gateway's Service", () -> api.gatewayPort("tcpgw", 5432) > 0);
+    int port = api.gatewayPort("tcpgw", 5432);
+    for (RunningPassage n : new ArrayList<>(nodes)) {
+      String address = addressOf.get(n);
+      Await.until(Duration.ofSeconds(30), "TCP served on " + address, () -> {
+        try (java.net.Socket s = new java.net.Socket()) {
+          s.setSoTimeout(5_000);
+          s.connect(new java.net.InetSocketAddress(address, port), 5_000);
+          var in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(), java.nio.charset.StandardCharsets.ISO_8859_1));
+          if (!"220 greeter ready".equals(in.readLine())) return false;
+          s.getOutputStream().write(("via " + address + "\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+          return ("plain:via " + address).equals(in.readLine());
+        } catch (IOException notYet) {
+          return false;
+        }
+      });
     }
   }
 

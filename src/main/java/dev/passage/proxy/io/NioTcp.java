@@ -78,6 +78,14 @@ public final class NioTcp {
     }
 
     /**
+     * Runs the handler on this connection now, before any byte has come (a TCP listener's: the
+     * server may speak first). Call on an I/O loop (where onConnection runs).
+     */
+    public void start(Flow<ByteString, ByteString, ?> handler) {
+      run(null, handler);
+    }
+
+    /**
      * Watches the connection, with no stream yet, until its first bytes (or its end) arrive, then
      * runs the handler made at that moment. A connection that never sends costs a registration,
      * not a materialised stream. Call on an I/O loop (where onConnection runs).
