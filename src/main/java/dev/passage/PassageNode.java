@@ -179,7 +179,10 @@ public final class PassageNode implements AutoCloseable {
     java.time.Duration summaryEvery = settings.proxy().logSummaryInterval();
     org.apache.pekko.actor.Cancellable summaries = system.scheduler().scheduleAtFixedRate(summaryEvery, summaryEvery,
         handler::flushLogSummary, system.executionContext());
-    ActorRef<ListenerManager.Command> listeners = system.systemActorOf(ListenerManager.create(tcp, handler, dataPlane,
+    dev.passage.proxy.UdpListeners udp = new dev.passage.proxy.UdpListeners(
+        system.dispatchers().lookup(DispatcherSelector.fromConfig(PROXY_DISPATCHER)), table::get, settings.proxy(),
+        dataPlane.metrics());
+    ActorRef<ListenerManager.Command> listeners = system.systemActorOf(ListenerManager.create(tcp, udp, handler, dataPlane,
         settings.proxy().backlog(), settings.kubernetes().placement().bindAddress()), "listeners", Props.empty());
     CapForRoutes capForRoutes = new CapForRoutes(capacity, settings.proxy().maxConnections(), openFilesLimit(),
         settings.proxy().clientHelloMaxBytes(), handler, system.log());

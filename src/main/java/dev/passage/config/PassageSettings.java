@@ -17,7 +17,7 @@ public record PassageSettings(String controllerName, String bindAddress, Duratio
                       Duration clientHelloTimeoutAtCap, Duration connectTimeout, int connectAttempts,
                       Duration idleTimeout, Duration clientFinTimeout, Duration serverFinTimeout, Duration sendTimeout,
                       int backlog, boolean accessLog, int maxConnections, long readBufferBytes, int ioThreads,
-                      Duration logSummaryInterval) {}
+                      Duration logSummaryInterval, Duration udpIdleTimeout, int maxUdpFlows) {}
 
   public static PassageSettings from(Config root) {
     Config c = root.getConfig("passage");
@@ -38,11 +38,14 @@ public record PassageSettings(String controllerName, String bindAddress, Duratio
         maxConnections(p.getString("max-connections")),
         p.getBytes("read-buffer-size"),
         c.getInt("proxy-dispatcher.io-loops.threads"),
-        p.getDuration("log-summary-interval"));
+        p.getDuration("log-summary-interval"),
+        p.getDuration("udp-idle-timeout"),
+        p.getInt("max-udp-flows"));
+    if (proxy.maxUdpFlows() < 1) throw new com.typesafe.config.ConfigException.Generic("passage.proxy.max-udp-flows must be >= 1");
     if (proxy.ioThreads() < 1) throw new com.typesafe.config.ConfigException.Generic("passage.proxy-dispatcher.io-loops.threads must be >= 1");
     if (proxy.connectAttempts() < 1) throw new com.typesafe.config.ConfigException.Generic("passage.proxy.connect-attempts must be >= 1");
     for (String d : new String[] {"client-hello-timeout", "client-hello-timeout-at-cap", "connect-timeout", "idle-timeout",
-        "client-fin-timeout", "server-fin-timeout", "send-timeout", "log-summary-interval"}) {
+        "client-fin-timeout", "server-fin-timeout", "send-timeout", "log-summary-interval", "udp-idle-timeout"}) {
       if (p.getDuration(d).isNegative() || p.getDuration(d).isZero()) {
         throw new com.typesafe.config.ConfigException.Generic("passage.proxy." + d + " must be positive");
       }

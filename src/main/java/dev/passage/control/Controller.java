@@ -179,7 +179,7 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
       inputs.addAll(change.inputs());
       ObjectKey key = change.key();
       switch (key.kind()) {
-        case TLS_ROUTE, HTTP_ROUTE, TCP_ROUTE -> {
+        case TLS_ROUTE, HTTP_ROUTE, TCP_ROUTE, UDP_ROUTE -> {
           dirtyRoutes.add(key);
           RouteView was = (RouteView) change.before();
           RouteView now = (RouteView) change.after();

@@ -104,7 +104,8 @@ public final class GatewayServices extends AbstractBehavior<GatewayServices.Comm
       if (!GatewayRules.isServedBy(gw, index, rules)) continue;
       String name = ServicePlacement.serviceName(gw.meta().name());
       wanted.add(new NamespacedName(gw.meta().namespace(), name));
-      Service desired = desired(gw, name, allocation.getOrDefault(gw.meta().ref(), Map.of()));
+      Service desired = desired(gw, name, allocation.getOrDefault(gw.meta().ref(), Map.of()),
+          ServicePlacement.ports(gw, index, false), ServicePlacement.ports(gw, index, true));
       var existing = index.service(gw.meta().namespace(), name);
       if (existing.isPresent() && same(existing.get(), desired)) continue;
       var resource = client.services().inNamespace(gw.meta().namespace()).withName(name);
@@ -134,10 +135,18 @@ public final class GatewayServices extends AbstractBehavior<GatewayServices.Comm
     }
   }
 
-  private Service desired(GatewayView gw, String name, Map<Integer, Integer> ports) {
+  /**
+   * tcp, udp: the listener ports TCP-based and UDP listeners use (a port may be both: a TCP and a
+   * UDP service port, to the same target port number).
+   */
+  private Service desired(GatewayView gw, String name, Map<Integer, Integer> ports, Set<Integer> tcp, Set<Integer> udp) {
     List<ServicePort> servicePorts = new ArrayList<>();
-    new TreeMap<>(ports).forEach((port, target) -> servicePorts.add(new ServicePortBuilder()
-        .withName("port-" + port).withProtocol("TCP").withPort(port).withTargetPort(new IntOrString(target)).build()));
+    new TreeMap<>(ports).forEach((port, target) -> {
+      if (tcp.contains(port)) servicePorts.add(new ServicePortBuilder()
+          .withName("port-" + port).withProtocol("TCP").withPort(port).withTargetPort(new IntOrString(target)).build());
+      if (udp.contains(port)) servicePorts.add(new ServicePortBuilder()
+          .withName("port-" + port + "-udp").withProtocol("UDP").withPort(port).withTargetPort(new IntOrString(target)).build());
+    });
     return new ServiceBuilder()
         .withNewMetadata().withName(name).withNamespace(gw.meta().namespace())
         .addToLabels(ServicePlacement.GATEWAY_LABEL, gw.meta().name())
@@ -152,10 +161,10 @@ public final class GatewayServices extends AbstractBehavior<GatewayServices.Comm
   }
 
   private boolean same(ServiceView existing, Service desired) {
-    Map<Integer, Integer> have = new TreeMap<>();
-    existing.ports().forEach(p -> have.put(p.port(), p.targetPortNumber()));
-    Map<Integer, Integer> want = new TreeMap<>();
-    desired.getSpec().getPorts().forEach(p -> want.put(p.getPort(), p.getTargetPort().getIntVal()));
+    Map<String, Integer> have = new TreeMap<>();
+    existing.ports().forEach(p -> have.put(p.port() + "/" + (p.protocol() == null ? "TCP" : p.protocol()), p.targetPortNumber()));
+    Map<String, Integer> want = new TreeMap<>();
+    desired.getSpec().getPorts().forEach(p -> want.put(p.getPort() + "/" + p.getProtocol(), p.getTargetPort().getIntVal()));
     return have.equals(want) && Objects.equals(existing.type(), desired.getSpec().getType())
         && existing.selector().equals(desired.getSpec().getSelector())
         && existing.externalIps().equals(desired.getSpec().getExternalIPs())

@@ -18,8 +18,9 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
- * Keeps one TCP binding per address and port the route table names: binds new ones, unbinds
- * the ones no table names any more. Unbinding stops accepting; established connections go on.
+ * Keeps one TCP binding per address and port the route table names, and one UDP relay per UDP
+ * address: binds new ones, unbinds the ones no table names any more. Unbinding stops accepting;
+ * established connections go on (a UDP relay's flows end with it).
  * A port that cannot be bound (in use, an address this host does not have) is logged once, marked
  * failed, and tried again on its own, after 1 s and then twice as long each time up to 30 s, for as
  * long as a table names it. The addresses it cannot bind are published in {@link BindFailures}
@@ -40,7 +41,9 @@ public final class ListenerManager extends AbstractBehavior<ListenerManager.Comm
   private final DataPlane state;
   private final int backlog;
   private final String anyNodeAddress;
-  private final Map<BindAddress, NioTcp.Binding> bound = new HashMap<>();
+  private final UdpListeners udp;
+  /** What undoes each binding: a TCP listener's unbind, a UDP relay's close. */
+  private final Map<BindAddress, Runnable> bound = new HashMap<>();
   private Set<BindAddress> wanted = Set.of();
   private final Map<BindAddress, java.time.Duration> retryAfter = new HashMap<>();
   private final org.apache.pekko.actor.typed.javadsl.TimerScheduler<Command> timers;
@@ -49,15 +52,17 @@ public final class ListenerManager extends AbstractBehavior<ListenerManager.Comm
   private List<BindFailures.Failure> published = List.of();
 
   /** anyNodeAddress: what this node binds for the table's "*" address (Kubernetes mode). */
-  public static Behavior<Command> create(NioTcp tcp, ConnectionHandler handler, DataPlane state, int backlog,
-                                         String anyNodeAddress) {
+  public static Behavior<Command> create(NioTcp tcp, UdpListeners udp, ConnectionHandler handler, DataPlane state,
+                                         int backlog, String anyNodeAddress) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-        new ListenerManager(ctx, timers, tcp, handler, state, backlog, anyNodeAddress)));
+        new ListenerManager(ctx, timers, tcp, udp, handler, state, backlog, anyNodeAddress)));
   }
 
   private ListenerManager(ActorContext<Command> ctx, org.apache.pekko.actor.typed.javadsl.TimerScheduler<Command> timers,
-                          NioTcp tcp, ConnectionHandler handler, DataPlane state, int backlog, String anyNodeAddress) {
+                          NioTcp tcp, UdpListeners udp, ConnectionHandler handler, DataPlane state, int backlog,
+                          String anyNodeAddress) {
     super(ctx);
+    this.udp = udp;
     this.timers = timers;
     this.tcp = tcp;
     this.handler = handler;
@@ -82,7 +87,7 @@ public final class ListenerManager extends AbstractBehavior<ListenerManager.Comm
     wanted = Set.copyOf(r.wanted());
     bound.entrySet().removeIf(e -> {
       if (wanted.contains(e.getKey())) return false;
-      e.getValue().unbind();
+      e.getValue().run();
       state.bindingRemoved(e.getKey());
       getContext().getLog().info("stopped listening on {}", e.getKey());
       return true;
@@ -116,13 +121,21 @@ public final class ListenerManager extends AbstractBehavior<ListenerManager.Comm
   private void bind(BindAddress address) {
     String host = address.host().equals(GatewayTable.ANY_NODE) ? anyNodeAddress : address.host();
     try {
-      NioTcp.Binding binding = tcp.bind(host, address.port(), backlog,
-          connection -> handler.accept(address, connection));
-      bound.put(address, binding);
+      java.net.InetSocketAddress local;
+      if (address.udp()) {
+        dev.passage.proxy.io.UdpRelay relay = udp.bind(address, host);
+        bound.put(address, relay::close);
+        local = relay.localAddress();
+      } else {
+        NioTcp.Binding binding = tcp.bind(host, address.port(), backlog, connection -> handler.accept(address, connection));
+        bound.put(address, binding::unbind);
+        local = binding.localAddress();
+      }
+      String shown = local + (address.udp() ? " (UDP)" : "");
       state.bindingState(address, "bound");
       failed.remove(address);
-      if (retryAfter.remove(address) != null) getContext().getLog().info("listening on {} (it was refused before)", binding.localAddress());
-      else getContext().getLog().info("listening on {}", binding.localAddress());
+      if (retryAfter.remove(address) != null) getContext().getLog().info("listening on {} (it was refused before)", shown);
+      else getContext().getLog().info("listening on {}", shown);
     } catch (java.io.IOException | RuntimeException e) {
       String why = e.getMessage() == null ? e.toString() : e.getMessage();
       java.time.Duration last = retryAfter.get(address);

@@ -290,7 +290,7 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
     /** A TCP listener's connection: its route, chosen at accept. */
     private void routeTcp() {
       dev.passage.table.RouteTable table = handler.table();
-      Decision decision = table.lookupTcp(bind);
+      Decision decision = table.lookupWholePort(bind);
       if (decision instanceof Decision.Reject r) {
         refuse(ProxyMetrics.Refusal.NO_ROUTE, r.reason());
         return;

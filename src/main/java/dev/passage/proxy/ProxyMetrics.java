@@ -42,6 +42,14 @@ public final class ProxyMetrics {
   final LongAdder resumedHandshakes = new LongAdder();
   final LongAdder failedHandshakes = new LongAdder();
   final LongAdder backendTlsFailures = new LongAdder();
+  final LongAdder udpFlows = new LongAdder();
+  final LongAdder udpFlowsEvicted = new LongAdder();
+  final java.util.concurrent.atomic.AtomicLong udpFlowsOpen = new java.util.concurrent.atomic.AtomicLong();
+  final LongAdder udpToBackend = new LongAdder();
+  final LongAdder udpToClient = new LongAdder();
+  final LongAdder udpBytesToBackend = new LongAdder();
+  final LongAdder udpBytesToClient = new LongAdder();
+  final LongAdder udpDropped = new LongAdder();
   volatile dev.passage.proxy.tls.TlsProvider tlsProvider = dev.passage.proxy.tls.TlsProvider.JDK;
 
   public ProxyMetrics() {
@@ -70,6 +78,39 @@ public final class ProxyMetrics {
       case FAILED -> failedHandshakes.increment();
       case NONE -> {}
     }
+  }
+
+  /** What the UDP relays count. */
+  dev.passage.proxy.io.UdpRelay.Events udpEvents() {
+    return new dev.passage.proxy.io.UdpRelay.Events() {
+      @Override
+      public void flowOpened(dev.passage.proxy.io.UdpRelay.Choice choice) {
+        udpFlows.increment();
+        udpFlowsOpen.incrementAndGet();
+      }
+
+      @Override
+      public void flowClosed(boolean evicted) {
+        udpFlowsOpen.decrementAndGet();
+        if (evicted) udpFlowsEvicted.increment();
+      }
+
+      @Override
+      public void datagram(boolean toBackend, int bytes) {
+        (toBackend ? udpToBackend : udpToClient).increment();
+        (toBackend ? udpBytesToBackend : udpBytesToClient).add(bytes);
+      }
+
+      @Override
+      public void dropped(String reason) {
+        udpDropped.increment();
+      }
+    };
+  }
+
+  /** The UDP flows open on this node now. */
+  public long udpFlowsOpen() {
+    return udpFlowsOpen.get();
   }
 
   /** These counters as Prometheus snapshots (the node-wide families of /metrics). */
@@ -105,6 +146,21 @@ public final class ProxyMetrics {
         failedHandshakes.sum()));
     out.add(counter("passage_backend_tls_failures", "TLS handshakes with backends (BackendTLSPolicy) that failed: the "
         + "backend's certificate refused (chain or names), ours refused, or no protocol in common.", backendTlsFailures.sum()));
+    out.add(counter("passage_udp_flows", "UDP flows opened (a client address and port's datagrams, kept on one endpoint).",
+        udpFlows.sum()));
+    out.add(counter("passage_udp_flows_evicted", "UDP flows ended to make room at passage.proxy.max-udp-flows.",
+        udpFlowsEvicted.sum()));
+    out.add(io.prometheus.metrics.model.snapshots.GaugeSnapshot.builder().name("passage_udp_flows_open")
+        .help("UDP flows open now.").dataPoint(io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot
+            .builder().value(udpFlowsOpen.get()).build()).build());
+    out.add(CounterSnapshot.builder().name("passage_udp_datagrams").help("UDP datagrams relayed.")
+        .dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
+            .labels(Labels.of("direction", "client_to_backend")).value(udpToBackend.sum()).build())
+        .dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
+            .labels(Labels.of("direction", "backend_to_client")).value(udpToClient.sum()).build())
+        .build());
+    out.add(counter("passage_udp_datagrams_dropped", "UDP datagrams dropped: no route, a refused backend's share, "
+        + "an endpoint that is not there, a full send buffer.", udpDropped.sum()));
     out.add(io.prometheus.metrics.model.snapshots.InfoSnapshot.builder().name("passage_tls_provider")
         .help("The TLS implementation terminating connections on this node (passage.tls.provider).")
         .dataPoint(io.prometheus.metrics.model.snapshots.InfoSnapshot.InfoDataPointSnapshot.builder()

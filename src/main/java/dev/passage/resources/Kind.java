@@ -8,6 +8,7 @@ public enum Kind {
   TLS_ROUTE("TLSRoute", true),
   HTTP_ROUTE("HTTPRoute", true),
   TCP_ROUTE("TCPRoute", true),
+  UDP_ROUTE("UDPRoute", true),
   REFERENCE_GRANT("ReferenceGrant", true),
   SERVICE("Service", true),
   SECRET("Secret", true),
@@ -39,7 +40,7 @@ public enum Kind {
    */
   public String[] sharedStatusList() {
     return switch (this) {
-      case TLS_ROUTE, HTTP_ROUTE, TCP_ROUTE -> new String[] {"parents", "parentRef"};
+      case TLS_ROUTE, HTTP_ROUTE, TCP_ROUTE, UDP_ROUTE -> new String[] {"parents", "parentRef"};
       case BACKEND_TLS_POLICY -> new String[] {"ancestors", "ancestorRef"};
       default -> null;
     };

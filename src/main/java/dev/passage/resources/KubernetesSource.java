@@ -48,6 +48,8 @@ public final class KubernetesSource implements AutoCloseable {
           io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.TLSRoute.class)),
       new Watched(Kind.TCP_ROUTE, List.of(io.fabric8.kubernetes.api.model.gatewayapi.v1.TCPRoute.class,
           io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.TCPRoute.class)),
+      new Watched(Kind.UDP_ROUTE, List.of(io.fabric8.kubernetes.api.model.gatewayapi.v1.UDPRoute.class,
+          io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.UDPRoute.class)),
       new Watched(Kind.HTTP_ROUTE, List.of(io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute.class,
           io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.HTTPRoute.class)),
       new Watched(Kind.REFERENCE_GRANT, List.of(io.fabric8.kubernetes.api.model.gatewayapi.v1.ReferenceGrant.class,

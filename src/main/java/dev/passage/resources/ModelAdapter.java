@@ -71,6 +71,16 @@ public final class ModelAdapter {
       view = route(Kind.TCP_ROUTE, meta(r.getMetadata(), defaultNamespace), r.getApiVersion(), s.getParentRefs(),
           List.of(), backends(s.getRules(), io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.TCPRouteRule::getBackendRefs,
               ModelAdapter::backendRef), List.of());
+    } else if (obj instanceof io.fabric8.kubernetes.api.model.gatewayapi.v1.UDPRoute r) {
+      var s = r.getSpec();
+      view = route(Kind.UDP_ROUTE, meta(r.getMetadata(), defaultNamespace), r.getApiVersion(), s.getParentRefs(),
+          List.of(), backends(s.getRules(), io.fabric8.kubernetes.api.model.gatewayapi.v1.UDPRouteRule::getBackendRefs,
+              ModelAdapter::backendRef), List.of());
+    } else if (obj instanceof io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.UDPRoute r) {
+      var s = r.getSpec();
+      view = route(Kind.UDP_ROUTE, meta(r.getMetadata(), defaultNamespace), r.getApiVersion(), s.getParentRefs(),
+          List.of(), backends(s.getRules(), io.fabric8.kubernetes.api.model.gatewayapi.v1alpha2.UDPRouteRule::getBackendRefs,
+              ModelAdapter::backendRef), List.of());
     } else if (obj instanceof io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute r) {
       var s = r.getSpec();
       view = route(Kind.HTTP_ROUTE, meta(r.getMetadata(), defaultNamespace), r.getApiVersion(), s.getParentRefs(),

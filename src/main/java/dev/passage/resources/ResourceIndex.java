@@ -232,12 +232,13 @@ public final class ResourceIndex {
     return all(Kind.GATEWAY).stream().map(GatewayView.class::cast).toList();
   }
 
-  /** Every TLSRoute, HTTPRoute and TCPRoute. */
+  /** Every TLSRoute, HTTPRoute, TCPRoute and UDPRoute. */
   public List<RouteView> routes() {
     List<RouteView> out = new ArrayList<>();
     for (Resource r : all(Kind.TLS_ROUTE)) out.add((RouteView) r);
     for (Resource r : all(Kind.HTTP_ROUTE)) out.add((RouteView) r);
     for (Resource r : all(Kind.TCP_ROUTE)) out.add((RouteView) r);
+    for (Resource r : all(Kind.UDP_ROUTE)) out.add((RouteView) r);
     return out;
   }
 

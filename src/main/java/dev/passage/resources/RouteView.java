@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * A route of any served version: a TLSRoute (kind TLS_ROUTE), an HTTPRoute (kind HTTP_ROUTE) or a
- * TCPRoute (kind TCP_ROUTE: no hostnames, one rule of weighted backends, as a TLSRoute's).
+ * TCPRoute or UDPRoute (kinds TCP_ROUTE, UDP_ROUTE: no hostnames, one rule of weighted backends, as a
+ * TLSRoute's).
  * The backendRefs of every rule are kept in one list: TLSRoute rules carry no match, so
  * v1alpha2's several rules act as one weighted set (v1alpha3 and v1 allow exactly one rule).
  * An HTTPRoute also keeps its rules as written (httpRules; empty for a TLSRoute): matches,
@@ -19,7 +20,8 @@ public record RouteView(Kind kind, Meta meta, String apiVersion, List<ParentRef>
   }
 
   public RouteView {
-    if (kind != Kind.TLS_ROUTE && kind != Kind.HTTP_ROUTE && kind != Kind.TCP_ROUTE) throw new IllegalArgumentException("not a route: " + kind);
+    if (kind != Kind.TLS_ROUTE && kind != Kind.HTTP_ROUTE && kind != Kind.TCP_ROUTE
+        && kind != Kind.UDP_ROUTE) throw new IllegalArgumentException("not a route: " + kind);
     parentRefs = List.copyOf(parentRefs);
     hostnames = List.copyOf(hostnames);
     backendRefs = List.copyOf(backendRefs);

@@ -66,7 +66,7 @@ public final class YamlDocuments {
     String apiVersion = h.getApiVersion() == null ? "" : h.getApiVersion();
     if (apiVersion.startsWith("gateway.networking.k8s.io/")) {
       return "kind " + kind + " of " + apiVersion + " is not one Passage reads (GatewayClass, Gateway, ListenerSet, TLSRoute,"
-          + " HTTPRoute, TCPRoute, ReferenceGrant, BackendTLSPolicy)";
+          + " HTTPRoute, TCPRoute, UDPRoute, ReferenceGrant, BackendTLSPolicy)";
     }
     return null;
   }

@@ -18,6 +18,8 @@ public final class BackendRules {
                                         RouteView.BackendRef ref) {
     String namespace = ref.namespace() == null ? routeNamespace : ref.namespace();
     String name = namespace + "/" + ref.name() + (ref.port() == null ? "" : ":" + ref.port());
+    boolean udp = udp(routeKind);
+    String protocol = udp ? "UDP" : "TCP";
     if (!ref.group().isEmpty() || !"Service".equals(ref.kind())) {
       return failed(name, ref, "InvalidKind",
           "backendRef kind " + (ref.group().isEmpty() ? "" : ref.group() + "/") + ref.kind() + " is not supported");
@@ -37,33 +39,38 @@ public final class BackendRules {
       return failed(name, ref, "BackendNotFound", "backendRef to Service " + ref.name() + " needs a port");
     }
     Optional<ServiceView.Port> port = service.get().ports().stream()
-        .filter(p -> p.port() == ref.port() && "TCP".equals(p.protocol())).findFirst();
+        .filter(p -> p.port() == ref.port() && protocol.equals(p.protocol())).findFirst();
     if (port.isEmpty()) {
       return failed(name, ref, "BackendNotFound",
-          "Service " + namespace + "/" + ref.name() + " has no TCP port " + ref.port());
+          "Service " + namespace + "/" + ref.name() + " has no " + protocol + " port " + ref.port());
     }
-    return new ResolvedBackend(name, ref.weight(), new BackendKey(namespace, ref.name(), ref.port()), null, null);
+    return new ResolvedBackend(name, ref.weight(), new BackendKey(namespace, ref.name(), ref.port(), udp), null, null);
+  }
+
+  /** A UDPRoute's backends are Service ports of protocol UDP; every other route's, TCP. */
+  private static boolean udp(String routeKind) {
+    return "UDPRoute".equals(routeKind);
   }
 
   /** The Service port a backendRef names, whether or not the route may use it (null without a port or for another kind). */
-  public static BackendKey named(String routeNamespace, RouteView.BackendRef ref) {
+  public static BackendKey named(String routeKind, String routeNamespace, RouteView.BackendRef ref) {
     if (!ref.group().isEmpty() || !"Service".equals(ref.kind()) || ref.port() == null) return null;
-    return new BackendKey(ref.namespace() == null ? routeNamespace : ref.namespace(), ref.name(), ref.port());
+    return new BackendKey(ref.namespace() == null ? routeNamespace : ref.namespace(), ref.name(), ref.port(), udp(routeKind));
   }
 
   /**
    * Ready endpoints of a Service port, from the EndpointSlices labelled with the Service's name:
-   * the slice port named as the Service port is, over TCP. Empty when the Service or the port is gone.
+   * the slice port named as the Service port is, over the key's protocol. Empty when the Service or the port is gone.
    */
   public static List<ResolvedBackend.Endpoint> endpoints(ResourceIndex index, BackendKey key) {
     Optional<ServiceView.Port> servicePort = index.service(key.namespace(), key.service()).flatMap(s -> s.ports().stream()
-        .filter(p -> p.port() == key.port() && "TCP".equals(p.protocol())).findFirst());
+        .filter(p -> p.port() == key.port() && key.protocol().equals(p.protocol())).findFirst());
     if (servicePort.isEmpty()) return List.of();
     Set<ResolvedBackend.Endpoint> out = new LinkedHashSet<>();
     for (EndpointSliceView slice : index.endpointSlices(key.namespace(), key.service())) {
       Integer target = null;
       for (EndpointSliceView.Port p : slice.ports()) {
-        if (p.name().equals(servicePort.get().name()) && "TCP".equals(p.protocol())) {
+        if (p.name().equals(servicePort.get().name()) && key.protocol().equals(p.protocol())) {
           target = p.port();
           break;
         }

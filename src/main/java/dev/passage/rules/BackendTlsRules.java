@@ -42,6 +42,7 @@ public final class BackendTlsRules {
 
   /** What the table carries for a Service port: the TLS of the policy that covers it, or null for plain TCP. */
   public static BackendTls forBackend(ResourceIndex index, BackendKey key) {
+    if (key.udp()) return null; // TLS is a TCP port's: a UDPRoute's datagrams go as they are
     Optional<BackendTlsPolicyView> winner = covering(index, key);
     if (winner.isEmpty()) return null;
     BackendTlsPolicyView p = winner.get();

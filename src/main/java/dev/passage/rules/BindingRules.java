@@ -59,7 +59,7 @@ public final class BindingRules {
     for (GatewayEntry.Listener l : table.listeners()) {
       if (!l.name().equals(listener)) continue;
       for (String host : table.addresses()) {
-        BindAddress address = new BindAddress(host, l.bindPort());
+        BindAddress address = new BindAddress(host, l.bindPort(), l.udp());
         String cause = failures.get(address);
         if (cause != null) return "cannot listen on " + address + ": " + cause;
       }

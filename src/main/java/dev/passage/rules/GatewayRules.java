@@ -22,7 +22,8 @@ public final class GatewayRules {
    * The GatewayClass's supportedFeatures, sorted by name as the API asks: only features that work
    * and that a test holds (HttpRouteTest for the HTTP ones; ClientCertificateTest for frontend validation;
    * BackendTlsPolicyTest for BackendTLSPolicy, its subjectAltNames and the Gateway's backend client certificate;
-   * ListenerSetTest and ListenerSetConformanceTest for ListenerSet; TcpRouteTest and TcpRouteConformanceTest for TCPRoute).
+   * ListenerSetTest and ListenerSetConformanceTest for ListenerSet; TcpRouteTest and TcpRouteConformanceTest for TCPRoute;
+   * UdpRouteTest and UdpRouteConformanceTest for UDPRoute).
    */
   public static final List<String> SUPPORTED_FEATURES = List.of("BackendTLSPolicy", "BackendTLSPolicySANValidation",
       "Gateway", "GatewayBackendClientCertificate", "GatewayFrontendClientCertificateValidation",
@@ -30,7 +31,7 @@ public final class GatewayRules {
       "HTTPRouteHostRewrite", "HTTPRouteMethodMatching", "HTTPRoutePathRedirect", "HTTPRoutePathRewrite",
       "HTTPRoutePortRedirect", "HTTPRouteQueryParamMatching", "HTTPRouteRequestTimeout",
       "HTTPRouteResponseHeaderModification", "HTTPRouteSchemeRedirect", "ListenerSet", "ReferenceGrant",
-      "TCPRoute", "TLSRoute", "TLSRouteModeMixed", "TLSRouteModeTerminate");
+      "TCPRoute", "TLSRoute", "TLSRouteModeMixed", "TLSRouteModeTerminate", "UDPRoute");
 
   private GatewayRules() {}
 

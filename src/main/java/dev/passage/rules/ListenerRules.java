@@ -171,13 +171,13 @@ public final class ListenerRules {
         protocolKinds = List.of(HTTP_ROUTE);
         served = true;
       }
-      case "TCP" -> {
+      case "TCP", "UDP" -> {
         // what the CEL rules refuse on API servers that enforce them, refused here for those that do not
-        if (l.hostname() != null) return rejected(l, "UnsupportedValue", "a TCP listener has no hostname", gen);
+        if (l.hostname() != null) return rejected(l, "UnsupportedValue", "a " + protocol + " listener has no hostname", gen);
         if (l.tlsMode() != null || !l.certificateRefs().isEmpty()) {
-          return rejected(l, "UnsupportedValue", "a TCP listener has no tls", gen);
+          return rejected(l, "UnsupportedValue", "a " + protocol + " listener has no tls", gen);
         }
-        protocolKinds = List.of(GroupKind.TCP_ROUTE);
+        protocolKinds = List.of("TCP".equals(protocol) ? GroupKind.TCP_ROUTE : GroupKind.UDP_ROUTE);
         served = true;
       }
       default -> {

@@ -68,7 +68,7 @@ public final class Reconciler {
   public static Set<BackendKey> namedBackends(RouteView route) {
     Set<BackendKey> out = new TreeSet<>();
     for (RouteView.BackendRef ref : route.backendRefs()) {
-      BackendKey key = BackendRules.named(route.meta().namespace(), ref);
+      BackendKey key = BackendRules.named(route.kind().kindName(), route.meta().namespace(), ref);
       if (key != null) out.add(key);
     }
     return out;

@@ -109,6 +109,19 @@ public final class ServicePlacement implements Placement.Policy {
     return port >= settings.portRangeStart() && port <= settings.portRangeEnd();
   }
 
+  /** The ports of a Gateway's listeners (and of its admitted ListenerSets') that carry UDP (udp) or TCP (not udp). */
+  public static Set<Integer> ports(GatewayView g, ResourceIndex index, boolean udp) {
+    Set<Integer> ports = new TreeSet<>();
+    java.util.function.Consumer<GatewayView.Listener> add = l -> {
+      if ("UDP".equals(l.protocol()) == udp) ports.add(l.port());
+    };
+    g.listeners().forEach(add);
+    for (var set : index.listenerSets(g.meta().ref())) {
+      if (ListenerRules.admits(g, set.meta().namespace(), index)) set.listeners().forEach(add);
+    }
+    return ports;
+  }
+
   /** The ports of a Gateway's listeners and of those the ListenerSets it admits add. */
   private static Set<Integer> listenerPorts(GatewayView g, ResourceIndex index) {
     Set<Integer> ports = new TreeSet<>();

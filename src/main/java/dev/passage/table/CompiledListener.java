@@ -46,4 +46,9 @@ final class CompiledListener {
   boolean tcp() {
     return listener.tcp();
   }
+
+  /** A TCP or UDP listener: its port goes to its route as a whole. */
+  boolean wholePort() {
+    return listener.tcp() || listener.udp();
+  }
 }

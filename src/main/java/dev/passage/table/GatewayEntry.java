@@ -44,5 +44,10 @@ public record GatewayEntry(NamespacedName gateway, Instant created, List<String>
     public boolean tcp() {
       return ListenerTable.TCP.equals(protocol);
     }
+
+    /** A UDP listener: its port's datagrams go to its route, per flow. */
+    public boolean udp() {
+      return ListenerTable.UDP.equals(protocol);
+    }
   }
 }

@@ -20,6 +20,7 @@ public record ListenerTable(String name, String protocol, int port, int bindPort
   public static final String HTTPS = "HTTPS";
   public static final String HTTP = "HTTP";
   public static final String TCP = "TCP";
+  public static final String UDP = "UDP";
 
   public ListenerTable {
     routes = List.copyOf(routes);

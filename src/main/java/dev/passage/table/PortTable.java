@@ -27,16 +27,19 @@ final class PortTable {
   private PortTable(List<CompiledListener> listeners) {
     this.listeners = listeners;
     this.plainHttp = listeners.stream().anyMatch(c -> !c.tls() && c.http != null);
-    this.tcp = listeners.stream().filter(CompiledListener::tcp).findFirst().orElse(null);
+    this.tcp = listeners.stream().filter(CompiledListener::wholePort).findFirst().orElse(null);
   }
 
   boolean servesTcp() {
     return tcp != null;
   }
 
-  /** The decision for a connection to this port's TCP listener: its route (the oldest attached), or a refusal. */
-  Decision lookupTcp() {
-    if (tcp == null) return new Decision.Reject("no TCP listener");
+  /**
+   * The decision for a connection to this port's TCP listener, or a flow on its UDP one (a UDP
+   * address holds only UDP listeners): its route (the oldest attached), or a refusal.
+   */
+  Decision lookupWholePort() {
+    if (tcp == null) return new Decision.Reject("no TCP or UDP listener");
     List<HostRoute> claims = tcp.routes.claims(Hostnames.ANY); // best (oldest) first
     HostRoute r = claims.isEmpty() ? null : claims.get(0);
     if (r == null) return new Decision.Reject("no route on listener " + tcp.gatewayName + "/" + tcp.listener.name());

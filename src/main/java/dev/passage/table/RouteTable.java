@@ -130,7 +130,7 @@ public final class RouteTable {
     if (byRoute == null) return false;
     String ns = route.substring(0, rslash);
     String name = route.substring(rslash + 1);
-    for (Kind kind : new Kind[] {Kind.TLS_ROUTE, Kind.HTTP_ROUTE, Kind.TCP_ROUTE}) {
+    for (Kind kind : new Kind[] {Kind.TLS_ROUTE, Kind.HTTP_ROUTE, Kind.TCP_ROUTE, Kind.UDP_ROUTE}) {
       RouteEntry e = byRoute.get(ObjectKey.of(kind, ns, name));
       if (e != null && e.hostnamesByListener().containsKey(listener)) return true;
     }
@@ -162,11 +162,11 @@ public final class RouteTable {
     return port != null && port.servesTcp();
   }
 
-  /** The decision for a connection accepted on this address's TCP listener. */
-  public Decision lookupTcp(BindAddress address) {
+  /** The decision for a connection accepted on this address's TCP listener, or a new flow on its UDP one. */
+  public Decision lookupWholePort(BindAddress address) {
     PortTable port = ports.get(address);
     if (port == null) return new Decision.Reject("no listener on " + address);
-    return port.lookupTcp();
+    return port.lookupWholePort();
   }
 
   /** The decision for a connection accepted on this address whose ClientHello named sni. */

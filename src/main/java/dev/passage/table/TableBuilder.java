@@ -165,7 +165,7 @@ public final class TableBuilder {
       }
       listeners = listeners.put(c.id, c);
       for (String address : g.addresses()) {
-        BindAddress at = new BindAddress(address, l.bindPort());
+        BindAddress at = new BindAddress(address, l.bindPort(), l.udp());
         PortTable port = ports.get(at);
         ports = ports.put(at, port == null ? PortTable.of(List.of(c)) : port.with(c));
       }
@@ -180,7 +180,7 @@ public final class TableBuilder {
       CompiledListener.Id id = new CompiledListener.Id(gateway, l.name());
       listeners = listeners.remove(id);
       for (String address : old.addresses()) {
-        BindAddress at = new BindAddress(address, l.bindPort());
+        BindAddress at = new BindAddress(address, l.bindPort(), l.udp());
         PortTable port = ports.get(at);
         if (port != null) ports = ports.with(at, port.without(id));
       }
@@ -223,7 +223,7 @@ public final class TableBuilder {
           now == null ? List.of() : hostRoutes(after, now));
       listeners = listeners.put(id, c);
       for (String address : g.addresses()) {
-        BindAddress at = new BindAddress(address, l.bindPort());
+        BindAddress at = new BindAddress(address, l.bindPort(), l.udp());
         ports = ports.put(at, ports.get(at).with(c));
       }
     }

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
  * stopping the node that holds the controller leaves the others routing every connection while the
  * singleton moves, and a change made after the move reaches them. Every node also terminates TLS
  * with certificates it reads itself, serves a ListenerSet's listener and re-encrypts to a backend
- * under a BackendTLSPolicy, and serves a TCPRoute.
+ * under a BackendTLSPolicy, and serves a TCPRoute and a UDPRoute.
  */
 class ClusterTest {
   static MockApiServer api;
@@ -61,7 +61,14 @@ class ClusterTest {
       metadata: {name: tcpgw, namespace: default}
       spec:
         gatewayClassName: passage
-        listeners: [{name: db, protocol: TCP, port: 5432}]
+        listeners: [{name: db, protocol: TCP, port: 5432}, {name: dns, protocol: UDP, port: 5353}]
+      ---
+      apiVersion: gateway.networking.k8s.io/v1
+      kind: UDPRoute
+      metadata: {name: dns, namespace: default}
+      spec:
+        parentRefs: [{name: tcpgw, sectionName: dns}]
+        rules: [{backendRefs: [{name: dns, port: 53}]}]
       ---
       apiVersion: gateway.networking.k8s.io/v1
       kind: TCPRoute
@@ -71,6 +78,7 @@ class ClusterTest {
         rules: [{backendRefs: [{name: greeter, port: 8443}]}]
       """;
   static dev.passage.testkit.PlainBackend greeter;
+  static dev.passage.testkit.UdpEcho dns;
 
   static final String LISTENER_SET_AND_POLICY = """
       apiVersion: gateway.networking.k8s.io/v1
@@ -153,6 +161,7 @@ class ClusterTest {
     secure = dev.passage.testkit.Certificates.selfSignedPem("secure.example.com");
     teamCert = dev.passage.testkit.Certificates.selfSignedPem("team.example.com");
     greeter = new dev.passage.testkit.PlainBackend("220 greeter ready", Duration.ZERO);
+    dns = new dev.passage.testkit.UdpEcho("dns");
     backendCa = dev.passage.testkit.Certificates.authority("Backend CA");
     reencrypted = new dev.passage.testkit.EchoHttpBackend("reencrypted",
         backendCa.server(List.of("abc.example.com"), List.of(), null), false);
@@ -173,7 +182,19 @@ class ClusterTest {
         Fixtures.service("default", "echo", echo.port()), HTTP_GATEWAY_AND_ROUTE, ticketKeys(1),
         LISTENER_SET_AND_POLICY, teamCert.secret("default", "team-cert"), backendCa.configMap("default", "backend-ca"),
         Fixtures.service("default", "reencrypted", reencrypted.port()), TCP_GATEWAY_AND_ROUTE,
-        Fixtures.service("default", "greeter", greeter.port())));
+        Fixtures.service("default", "greeter", greeter.port()), """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: dns, namespace: default}
+        spec: {ports: [{name: dns, protocol: UDP, port: 53}]}
+        ---
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata: {name: dns-1, namespace: default, labels: {kubernetes.io/service-name: dns}}
+        addressType: IPv4
+        ports: [{name: dns, protocol: UDP, port: %d}]
+        endpoints: [{addresses: ["127.0.0.1"]}]
+        """.formatted(dns.port())));
   }
 
   /** The Secret every node derives its session-ticket keys from: an Opaque one, as users make it. */
@@ -219,6 +240,7 @@ class ClusterTest {
     if (echo != null) echo.close();
     if (reencrypted != null) reencrypted.close();
     if (greeter != null) greeter.close();
+    if (dns != null) dns.close();
   }
 
   /** /passage/status answers the same on every node: the others ask the controller, in pages (of 50). */
@@ -386,6 +408,32 @@ class ClusterTest {
           if (!"220 greeter ready".equals(in.readLine())) return false;
           s.getOutputStream().write(("via " + address + "\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
           return ("plain:via " + address).equals(in.readLine());
+        } catch (IOException notYet) {
+          return false;
+        }
+      });
+    }
+  }
+
+  /** Every node relays the UDP listener's datagrams; the Gateway's Service carries the port as UDP. */
+  @Test
+  void everyNodeServesAUdpRoute() throws Exception {
+    Await.until(Duration.ofSeconds(30), "the UDP listener's port on the Gateway's Service", () -> api.gatewayPort("tcpgw", 5353) > 0);
+    Service svc = api.client.services().inNamespace("default").withName("passage-tcpgw").get();
+    assertTrue(svc.getSpec().getPorts().stream().anyMatch(p -> p.getPort() == 5353 && "UDP".equals(p.getProtocol())),
+        "a UDP Service port: " + svc.getSpec().getPorts());
+    int port = api.gatewayPort("tcpgw", 5353);
+    for (RunningPassage n : new ArrayList<>(nodes)) {
+      String address = addressOf.get(n);
+      Await.until(Duration.ofSeconds(30), "UDP relayed on " + address, () -> {
+        try (java.net.DatagramSocket s = new java.net.DatagramSocket(new java.net.InetSocketAddress(address, 0))) {
+          s.setSoTimeout(1_000);
+          byte[] q = ("query via " + address).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+          s.send(new java.net.DatagramPacket(q, q.length, new java.net.InetSocketAddress(address, port)));
+          byte[] buf = new byte[512];
+          java.net.DatagramPacket in = new java.net.DatagramPacket(buf, buf.length);
+          s.receive(in);
+          return ("dns:query via " + address).equals(new String(buf, 0, in.getLength(), java.nio.charset.StandardCharsets.ISO_8859_1));
         } catch (IOException notYet) {
           return false;
         }

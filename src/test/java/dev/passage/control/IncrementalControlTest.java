@@ -198,7 +198,7 @@ class IncrementalControlTest {
 
     private ResourceEvent nextChange() {
       Kind kind = pick(List.of(Kind.GATEWAY_CLASS, Kind.GATEWAY, Kind.GATEWAY, Kind.TLS_ROUTE, Kind.TLS_ROUTE,
-          Kind.TLS_ROUTE, Kind.HTTP_ROUTE, Kind.HTTP_ROUTE, Kind.TCP_ROUTE, Kind.REFERENCE_GRANT, Kind.REFERENCE_GRANT, Kind.SERVICE,
+          Kind.TLS_ROUTE, Kind.HTTP_ROUTE, Kind.HTTP_ROUTE, Kind.TCP_ROUTE, Kind.UDP_ROUTE, Kind.REFERENCE_GRANT, Kind.REFERENCE_GRANT, Kind.SERVICE,
           Kind.SERVICE, Kind.ENDPOINT_SLICE, Kind.ENDPOINT_SLICE, Kind.NAMESPACE, Kind.SECRET, Kind.CONFIG_MAP,
           Kind.BACKEND_TLS_POLICY, Kind.BACKEND_TLS_POLICY, Kind.LISTENER_SET, Kind.LISTENER_SET));
       List<ObjectKey> existing = objects.keySet().stream().filter(k -> k.kind() == kind).toList();
@@ -207,7 +207,7 @@ class IncrementalControlTest {
         case GATEWAY_CLASS -> new GatewayClassView(meta("", pick(List.of("passage", "other"))),
             random.nextInt(5) == 0 ? "someone.else/controller" : OURS, null);
         case GATEWAY -> gateway();
-        case TLS_ROUTE, HTTP_ROUTE, TCP_ROUTE -> route(kind);
+        case TLS_ROUTE, HTTP_ROUTE, TCP_ROUTE, UDP_ROUTE -> route(kind);
         case REFERENCE_GRANT -> grant();
         case SERVICE -> new ServiceView(meta(ns(), pick(SERVICES)), "ClusterIP",
             random.nextInt(4) == 0 ? List.of(new ServiceView.Port("https", 8443, "TCP", 9443, null))
@@ -247,7 +247,7 @@ class IncrementalControlTest {
       List<GatewayView.Listener> listeners = new ArrayList<>();
       int n = 1 + random.nextInt(3);
       for (int i = 0; i < n; i++) {
-        String protocol = pick(List.of("TLS", "TLS", "HTTPS", "HTTP", "TCP"));
+        String protocol = pick(List.of("TLS", "TLS", "HTTPS", "HTTP", "TCP", "UDP"));
         String mode = protocol.equals("TLS") ? pick(List.of("Passthrough", "Passthrough", "Terminate"))
             : protocol.equals("HTTPS") ? "Terminate" : null;
         List<GatewayView.SecretRef> certs = mode != null && mode.equals("Terminate")
@@ -298,7 +298,7 @@ class IncrementalControlTest {
             random.nextInt(4) == 0 ? "l" + random.nextInt(2) : null, random.nextInt(6) == 0 ? 443 : null));
       }
       List<String> hosts = new ArrayList<>();
-      for (int i = 0, n = kind == Kind.TCP_ROUTE ? 0 : random.nextInt(3); i < n; i++) hosts.add(pick(HOSTS));
+      for (int i = 0, n = kind == Kind.TCP_ROUTE || kind == Kind.UDP_ROUTE ? 0 : random.nextInt(3); i < n; i++) hosts.add(pick(HOSTS));
       List<RouteView.BackendRef> backends = new ArrayList<>();
       for (int i = 0, n = 1 + random.nextInt(2); i < n; i++) {
         backends.add(new RouteView.BackendRef(null, random.nextInt(10) == 0 ? "Pod" : null,

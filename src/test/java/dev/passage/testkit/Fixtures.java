@@ -175,10 +175,18 @@ public final class Fixtures {
     return String.join("\n---\n", documents);
   }
 
-  /** A port nothing listens on (bound, then released). */
+  private static final java.util.Set<Integer> GIVEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
+   * A port nothing listens on (bound, then released), never one this JVM was given before: the
+   * kernel may hand the same ephemeral port to two calls in a row, and two listeners of one test
+   * on one port would conflict.
+   */
   public static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
+    for (int attempt = 0; ; attempt++) {
+      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        if (GIVEN.add(s.getLocalPort()) || attempt > 100) return s.getLocalPort();
+      }
     }
   }
 }
