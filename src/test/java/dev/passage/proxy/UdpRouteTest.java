@@ -126,12 +126,9 @@ class UdpRouteTest {
     return java.util.regex.Pattern.compile("\"port\"\\s*:\\s*" + e.port() + "\\b").matcher(passage.get("/passage/routes").body()).find();
   }
 
+  /** A counter or gauge of /metrics, summed over its labels. */
   static double metric(String name) throws Exception {
-    double sum = 0;
-    for (String l : passage.get("/metrics").body().split("\n")) {
-      if (l.startsWith(name + " ") || l.startsWith(name + "{")) sum += Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1));
-    }
-    return sum;
+    return dev.passage.testkit.Scrape.of(passage).sum(name, java.util.Map.of());
   }
 
   @Test
