@@ -154,7 +154,7 @@ class ClusterTest {
     api = new MockApiServer();
     first = new TlsBackend("first", "app.example.com");
     second = new TlsBackend("second", "app.example.com");
-    portBase = Fixtures.freePort();
+    portBase = Fixtures.freePortRange(21);
     remoting = new int[] {Fixtures.freePort(), Fixtures.freePort(), Fixtures.freePort(), Fixtures.freePort()};
     plain = new dev.passage.testkit.PlainBackend();
     echo = new dev.passage.testkit.EchoHttpBackend("echo");

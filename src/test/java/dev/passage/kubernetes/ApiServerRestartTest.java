@@ -48,7 +48,7 @@ class ApiServerRestartTest {
 
   @Test
   void passageServesThroughARestartAndRelistsWhenItsWatchesAreGone() throws Exception {
-    int portBase = Fixtures.freePort();
+    int portBase = Fixtures.freePortRange(21);
     MockApiServer before = new MockApiServer();
     MockApiServer after = null;
     try (TlsBackend a = new TlsBackend("a", "app.example.com");

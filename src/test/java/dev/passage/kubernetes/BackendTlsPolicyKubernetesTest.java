@@ -79,7 +79,7 @@ class BackendTlsPolicyKubernetesTest {
 
   @Test
   void thePolicyFromTheApiServerReencryptsAndReportsUnderItsAncestor() throws Exception {
-    int portBase = Fixtures.freePort();
+    int portBase = Fixtures.freePortRange(21);
     Certificates.Authority backendCa = Certificates.authority("Backend CA");
     Certificates.Authority clientCa = Certificates.authority("Gateway client CA");
     try (MockApiServer api = new MockApiServer();

@@ -59,7 +59,7 @@ class ClientCertificateKubernetesTest {
 
   @Test
   void theCaConfigMapFromTheApiServerDecidesWhichClientsAreServed(org.junit.jupiter.api.TestInfo info) throws Exception {
-    int portBase = Fixtures.freePort();
+    int portBase = Fixtures.freePortRange(21);
     Certificates.Pem server = Certificates.selfSignedPem("secure.example.com");
     Certificates.Authority ca = Certificates.authority("Client CA");
     try (MockApiServer api = new MockApiServer(); PlainBackend plain = new PlainBackend()) {

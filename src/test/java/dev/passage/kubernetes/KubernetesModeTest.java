@@ -59,7 +59,7 @@ class KubernetesModeTest {
     apiBackend = new TlsBackend("api", "api.example.com");
     altBackend = new TlsBackend("alt", "api.example.com");
     crossBackend = new TlsBackend("cross", "backend.example.com");
-    portBase = Fixtures.freePort();
+    portBase = Fixtures.freePortRange(21);
     api.create(Fixtures.join(Fixtures.GATEWAY_CLASS, """
         apiVersion: gateway.networking.k8s.io/v1
         kind: Gateway

@@ -77,7 +77,7 @@ class ListenerSetKubernetesTest {
 
   @Test
   void theSetFromTheApiServerIsServedAndReportedThere() throws Exception {
-    int portBase = Fixtures.freePort();
+    int portBase = Fixtures.freePortRange(21);
     try (MockApiServer api = new MockApiServer(); TlsBackend backend = new TlsBackend("pass", "pass.example.com")) {
       api.create(Fixtures.join(Fixtures.GATEWAY_CLASS, OBJECTS, Fixtures.service("default", "pass", backend.port())));
       try (RunningPassage passage = RunningPassage.kubernetes(api.clientVia(api.port()), Fixtures.kubernetesOnLoopback(portBase))) {

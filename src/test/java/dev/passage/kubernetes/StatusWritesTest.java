@@ -56,7 +56,7 @@ class StatusWritesTest {
 
   @Test
   void aControllerThatStartsWhereTheStatusesAreWrittenWritesNoneAgainAndKeepsToItsRate() throws Exception {
-    int portBase = Fixtures.freePort();
+    int portBase = Fixtures.freePortRange(21);
     try (MockApiServer api = new MockApiServer()) {
       api.create(objects(portBase + 20));
       // the first controller writes every status (each route's, the Gateway's, its class's), at 10 a second after a burst of 5

@@ -45,7 +45,7 @@ class TerminateSecretRenewalTest {
 
   @Test
   void aGoodRenewalIsServedAndABadOneKeepsTheLastGoodWithAStatusAndAnEvent(org.junit.jupiter.api.TestInfo info) throws Exception {
-    int portBase = Fixtures.freePort();
+    int portBase = Fixtures.freePortRange(21);
     Certificates.Pem first = Certificates.selfSignedPem("secure.example.com");
     Certificates.Pem renewed = Certificates.selfSignedPem("secure.example.com");
     Certificates.Pem stranger = Certificates.selfSignedPem("secure.example.com");

@@ -178,6 +178,34 @@ public final class Fixtures {
   private static final java.util.Set<Integer> GIVEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /**
+   * The first of n consecutive ports nothing listens on, for a Kubernetes-mode port range: taken
+   * below the kernel's ephemeral range (32768 and up on Linux), where the sockets other tests open
+   * on port 0 never land, and never overlapping a range or port this JVM was given before.
+   */
+  public static int freePortRange(int n) throws IOException {
+    java.util.Random random = new java.util.Random();
+    for (int attempt = 0; attempt < 1000; attempt++) {
+      int base = 22_000 + random.nextInt(32_000 - 22_000 - n);
+      boolean free = true;
+      for (int p = base; p < base + n && free; p++) {
+        if (GIVEN.contains(p)) free = false;
+        else {
+          try (ServerSocket s = new ServerSocket()) {
+            s.bind(new java.net.InetSocketAddress(p), 1); // the wildcard address: in use on any address is in use
+          } catch (IOException taken) {
+            free = false;
+          }
+        }
+      }
+      if (free) {
+        for (int p = base; p < base + n; p++) GIVEN.add(p);
+        return base;
+      }
+    }
+    throw new IOException("no " + n + " consecutive free ports between 22000 and 32000");
+  }
+
+  /**
    * A port nothing listens on (bound, then released), never one this JVM was given before: the
    * kernel may hand the same ephemeral port to two calls in a row, and two listeners of one test
    * on one port would conflict.
