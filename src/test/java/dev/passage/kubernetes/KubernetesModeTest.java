@@ -59,7 +59,7 @@ class KubernetesModeTest {
     apiBackend = new TlsBackend("api", "api.example.com");
     altBackend = new TlsBackend("alt", "api.example.com");
     crossBackend = new TlsBackend("cross", "backend.example.com");
-    portBase = Fixtures.freePortRange(21);
+    portBase = Fixtures.freePortRange(41);
     api.create(Fixtures.join(Fixtures.GATEWAY_CLASS, """
         apiVersion: gateway.networking.k8s.io/v1
         kind: Gateway
