@@ -62,7 +62,7 @@ public final class L4Benchmark {
       int passageTcp = Fixtures.freePort(), passageUdp = Fixtures.freePort();
       Files.writeString(dir.resolve("haproxy.cfg"), """
           global
-            maxconn 100000
+            maxconn 9000
             nbthread %d
           defaults
             mode tcp
@@ -78,7 +78,6 @@ public final class L4Benchmark {
       Files.writeString(dir.resolve("nginx.conf"), """
           load_module /usr/lib/nginx/modules/ngx_stream_module.so;
           worker_processes auto;
-          worker_rlimit_nofile 100000;
           pid %1$s/nginx.pid;
           error_log %1$s/nginx-error.log warn;
           events { worker_connections 16384; multi_accept on; }
@@ -132,7 +131,8 @@ public final class L4Benchmark {
       jvm.add("-Dpekko.management.http.port=" + Fixtures.freePort());
       Process passage = Processes.java(jvm, jar.toString(), null, "--resources", folder.toString());
       started.addAll(List.of(haproxy, nginx, passage));
-      for (int port : new int[] {haproxyPort, nginxPort}) Processes.awaitListening(port, nginx);
+      Processes.awaitListening(haproxyPort, haproxy);
+      Processes.awaitListening(nginxPort, nginx);
       Processes.awaitListening(passageTcp, passage);
 
       List<Target> targets = List.of(
@@ -175,6 +175,7 @@ public final class L4Benchmark {
 
   private static void measure(Map<String, Map<String, List<double[]>>> results, String test, Target t, Load load)
       throws Exception {
+    if (!ONLY.isBlank() && !test.toLowerCase().contains(ONLY.toLowerCase())) return;
     double cpu0 = cpu(t.pid());
     double[] m = load.run();
     double cpu = cpu(t.pid()) - cpu0;
@@ -274,13 +275,16 @@ public final class L4Benchmark {
     });
   }
 
+  private static final boolean LINGER_ZERO = Boolean.getBoolean("bench.reset");
+  private static final String ONLY = System.getProperty("bench.tests", "");
+
   /** 32 clients: connect, 64 bytes there and back, close. */
   private static double[] newConnections(int port, int seconds) throws Exception {
     AtomicLong done = new AtomicLong();
     runFor(32, seconds, () -> {
       byte[] msg = new byte[64];
       try (Socket s = new Socket()) {
-        s.setSoLinger(true, 0); // as load tools end their connections: no TIME_WAIT pile-up on the client side
+        if (LINGER_ZERO) s.setSoLinger(true, 0); // -Dbench.reset=true: end with a reset (no TIME_WAIT), else a FIN
         s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
         s.getOutputStream().write(msg);
         if (s.getInputStream().readNBytes(64).length == 64) done.incrementAndGet();
