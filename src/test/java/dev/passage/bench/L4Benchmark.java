@@ -129,6 +129,8 @@ public final class L4Benchmark {
           .redirectErrorStream(true).redirectOutput(dir.resolve("nginx.out").toFile()).start();
       List<String> jvm = new ArrayList<>(Processes.jvmOptions());
       jvm.add("-Dpekko.management.http.port=" + Fixtures.freePort());
+      String extra = System.getProperty("bench.passage.jvm"); // e.g. a flight recording: -XX:StartFlightRecording=...
+      if (extra != null && !extra.isBlank()) jvm.addAll(List.of(extra.trim().split("\\s+")));
       Process passage = Processes.java(jvm, jar.toString(), null, "--resources", folder.toString());
       started.addAll(List.of(haproxy, nginx, passage));
       Processes.awaitListening(haproxyPort, haproxy);

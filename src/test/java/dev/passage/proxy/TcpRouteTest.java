@@ -32,7 +32,8 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * TCP listeners with TCPRoutes, standalone, with real sockets: nothing is peeked, so a backend
- * that speaks first is heard before the client says anything; bytes come back as sent; weights
+ * that speaks first is heard before the client says anything, and still answers a client that has
+ * sent its FIN (half-close); bytes come back as sent; weights
  * 80/20 hold within a binomial band; an endpoint that refuses is skipped; a backend that is not
  * there gets its share of connections closed at once (FIN, nothing sent); a route changed under
  * an established connection leaves it on its backend while new connections follow the change; a
@@ -181,6 +182,19 @@ class TcpRouteTest {
   /** A counter or gauge of /metrics, summed over its labels. */
   static double metric(String name) throws Exception {
     return dev.passage.testkit.Scrape.of(passage).sum(name, java.util.Map.of());
+  }
+
+  /** The client's FIN reaches the backend, which still answers: half-close, as for TLS passthrough. */
+  @Test
+  void aHalfClosedConnectionStillGetsItsAnswer() throws Exception {
+    try (Socket s = connect(ssh)) {
+      BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
+      assertEquals("SSH-2.0-OpenSSH_9.6 greeter", in.readLine());
+      s.getOutputStream().write("last words\n".getBytes(StandardCharsets.ISO_8859_1));
+      s.shutdownOutput(); // FIN: nothing more from the client
+      assertEquals("plain:last words", in.readLine(), "the answer after the client's FIN");
+      assertEquals(null, in.readLine(), "then the backend's FIN, passed on");
+    }
   }
 
   @Test
