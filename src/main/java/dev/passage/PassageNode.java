@@ -181,7 +181,7 @@ public final class PassageNode implements AutoCloseable {
         handler::flushLogSummary, system.executionContext());
     dev.passage.proxy.UdpListeners udp = new dev.passage.proxy.UdpListeners(
         system.dispatchers().lookup(DispatcherSelector.fromConfig(PROXY_DISPATCHER)), table::get, settings.proxy(),
-        dataPlane.metrics());
+        dataPlane);
     ActorRef<ListenerManager.Command> listeners = system.systemActorOf(ListenerManager.create(tcp, udp, handler, dataPlane,
         settings.proxy().backlog(), settings.kubernetes().placement().bindAddress()), "listeners", Props.empty());
     CapForRoutes capForRoutes = new CapForRoutes(capacity, settings.proxy().maxConnections(), openFilesLimit(),

@@ -90,7 +90,8 @@ public final class ProxyMetrics {
       }
 
       @Override
-      public void flowClosed(boolean evicted) {
+      public void flowClosed(java.net.InetSocketAddress client, dev.passage.proxy.io.UdpRelay.Choice choice,
+                             boolean evicted, long bytesToBackend, long bytesToClient, long nanos) {
         udpFlowsOpen.decrementAndGet();
         if (evicted) udpFlowsEvicted.increment();
       }

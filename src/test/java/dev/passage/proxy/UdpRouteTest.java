@@ -128,7 +128,11 @@ class UdpRouteTest {
 
   /** A counter or gauge of /metrics, summed over its labels. */
   static double metric(String name) throws Exception {
-    return dev.passage.testkit.Scrape.of(passage).sum(name, java.util.Map.of());
+    return metric(name, java.util.Map.of());
+  }
+
+  static double metric(String name, java.util.Map<String, String> having) throws Exception {
+    return dev.passage.testkit.Scrape.of(passage).sum(name, having);
   }
 
   @Test
@@ -153,6 +157,22 @@ class UdpRouteTest {
     }
     // each endpoint is chosen with probability 1/2: all 20 on one happens once in 500,000 runs
     assertEquals(2, clientsPer.size(), "both endpoints took flows: " + clientsPer);
+  }
+
+  /** Flows count in their route's series as connections do: open now, bytes relayed, ended once idle. */
+  @Test
+  void flowsCountInTheirRoutesSeries() throws Exception {
+    java.util.Map<String, String> route = java.util.Map.of("route", "default/dns");
+    double bytesBefore = metric("passage_route_bytes_total", route);
+    double openBefore = metric("passage_route_connections_open", route);
+    try (DatagramSocket s = client()) {
+      exchange(s, new byte[100]);
+      assertEquals(openBefore + 1, metric("passage_route_connections_open", route), 0.0, "the flow is open on its route");
+    }
+    // ended after its idle timeout: then counted as routed, with its bytes
+    Await.until(Duration.ofSeconds(10), "the flow ended in its series",
+        () -> metric("passage_route_connections_open", route) == openBefore);
+    assertTrue(metric("passage_route_bytes_total", route) - bytesBefore >= 100 + 103, "the flow's bytes, both ways");
   }
 
   @Test

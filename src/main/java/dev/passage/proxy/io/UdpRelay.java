@@ -35,8 +35,15 @@ public final class UdpRelay implements AutoCloseable {
   /** Datagrams read per readiness before other channels get their turn. */
   private static final int READS_PER_TURN = 64;
 
-  /** Where a new flow goes: an endpoint, or null (its datagrams are dropped, for reason). */
-  public record Choice(InetSocketAddress endpoint, String route, String reason) {}
+  /**
+   * Where a new flow goes: an endpoint, or null (its datagrams are dropped, for reason); tag is the
+   * router's own (what its events need of the flow: its route's series).
+   */
+  public record Choice(InetSocketAddress endpoint, String route, String reason, Object tag) {
+    public Choice(InetSocketAddress endpoint, String route, String reason) {
+      this(endpoint, route, reason, null);
+    }
+  }
 
   public interface Router {
     /** Called on the loop's thread for a new client; must not block. */
@@ -47,7 +54,9 @@ public final class UdpRelay implements AutoCloseable {
   public interface Events {
     void flowOpened(Choice choice);
 
-    void flowClosed(boolean evicted);
+    /** A flow ended: idle, evicted, its endpoint gone, or the listener closed; with what it relayed. */
+    void flowClosed(InetSocketAddress client, Choice choice, boolean evicted, long bytesToBackend, long bytesToClient,
+                    long nanos);
 
     void datagram(boolean toBackend, int bytes);
 
@@ -59,7 +68,10 @@ public final class UdpRelay implements AutoCloseable {
     final Choice choice;
     DatagramChannel backend; // null for a flow whose datagrams are dropped
     Registration registration;
-    long lastActive = System.nanoTime();
+    final long started = System.nanoTime();
+    long lastActive = started;
+    long bytesToBackend;
+    long bytesToClient;
 
     Flow(InetSocketAddress client, Choice choice) {
       this.client = client;
@@ -69,7 +81,7 @@ public final class UdpRelay implements AutoCloseable {
     void close(boolean evicted) {
       if (registration != null) registration.close(false);
       else if (backend != null) closeQuietly(backend);
-      events.flowClosed(evicted);
+      events.flowClosed(client, choice, evicted, bytesToBackend, bytesToClient, System.nanoTime() - started);
     }
   }
 
@@ -166,6 +178,7 @@ public final class UdpRelay implements AutoCloseable {
         events.dropped("the backend socket's send buffer is full");
         return;
       }
+      flow.bytesToBackend += bytes;
       events.datagram(true, bytes);
     } catch (IOException e) {
       // the endpoint said it is not there (ICMP port unreachable): the next datagram chooses again
@@ -203,7 +216,8 @@ public final class UdpRelay implements AutoCloseable {
       return flow;
     } catch (IOException e) {
       if (backend != null) closeQuietly(backend);
-      return new Flow(client, new Choice(null, choice.route(), "cannot open a socket to " + choice.endpoint() + ": " + e));
+      return new Flow(client, new Choice(null, choice.route(), "cannot open a socket to " + choice.endpoint() + ": " + e,
+          choice.tag()));
     }
   }
 
@@ -216,7 +230,10 @@ public final class UdpRelay implements AutoCloseable {
         buffer.flip();
         flow.lastActive = System.nanoTime();
         if (listener.send(buffer, flow.client) == 0) events.dropped("the listener's send buffer is full");
-        else events.datagram(false, n);
+        else {
+          flow.bytesToClient += n;
+          events.datagram(false, n);
+        }
       }
     } catch (IOException e) {
       // ICMP port unreachable for an earlier datagram: the flow ends, the next datagram chooses again
