@@ -80,38 +80,23 @@ public final class ProxyMetrics {
     }
   }
 
-  /** What the UDP relays count. */
-  dev.passage.proxy.io.UdpRelay.Events udpEvents() {
-    return new dev.passage.proxy.io.UdpRelay.Events() {
-      @Override
-      public void flowOpened(dev.passage.proxy.io.UdpRelay.Choice choice) {
-        udpFlows.increment();
-        udpFlowsOpen.incrementAndGet();
-      }
-
-      @Override
-      public void flowClosed(java.net.InetSocketAddress client, dev.passage.proxy.io.UdpRelay.Choice choice,
-                             boolean evicted, long bytesToBackend, long bytesToClient, long nanos) {
-        udpFlowsOpen.decrementAndGet();
-        if (evicted) udpFlowsEvicted.increment();
-      }
-
-      @Override
-      public void datagram(boolean toBackend, int bytes) {
-        (toBackend ? udpToBackend : udpToClient).increment();
-        (toBackend ? udpBytesToBackend : udpBytesToClient).add(bytes);
-      }
-
-      @Override
-      public void dropped(String reason) {
-        udpDropped.increment();
-      }
-    };
+  void udpFlowOpened() {
+    udpFlows.increment();
+    udpFlowsOpen.incrementAndGet();
   }
 
-  /** The UDP flows open on this node now. */
-  public long udpFlowsOpen() {
-    return udpFlowsOpen.get();
+  void udpFlowClosed(boolean evicted) {
+    udpFlowsOpen.decrementAndGet();
+    if (evicted) udpFlowsEvicted.increment();
+  }
+
+  void udpDatagram(boolean toBackend, int bytes) {
+    (toBackend ? udpToBackend : udpToClient).increment();
+    (toBackend ? udpBytesToBackend : udpBytesToClient).add(bytes);
+  }
+
+  void udpDropped() {
+    udpDropped.increment();
   }
 
   /** These counters as Prometheus snapshots (the node-wide families of /metrics). */

@@ -45,18 +45,17 @@ public final class UdpListeners {
 
   /** The node's counters, and each flow in its route's series. */
   private UdpRelay.Events events() {
-    UdpRelay.Events node = metrics.udpEvents();
     return new UdpRelay.Events() {
       @Override
       public void flowOpened(UdpRelay.Choice choice) {
-        node.flowOpened(choice);
+        metrics.udpFlowOpened();
         if (choice.endpoint() != null && choice.tag() instanceof Tag t && t.stats() != null) t.stats().opened();
       }
 
       @Override
       public void flowClosed(java.net.InetSocketAddress client, UdpRelay.Choice choice, boolean evicted, long toBackend,
                              long toClient, long nanos) {
-        node.flowClosed(client, choice, evicted, toBackend, toClient, nanos);
+        metrics.udpFlowClosed(evicted);
         if (!(choice.tag() instanceof Tag t) || t.stats() == null) return;
         boolean routed = choice.endpoint() != null;
         t.stats().ended(new ConnectionHandler.Ended(client, t.bind(), null, choice.route(), t.backend(),
@@ -66,12 +65,12 @@ public final class UdpListeners {
 
       @Override
       public void datagram(boolean toBackend, int bytes) {
-        node.datagram(toBackend, bytes);
+        metrics.udpDatagram(toBackend, bytes);
       }
 
       @Override
       public void dropped(String reason) {
-        node.dropped(reason);
+        metrics.udpDropped();
       }
     };
   }

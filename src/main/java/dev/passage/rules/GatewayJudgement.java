@@ -1,7 +1,6 @@
 package dev.passage.rules;
 
 import dev.passage.table.GatewayEntry;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -24,10 +23,7 @@ public record GatewayJudgement(List<ListenerResult> listeners, List<GatewayStatu
 
   /** The status, with attachedRoutes from these counts (by listener name; absent: 0). */
   public GatewayStatus status(Map<String, Integer> attached) {
-    List<GatewayStatus.Listener> out = new ArrayList<>();
-    for (ListenerResult l : listeners) {
-      out.add(new GatewayStatus.Listener(l.name(), l.supportedKinds(), attached.getOrDefault(l.name(), 0), l.conditions()));
-    }
-    return new GatewayStatus(addresses, conditions, out, attachedListenerSets);
+    return new GatewayStatus(addresses, conditions, listeners.stream().map(l -> l.status(attached)).toList(),
+        attachedListenerSets);
   }
 }

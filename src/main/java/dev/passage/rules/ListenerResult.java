@@ -30,6 +30,11 @@ public record ListenerResult(GatewayView.Listener spec, boolean accepted, boolea
     return set.meta().namespace() + "/" + set.meta().name() + "/" + listener;
   }
 
+  /** This listener's entry in its Gateway's or ListenerSet's status, with attachedRoutes from counts by key (absent: 0). */
+  public GatewayStatus.Listener status(java.util.Map<String, Integer> attached) {
+    return new GatewayStatus.Listener(name(), supportedKinds, attached.getOrDefault(key, 0), conditions);
+  }
+
   public ListenerResult withKey(String other) {
     return new ListenerResult(spec, accepted, served, supportedKinds, conditions, clientValidation, other);
   }

@@ -1,7 +1,6 @@
 package dev.passage.rules;
 
 import dev.passage.resources.ObjectKey;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -23,10 +22,6 @@ public record ListenerSetJudgement(ObjectKey key, List<ListenerResult> listeners
 
   /** The status, with attachedRoutes from these counts (by listener key; absent: 0). */
   public ListenerSetStatus status(Map<String, Integer> attached) {
-    List<GatewayStatus.Listener> out = new ArrayList<>();
-    for (ListenerResult l : listeners) {
-      out.add(new GatewayStatus.Listener(l.name(), l.supportedKinds(), attached.getOrDefault(l.key(), 0), l.conditions()));
-    }
-    return new ListenerSetStatus(conditions, out);
+    return new ListenerSetStatus(conditions, listeners.stream().map(l -> l.status(attached)).toList());
   }
 }

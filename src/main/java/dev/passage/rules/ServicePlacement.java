@@ -112,23 +112,23 @@ public final class ServicePlacement implements Placement.Policy {
   /** The ports of a Gateway's listeners (and of its admitted ListenerSets') that carry UDP (udp) or TCP (not udp). */
   public static Set<Integer> ports(GatewayView g, ResourceIndex index, boolean udp) {
     Set<Integer> ports = new TreeSet<>();
-    java.util.function.Consumer<GatewayView.Listener> add = l -> {
-      if ("UDP".equals(l.protocol()) == udp) ports.add(l.port());
-    };
-    g.listeners().forEach(add);
-    for (var set : index.listenerSets(g.meta().ref())) {
-      if (ListenerRules.admits(g, set.meta().namespace(), index)) set.listeners().forEach(add);
-    }
+    for (GatewayView.Listener l : listeners(g, index)) if ("UDP".equals(l.protocol()) == udp) ports.add(l.port());
     return ports;
   }
 
   /** The ports of a Gateway's listeners and of those the ListenerSets it admits add. */
   private static Set<Integer> listenerPorts(GatewayView g, ResourceIndex index) {
     Set<Integer> ports = new TreeSet<>();
-    g.listeners().forEach(l -> ports.add(l.port()));
-    for (var set : index.listenerSets(g.meta().ref())) {
-      if (ListenerRules.admits(g, set.meta().namespace(), index)) set.listeners().forEach(l -> ports.add(l.port()));
-    }
+    for (GatewayView.Listener l : listeners(g, index)) ports.add(l.port());
     return ports;
+  }
+
+  /** A Gateway's listeners, then those of the ListenerSets it admits. */
+  private static List<GatewayView.Listener> listeners(GatewayView g, ResourceIndex index) {
+    List<GatewayView.Listener> out = new ArrayList<>(g.listeners());
+    for (var set : index.listenerSets(g.meta().ref())) {
+      if (ListenerRules.admits(g, set.meta().namespace(), index)) out.addAll(set.listeners());
+    }
+    return out;
   }
 }

@@ -43,10 +43,6 @@ final class CompiledListener {
     return listener.tls();
   }
 
-  boolean tcp() {
-    return listener.tcp();
-  }
-
   /** A TCP or UDP listener: its port goes to its route as a whole. */
   boolean wholePort() {
     return listener.tcp() || listener.udp();

@@ -22,16 +22,16 @@ final class PortTable {
 
   private final List<CompiledListener> listeners;
   private final boolean plainHttp;
-  private final CompiledListener tcp; // the TCP listener this port serves, or null
+  private final CompiledListener wholePort; // the TCP or UDP listener this port serves, or null
 
   private PortTable(List<CompiledListener> listeners) {
     this.listeners = listeners;
     this.plainHttp = listeners.stream().anyMatch(c -> !c.tls() && c.http != null);
-    this.tcp = listeners.stream().filter(CompiledListener::wholePort).findFirst().orElse(null);
+    this.wholePort = listeners.stream().filter(CompiledListener::wholePort).findFirst().orElse(null);
   }
 
   boolean servesTcp() {
-    return tcp != null;
+    return wholePort != null;
   }
 
   /**
@@ -39,11 +39,11 @@ final class PortTable {
    * address holds only UDP listeners): its route (the oldest attached), or a refusal.
    */
   Decision lookupWholePort() {
-    if (tcp == null) return new Decision.Reject("no TCP or UDP listener");
-    List<HostRoute> claims = tcp.routes.claims(Hostnames.ANY); // best (oldest) first
+    if (wholePort == null) return new Decision.Reject("no TCP or UDP listener");
+    List<HostRoute> claims = wholePort.routes.claims(Hostnames.ANY); // best (oldest) first
     HostRoute r = claims.isEmpty() ? null : claims.get(0);
-    if (r == null) return new Decision.Reject("no route on listener " + tcp.gatewayName + "/" + tcp.listener.name());
-    return new Decision.Forward(tcp.gatewayName, tcp.listener.name(), r, null);
+    if (r == null) return new Decision.Reject("no route on listener " + wholePort.gatewayName + "/" + wholePort.listener.name());
+    return new Decision.Forward(wholePort.gatewayName, wholePort.listener.name(), r, null);
   }
 
   static PortTable of(List<CompiledListener> listeners) {
