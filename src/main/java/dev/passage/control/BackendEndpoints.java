@@ -67,7 +67,8 @@ final class BackendEndpoints {
     Map<BackendKey, EndpointsEntry> changed = new LinkedHashMap<>();
     for (BackendKey k : keys) {
       EndpointsEntry now = named.containsKey(k)
-          ? new EndpointsEntry(k, BackendRules.endpoints(index, k), BackendTlsRules.forBackend(index, k)) : null;
+          ? new EndpointsEntry(k, BackendRules.endpoints(index, k), BackendTlsRules.forBackend(index, k),
+              dev.passage.rules.TrafficPolicyRules.forBackend(index, k)) : null;
       EndpointsEntry was = published.get(k);
       if (java.util.Objects.equals(now, was)) continue;
       if (now == null) published.remove(k);

@@ -145,6 +145,7 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
       named.addAll(endpoints.renamed(Set.of(), Reconciler.namedBackends(r)));
     }
     for (Resource p : index.all(Kind.BACKEND_TLS_POLICY)) judgePolicy(p.key()); // statuses; their ports are in named
+    for (Resource p : index.all(Kind.TRAFFIC_POLICY)) judgePolicy(p.key());
     publishEndpoints(named);
     Set<ObjectKey> judgeGateways = new LinkedHashSet<>();
     for (GatewayView g : index.gateways()) {
@@ -219,11 +220,22 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
             if (i instanceof Input.Policies p) endpointsToRefresh.addAll(endpoints.of(p.service()));
           }
         }
+        case TRAFFIC_POLICY -> {
+          dirtyPolicies.add(key);
+          // the ports of the Services it targeted and targets: their PROXY header, checks and ejection;
+          // the Gateways and routes it targets read it, and are its dependants
+          for (Input i : change.inputs()) {
+            if (i instanceof Input.TrafficPolicies t && t.target().kind() == Kind.SERVICE) {
+              endpointsToRefresh.addAll(endpoints.of(t.target().ref()));
+            }
+          }
+        }
         default -> { }
       }
     }
     Set<ObjectKey> dependants = deps.dependantsOf(inputs);
     for (ObjectKey d : dependants) {
+      if (d.kind() == Kind.TRAFFIC_POLICY) dirtyPolicies.add(d); // its status read what changed
       if (d.kind() != Kind.BACKEND_TLS_POLICY || !dirtyPolicies.add(d)) continue;
       // a policy that read what changed (a CA ConfigMap): the ports of the Services it covers
       index.get(d).map(BackendTlsPolicyView.class::cast)
@@ -236,7 +248,7 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
     recent.addLast(Map.entry(index.version(), Set.copyOf(inputs)));
     for (ObjectKey d : dependants) {
       if (d.kind() == Kind.GATEWAY) dirtyGateways.add(d);
-      else if (d.kind() != Kind.BACKEND_TLS_POLICY) dirtyRoutes.add(d);
+      else if (d.kind() != Kind.BACKEND_TLS_POLICY && d.kind() != Kind.TRAFFIC_POLICY) dirtyRoutes.add(d);
     }
 
     Map<NamespacedName, Set<ObjectKey>> expect = evaluate(dirtyRoutes);
@@ -363,19 +375,21 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
   }
 
   /**
-   * A BackendTLSPolicy judged here, at once (it is small: its CA references, the policies naming
-   * the same Services, the routes naming them and their Gateways): its status, and what it read,
-   * so that a change to any of that judges it again.
+   * A BackendTLSPolicy or TrafficPolicy judged here, at once (it is small: its CA references or
+   * targets, the policies naming the same objects, the routes naming them and their Gateways): its
+   * status, and what it read, so that a change to any of that judges it again.
    */
   private void judgePolicy(ObjectKey key) {
-    BackendTlsPolicyView policy = (BackendTlsPolicyView) index.get(key).orElse(null);
+    Resource policy = index.get(key).orElse(null);
     if (policy == null) {
       deps.forget(key);
       state.removeStatus(key);
       return;
     }
     Set<Input> reads = new HashSet<>();
-    PolicyStatus status = BackendTlsRules.status(policy, index.reading(reads), settings);
+    PolicyStatus status = policy instanceof dev.passage.resources.TrafficPolicyView tp
+        ? dev.passage.rules.TrafficPolicyRules.status(tp, index.reading(reads), settings)
+        : BackendTlsRules.status((BackendTlsPolicyView) policy, index.reading(reads), settings);
     if (status.ancestors().isEmpty()) state.removeStatus(key);
     else state.putStatus(key, status);
     deps.record(key, reads);

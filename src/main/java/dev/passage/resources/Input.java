@@ -9,7 +9,8 @@ package dev.passage.resources;
  * changes the inputs {@link ResourceIndex.Change#inputs} names; the controller re-judges exactly
  * the routes and Gateways that read one of them.
  */
-public sealed interface Input permits ObjectKey, Input.Grants, Input.Slices, Input.Policies, Input.BackendUsers, Input.ListenerSets, Input.AllOf {
+public sealed interface Input permits ObjectKey, Input.Grants, Input.Slices, Input.Policies, Input.BackendUsers, Input.ListenerSets,
+    Input.TrafficPolicies, Input.AllOf {
   /** The ReferenceGrants in namespace whose "to" names this group and kind. */
   record Grants(String namespace, String group, String kind) implements Input {}
 
@@ -24,6 +25,9 @@ public sealed interface Input permits ObjectKey, Input.Grants, Input.Slices, Inp
 
   /** The ListenerSets whose parentRef names this Gateway (admitted by it or not). */
   record ListenerSets(NamespacedName gateway) implements Input {}
+
+  /** The TrafficPolicies whose targetRefs name this object (a Gateway, TLSRoute, TCPRoute or Service). */
+  record TrafficPolicies(ObjectKey target) implements Input {}
 
   /** Every object of a kind (a rule that looks at them all, such as the port allocation). */
   record AllOf(Kind kind) implements Input {}

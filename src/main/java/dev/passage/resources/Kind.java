@@ -15,7 +15,8 @@ public enum Kind {
   CONFIG_MAP("ConfigMap", true),
   BACKEND_TLS_POLICY("BackendTLSPolicy", true),
   ENDPOINT_SLICE("EndpointSlice", true),
-  NAMESPACE("Namespace", false);
+  NAMESPACE("Namespace", false),
+  TRAFFIC_POLICY("TrafficPolicy", true);
 
   private final String kindName;
   private final boolean namespaced;
@@ -41,7 +42,7 @@ public enum Kind {
   public String[] sharedStatusList() {
     return switch (this) {
       case TLS_ROUTE, HTTP_ROUTE, TCP_ROUTE, UDP_ROUTE -> new String[] {"parents", "parentRef"};
-      case BACKEND_TLS_POLICY -> new String[] {"ancestors", "ancestorRef"};
+      case BACKEND_TLS_POLICY, TRAFFIC_POLICY -> new String[] {"ancestors", "ancestorRef"};
       default -> null;
     };
   }

@@ -55,6 +55,7 @@ public final class KubernetesSource implements AutoCloseable {
       new Watched(Kind.REFERENCE_GRANT, List.of(io.fabric8.kubernetes.api.model.gatewayapi.v1.ReferenceGrant.class,
           io.fabric8.kubernetes.api.model.gatewayapi.v1beta1.ReferenceGrant.class)),
       new Watched(Kind.BACKEND_TLS_POLICY, List.of(io.fabric8.kubernetes.api.model.gatewayapi.v1.BackendTLSPolicy.class)),
+      new Watched(Kind.TRAFFIC_POLICY, List.of(dev.passage.resources.api.TrafficPolicy.class)),
       new Watched(Kind.SERVICE, List.of(io.fabric8.kubernetes.api.model.Service.class)),
       new Watched(Kind.ENDPOINT_SLICE, List.of(io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice.class)),
       new Watched(Kind.NAMESPACE, List.of(io.fabric8.kubernetes.api.model.Namespace.class)),

@@ -96,6 +96,8 @@ public final class ModelAdapter {
           cm.getData() == null ? null : cm.getData().get("ca.crt"));
     } else if (obj instanceof io.fabric8.kubernetes.api.model.gatewayapi.v1.BackendTLSPolicy p) {
       view = backendTlsPolicy(meta(p.getMetadata(), defaultNamespace), p.getSpec());
+    } else if (obj instanceof dev.passage.resources.api.TrafficPolicy p) {
+      view = trafficPolicy(meta(p.getMetadata(), defaultNamespace), p.getSpec());
     } else if (obj instanceof io.fabric8.kubernetes.api.model.Secret secret) {
       view = secret(meta(secret.getMetadata(), defaultNamespace), secret);
     } else if (obj instanceof io.fabric8.kubernetes.api.model.gatewayapi.v1.ReferenceGrant g) {
@@ -304,6 +306,26 @@ public final class ModelAdapter {
             "URI".equals(n.getType()) ? n.getUri() : n.getHostname()))
         .toList();
     return new BackendTlsPolicyView(meta, targets, cas, blankToNull(v.getWellKnownCACertificates()), v.getHostname(), sans);
+  }
+
+  private static TrafficPolicyView trafficPolicy(Meta meta, dev.passage.resources.api.TrafficPolicy.Spec spec) {
+    Objects.requireNonNull(spec, "spec is required");
+    var targets = nullSafe(spec.targetRefs).stream()
+        .map(t -> new TrafficPolicyView.TargetRef(emptyIfNull(t.group), t.kind, t.name, blankToNull(t.sectionName)))
+        .toList();
+    var pp = spec.proxyProtocol == null ? null
+        : new TrafficPolicyView.ProxyProtocol(spec.proxyProtocol.version, spec.proxyProtocol.tlvs);
+    var hc = spec.healthCheck;
+    var health = hc == null ? null : new TrafficPolicyView.HealthCheck(hc.interval, hc.timeout, hc.unhealthyThreshold,
+        hc.healthyThreshold, hc.tls == null ? null : blankToNull(hc.tls.sni), hc.tls != null);
+    var od = spec.outlierDetection;
+    var outlier = od == null ? null
+        : new TrafficPolicyView.OutlierDetection(od.consecutiveConnectFailures, od.ejectionTime, od.maxEjectedPercent);
+    var c = spec.connections;
+    var connections = c == null ? null : new TrafficPolicyView.Connections(c.maxConcurrent, c.maxPerSecond);
+    var d = spec.drain;
+    var drain = d == null ? null : new TrafficPolicyView.Drain(d.mode, d.within);
+    return new TrafficPolicyView(meta, targets, pp, health, outlier, connections, drain);
   }
 
   private static ReferenceGrantView grant(Meta meta, ReferenceGrantSpec spec) {

@@ -6,7 +6,8 @@ package dev.passage.resources;
  */
 public sealed interface Resource
     permits GatewayClassView, GatewayView, RouteView, ReferenceGrantView, ServiceView,
-        EndpointSliceView, NamespaceView, SecretView, ConfigMapView, BackendTlsPolicyView, ListenerSetView {
+        EndpointSliceView, NamespaceView, SecretView, ConfigMapView, BackendTlsPolicyView, ListenerSetView,
+        TrafficPolicyView {
   Meta meta();
 
   Kind kind();

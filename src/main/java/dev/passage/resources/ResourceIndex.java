@@ -26,7 +26,7 @@ import java.util.function.Function;
  */
 public final class ResourceIndex {
   public static final ResourceIndex EMPTY = new ResourceIndex(0, emptyKinds(), PersistentMap.empty(),
-      PersistentMap.empty(), PersistentMap.empty(), PersistentMap.empty(), PersistentMap.empty(), 0, null,
+      PersistentMap.empty(), PersistentMap.empty(), PersistentMap.empty(), PersistentMap.empty(), PersistentMap.empty(), 0, null,
       new ConcurrentHashMap<>());
 
   /** One object that a batch changed: before or after is null when it was added or removed. */
@@ -47,6 +47,8 @@ public final class ResourceIndex {
           for (NamespacedName svc : route.backendServices()) out.add(new Input.BackendUsers(svc));
         } else if (r instanceof ListenerSetView ls && ls.parentGateway() != null) {
           out.add(new Input.ListenerSets(ls.parentGateway()));
+        } else if (r instanceof TrafficPolicyView tp) {
+          for (ObjectKey t : tp.targets()) out.add(new Input.TrafficPolicies(t));
         }
       }
       return out;
@@ -63,6 +65,7 @@ public final class ResourceIndex {
   private final PersistentMap<NamespacedName, PersistentMap<ObjectKey, BackendTlsPolicyView>> policiesByService;
   private final PersistentMap<NamespacedName, PersistentMap<ObjectKey, RouteView>> routesByService;
   private final PersistentMap<NamespacedName, PersistentMap<ObjectKey, ListenerSetView>> listenerSetsByGateway;
+  private final PersistentMap<ObjectKey, PersistentMap<ObjectKey, TrafficPolicyView>> trafficPoliciesByTarget;
   private final int size;
   /** Where reads are recorded, or null. */
   private final Set<Input> reads;
@@ -77,6 +80,7 @@ public final class ResourceIndex {
                         PersistentMap<NamespacedName, PersistentMap<ObjectKey, BackendTlsPolicyView>> policiesByService,
                         PersistentMap<NamespacedName, PersistentMap<ObjectKey, RouteView>> routesByService,
                         PersistentMap<NamespacedName, PersistentMap<ObjectKey, ListenerSetView>> listenerSetsByGateway,
+                        PersistentMap<ObjectKey, PersistentMap<ObjectKey, TrafficPolicyView>> trafficPoliciesByTarget,
                         int size, Set<Input> reads, ConcurrentHashMap<Object, Derived> derived) {
     this.version = version;
     this.byKind = byKind;
@@ -85,6 +89,7 @@ public final class ResourceIndex {
     this.policiesByService = policiesByService;
     this.routesByService = routesByService;
     this.listenerSetsByGateway = listenerSetsByGateway;
+    this.trafficPoliciesByTarget = trafficPoliciesByTarget;
     this.size = size;
     this.reads = reads;
     this.derived = derived;
@@ -113,6 +118,7 @@ public final class ResourceIndex {
     var policies = policiesByService;
     var users = routesByService;
     var sets = listenerSetsByGateway;
+    var traffic = trafficPoliciesByTarget;
     int count = size;
     Map<ObjectKey, Resource[]> touched = new java.util.LinkedHashMap<>(); // key -> {first before, last after}
     for (ResourceEvent e : events) {
@@ -135,13 +141,15 @@ public final class ResourceIndex {
       if (after instanceof RouteView r) for (NamespacedName svc : r.backendServices()) users = with(users, svc, key, r);
       if (before instanceof ListenerSetView ls && ls.parentGateway() != null) sets = without(sets, ls.parentGateway(), key);
       if (after instanceof ListenerSetView ls && ls.parentGateway() != null) sets = with(sets, ls.parentGateway(), key, ls);
+      if (before instanceof TrafficPolicyView tp) for (ObjectKey t : tp.targets()) traffic = without(traffic, t, key);
+      if (after instanceof TrafficPolicyView tp) for (ObjectKey t : tp.targets()) traffic = with(traffic, t, key, tp);
     }
     List<Change> changes = new ArrayList<>();
     touched.forEach((key, ba) -> {
       if (!java.util.Objects.equals(ba[0], ba[1])) changes.add(new Change(key, ba[0], ba[1]));
     });
-    ResourceIndex next = new ResourceIndex(version + 1, List.copyOf(kinds), slices, grants, policies, users, sets, count,
-        null, new ConcurrentHashMap<>());
+    ResourceIndex next = new ResourceIndex(version + 1, List.copyOf(kinds), slices, grants, policies, users, sets, traffic,
+        count, null, new ConcurrentHashMap<>());
     return new Update(next, List.copyOf(changes));
   }
 
@@ -163,7 +171,7 @@ public final class ResourceIndex {
   /** This snapshot, noting every input read from it into reads (for one judgement: not shared between threads). */
   public ResourceIndex reading(Set<Input> into) {
     return new ResourceIndex(version, byKind, slicesByService, grantsByNamespace, policiesByService, routesByService,
-        listenerSetsByGateway, size, into, derived);
+        listenerSetsByGateway, trafficPoliciesByTarget, size, into, derived);
   }
 
   private void read(Input input) {
@@ -300,6 +308,14 @@ public final class ResourceIndex {
     read(new Input.ListenerSets(gateway));
     List<ListenerSetView> out = new ArrayList<>(listenerSetsByGateway.getOrDefault(gateway, PersistentMap.empty()).values());
     out.sort(Comparator.comparing((ListenerSetView ls) -> ls.meta().creationTimestamp()).thenComparing(Resource::key));
+    return out;
+  }
+
+  /** The TrafficPolicies whose targetRefs name an object (any sectionName), by namespace and name. */
+  public List<TrafficPolicyView> trafficPolicies(ObjectKey target) {
+    read(new Input.TrafficPolicies(target));
+    List<TrafficPolicyView> out = new ArrayList<>(trafficPoliciesByTarget.getOrDefault(target, PersistentMap.empty()).values());
+    out.sort(Comparator.comparing(Resource::key));
     return out;
   }
 

@@ -42,7 +42,7 @@ public final class StatusPatcher {
 
   /** The kinds whose status Passage writes (RBAC: get and update on KIND/status). */
   public static final List<Kind> STATUS_KINDS = List.of(Kind.GATEWAY_CLASS, Kind.GATEWAY, Kind.LISTENER_SET, Kind.TLS_ROUTE, Kind.HTTP_ROUTE, Kind.TCP_ROUTE, Kind.UDP_ROUTE,
-      Kind.BACKEND_TLS_POLICY);
+      Kind.BACKEND_TLS_POLICY, Kind.TRAFFIC_POLICY);
 
   /** The resource name of a kind, as RBAC and the API paths spell it. */
   public static String plural(Kind kind) {

@@ -68,6 +68,9 @@ public final class YamlDocuments {
       return "kind " + kind + " of " + apiVersion + " is not one Passage reads (GatewayClass, Gateway, ListenerSet, TLSRoute,"
           + " HTTPRoute, TCPRoute, UDPRoute, ReferenceGrant, BackendTLSPolicy)";
     }
+    if (apiVersion.startsWith("passage.dev/")) {
+      return "kind " + kind + " of " + apiVersion + " is not one Passage reads (TrafficPolicy of passage.dev/v1alpha1)";
+    }
     return null;
   }
 

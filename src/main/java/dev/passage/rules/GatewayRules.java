@@ -94,7 +94,8 @@ public final class GatewayRules {
     List<GatewayEntry.Listener> served = new ArrayList<>();
     for (ListenerResult l : listeners) {
       if (!l.served() || gateway.infrastructureParametersRef() != null) continue;
-      served.add(entryListener(l, Referrer.of(gateway), placement, index));
+      served.add(entryListener(l, Referrer.of(gateway), placement, index,
+          TrafficPolicyRules.forListener(index, gateway.meta().ref(), l.key(), true)));
     }
 
     long accepted = listeners.stream().filter(ListenerResult::accepted).count();
@@ -144,7 +145,10 @@ public final class GatewayRules {
       // an admitted set's listeners are served beside the Gateway's, even when none of them is valid
       // (as a Gateway listener whose certificate is missing stays in the table and refuses handshakes)
       for (ListenerResult l : s.listeners()) {
-        if (l.served()) served.add(entryListener(l, Referrer.of(s.set()), placement, index));
+        if (l.served()) {
+          served.add(entryListener(l, Referrer.of(s.set()), placement, index,
+              TrafficPolicyRules.forListener(index, gateway.meta().ref(), l.key(), false)));
+        }
       }
     }
     Integer attachedListenerSets = "None".equals(gateway.allowedListeners().from()) ? null
@@ -158,7 +162,7 @@ public final class GatewayRules {
 
   /** A served listener as the route table carries it: its certificates only those its owner (referrer) may use. */
   private static GatewayEntry.Listener entryListener(ListenerResult l, Referrer referrer, Placement placement,
-                                                     ResourceIndex index) {
+                                                     ResourceIndex index, dev.passage.table.ConnectionPolicy policy) {
     String protocol = l.spec().protocol();
     ListenerTable.Termination terminate = "Terminate".equals(l.spec().tlsMode()) || ListenerTable.HTTPS.equals(protocol)
         ? new ListenerTable.Termination(l.spec().certificateRefs().stream()
@@ -167,7 +171,7 @@ public final class GatewayRules {
             .toList(), l.clientValidation())
         : null;
     return new GatewayEntry.Listener(l.key(), protocol, l.spec().port(), placement.bindPort(l.spec().port()),
-        l.hostname(), terminate);
+        l.hostname(), terminate, policy);
   }
 
   /**

@@ -10,8 +10,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * An HTTPRoute's rules judged and compiled for the data plane. A rule using something Passage does
@@ -28,7 +26,6 @@ public final class HttpRouteRules {
   public record Dropped(int rule, String reason, String message) {}
 
   private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH");
-  private static final Pattern DURATION = Pattern.compile("([0-9]{1,5})(h|ms|m|s)");
 
   /** Thrown inside the compilation of one rule: the rule is dropped with this reason. */
   private static final class Invalid extends Exception {
@@ -193,22 +190,8 @@ public final class HttpRouteRules {
   /** A Gateway API Duration (GEP-2257: 1 to 4 groups like 1h, 30m, 10s, 500ms) in milliseconds; null or 0s: none. */
   static long duration(String text, String field) throws Invalid {
     if (text == null || text.isEmpty()) return 0;
-    Matcher m = DURATION.matcher(text);
-    long millis = 0;
-    int groups = 0;
-    int end = 0;
-    while (m.find() && m.start() == end) {
-      long n = Long.parseLong(m.group(1));
-      millis += switch (m.group(2)) {
-        case "h" -> n * 3_600_000;
-        case "m" -> n * 60_000;
-        case "s" -> n * 1_000;
-        default -> n;
-      };
-      end = m.end();
-      groups++;
-    }
-    if (groups == 0 || groups > 4 || end != text.length()) throw unsupported(field + " " + text + " is not a duration");
+    long millis = Durations.millis(text);
+    if (millis < 0) throw unsupported(field + " " + text + " is not a duration");
     return millis;
   }
 

@@ -55,11 +55,15 @@ public final class Reconciler {
     }
     for (BackendKey key : named) {
       // every named port has its entry, empty when none is ready (as the controller publishes it)
-      entries.add(new EndpointsEntry(key, BackendRules.endpoints(index, key), BackendTlsRules.forBackend(index, key)));
+      entries.add(new EndpointsEntry(key, BackendRules.endpoints(index, key), BackendTlsRules.forBackend(index, key),
+          TrafficPolicyRules.forBackend(index, key)));
     }
     for (dev.passage.resources.Resource r : index.all(dev.passage.resources.Kind.BACKEND_TLS_POLICY)) {
       PolicyStatus s = BackendTlsRules.status((dev.passage.resources.BackendTlsPolicyView) r, index, settings);
       if (!s.ancestors().isEmpty()) statuses.put(r.key(), s);
+    }
+    for (dev.passage.resources.Resource r : index.all(dev.passage.resources.Kind.TRAFFIC_POLICY)) {
+      statuses.put(r.key(), TrafficPolicyRules.status((dev.passage.resources.TrafficPolicyView) r, index, settings));
     }
     return new Reconciliation(statuses, RouteTable.of(entries));
   }

@@ -58,12 +58,13 @@ public final class RouteRules {
       parents.add(new RouteStatus.Parent(echo, settings.controllerName(), conditions));
     }
     Map<NamespacedName, RouteAttachment> attachments = new LinkedHashMap<>();
+    dev.passage.table.ConnectionPolicy policy = attached.isEmpty() ? null : TrafficPolicyRules.forRoute(index, route.key());
     attached.forEach((gw, byListener) -> {
       Map<String, List<String>> hosts = new LinkedHashMap<>();
       byListener.forEach((l, hs) -> hosts.put(l, List.copyOf(hs)));
       // a TLSRoute's backends are the route's; an HTTPRoute's belong to its rules, and travel only there
       attachments.put(gw, new RouteAttachment(route.key(), route.meta().creationTimestamp(), hosts,
-          http == null ? backends : List.of(), http == null ? List.of() : http.rules()));
+          http == null ? backends : List.of(), http == null ? List.of() : http.rules(), policy));
     });
     return new RouteEvaluation(new RouteStatus(parents), attachments, parentGateways);
   }

@@ -27,10 +27,14 @@ public record GatewayEntry(NamespacedName gateway, Instant created, List<String>
    * One served listener: protocol TLS, HTTPS, HTTP or TCP; hostname "" when it has none; port the
    * listener's, bindPort the one the data plane binds for it; terminate null for a Passthrough
    * listener and for HTTP, else the Secrets of its certificates (names only: each node reads the
-   * keys itself).
+   * keys itself). policy: the TrafficPolicy connection limits of the listener over its Gateway's (null: none).
    */
   public record Listener(String name, String protocol, int port, int bindPort, String hostname,
-                         ListenerTable.Termination terminate) {
+                         ListenerTable.Termination terminate, @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) ConnectionPolicy policy) {
+    public Listener(String name, String protocol, int port, int bindPort, String hostname, ListenerTable.Termination terminate) {
+      this(name, protocol, port, bindPort, hostname, terminate, null);
+    }
+
     /** Whether the connection starts with a TLS handshake (TLS and HTTPS listeners share ports). */
     public boolean tls() {
       return ListenerTable.TLS.equals(protocol) || ListenerTable.HTTPS.equals(protocol);

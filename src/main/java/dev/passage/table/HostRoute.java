@@ -10,10 +10,15 @@ import java.util.List;
  * one route per hostname (the first claims it) and sends its connections to backends; an HTTP or
  * HTTPS listener keeps every route attached for the hostname, and its requests pick among the
  * routes' rules (httpRules, empty for a TLSRoute; backends is then empty, each rule holding its
- * own). created orders routes of equal precedence.
+ * own). created orders routes of equal precedence. policy: the route's own TrafficPolicy (null: none).
  */
 public record HostRoute(String hostname, NamespacedName route, List<ResolvedBackend> backends, Instant created,
-                        List<HttpRouteRule> httpRules) {
+                        List<HttpRouteRule> httpRules, @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) ConnectionPolicy policy) {
+  public HostRoute(String hostname, NamespacedName route, List<ResolvedBackend> backends, Instant created,
+                   List<HttpRouteRule> httpRules) {
+    this(hostname, route, backends, created, httpRules, null);
+  }
+
   public HostRoute {
     backends = List.copyOf(backends);
     httpRules = List.copyOf(httpRules);

@@ -15,7 +15,12 @@ import java.util.List;
  * itself).
  */
 public record ListenerTable(String name, String protocol, int port, int bindPort, String hostname, List<HostRoute> routes,
-                            Termination terminate) {
+                            Termination terminate, @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) ConnectionPolicy policy) {
+  public ListenerTable(String name, String protocol, int port, int bindPort, String hostname, List<HostRoute> routes,
+                       Termination terminate) {
+    this(name, protocol, port, bindPort, hostname, routes, terminate, null);
+  }
+
   public static final String TLS = "TLS";
   public static final String HTTPS = "HTTPS";
   public static final String HTTP = "HTTP";

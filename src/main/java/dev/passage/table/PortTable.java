@@ -43,7 +43,7 @@ final class PortTable {
     List<HostRoute> claims = wholePort.routes.claims(Hostnames.ANY); // best (oldest) first
     HostRoute r = claims.isEmpty() ? null : claims.get(0);
     if (r == null) return new Decision.Reject("no route on listener " + wholePort.gatewayName + "/" + wholePort.listener.name());
-    return new Decision.Forward(wholePort.gatewayName, wholePort.listener.name(), r, null);
+    return new Decision.Forward(wholePort.gatewayName, wholePort.listener.name(), r, null, wholePort.listener.policy());
   }
 
   static PortTable of(List<CompiledListener> listeners) {
@@ -99,10 +99,12 @@ final class PortTable {
   Decision lookup(String sni) {
     for (CompiledListener c : listeners) {
       if (c.tls() && Hostnames.matches(c.listener.hostname(), sni)) {
-        if (c.http != null) return new Decision.ServeHttps(c.gatewayName, c.listener.name(), c.listener.terminate());
+        if (c.http != null) {
+          return new Decision.ServeHttps(c.gatewayName, c.listener.name(), c.listener.terminate(), c.listener.policy());
+        }
         HostRoute r = c.routes.best(sni);
         if (r == null) return new Decision.Reject("no route on listener " + c.gatewayName + "/" + c.listener.name());
-        return new Decision.Forward(c.gatewayName, c.listener.name(), r, c.listener.terminate());
+        return new Decision.Forward(c.gatewayName, c.listener.name(), r, c.listener.terminate(), c.listener.policy());
       }
     }
     return new Decision.Reject("no listener matches");

@@ -67,11 +67,32 @@ public final class RouteTable {
     return e == null ? List.of() : e.endpoints();
   }
 
+  /** The entry of a Service port a route names (endpoints, backend TLS, TrafficPolicy fields), or null. */
+  public EndpointsEntry endpointsEntry(BackendKey backend) {
+    return backend == null ? null : endpoints.get(backend);
+  }
+
   /** The TLS Passage opens to a Service port's endpoints (a BackendTLSPolicy's), or null for plain TCP. */
   public BackendTls backendTls(BackendKey backend) {
     if (backend == null) return null;
     EndpointsEntry e = endpoints.get(backend);
     return e == null ? null : e.tls();
+  }
+
+  /** What TrafficPolicies ask of connections to a Service port (PROXY header, health, ejection), or null. */
+  public BackendPolicy backendPolicy(BackendKey backend) {
+    if (backend == null) return null;
+    EndpointsEntry e = endpoints.get(backend);
+    return e == null ? null : e.policy();
+  }
+
+  /** The TrafficPolicy fields of every Service port some policy covers, in order (management and tests). */
+  public Map<BackendKey, BackendPolicy> allBackendPolicies() {
+    Map<BackendKey, BackendPolicy> out = new TreeMap<>();
+    endpoints.forEach((k, v) -> {
+      if (v.policy() != null) out.put(k, v.policy());
+    });
+    return out;
   }
 
   /** The Secret whose certificate a Gateway presents to TLS backends ("namespace/name" as Decision names it), or null. */
@@ -214,7 +235,7 @@ public final class RouteTable {
         }
         rows.sort(VIEW_ORDER);
         listeners.add(new ListenerTable(l.name(), l.protocol(), l.port(), l.bindPort(), l.hostname(),
-            rows.stream().map(r -> (HostRoute) r[0]).toList(), l.terminate()));
+            rows.stream().map(r -> (HostRoute) r[0]).toList(), l.terminate(), l.policy()));
       }
       out.put(name, new GatewayTable(g.gateway(), g.created(), g.addresses(), listeners));
     });

@@ -236,7 +236,7 @@ public final class TableBuilder {
   }
 
   static HostRoute hostRoute(RouteEntry r, String hostname) {
-    return new HostRoute(hostname, r.route().ref(), r.backends(), r.created(), r.httpRules());
+    return new HostRoute(hostname, r.route().ref(), r.backends(), r.created(), r.httpRules(), r.policy());
   }
 
   /** The entries of a table, for a test or a full comparison: Gateways, routes, endpoints. */

@@ -200,7 +200,8 @@ class IncrementalControlTest {
       Kind kind = pick(List.of(Kind.GATEWAY_CLASS, Kind.GATEWAY, Kind.GATEWAY, Kind.TLS_ROUTE, Kind.TLS_ROUTE,
           Kind.TLS_ROUTE, Kind.HTTP_ROUTE, Kind.HTTP_ROUTE, Kind.TCP_ROUTE, Kind.UDP_ROUTE, Kind.REFERENCE_GRANT, Kind.REFERENCE_GRANT, Kind.SERVICE,
           Kind.SERVICE, Kind.ENDPOINT_SLICE, Kind.ENDPOINT_SLICE, Kind.NAMESPACE, Kind.SECRET, Kind.CONFIG_MAP,
-          Kind.BACKEND_TLS_POLICY, Kind.BACKEND_TLS_POLICY, Kind.LISTENER_SET, Kind.LISTENER_SET));
+          Kind.BACKEND_TLS_POLICY, Kind.BACKEND_TLS_POLICY, Kind.LISTENER_SET, Kind.LISTENER_SET, Kind.TRAFFIC_POLICY,
+          Kind.TRAFFIC_POLICY));
       List<ObjectKey> existing = objects.keySet().stream().filter(k -> k.kind() == kind).toList();
       if (!existing.isEmpty() && random.nextInt(4) == 0) return new ResourceEvent.Deleted(pick(existing));
       Resource r = switch (kind) {
@@ -222,6 +223,7 @@ class IncrementalControlTest {
             random.nextInt(4) == 0 ? "not a certificate" : certificate.crt());
         case BACKEND_TLS_POLICY -> policy();
         case LISTENER_SET -> listenerSet();
+        case TRAFFIC_POLICY -> trafficPolicy();
       };
       return new ResourceEvent.Upserted(r);
     }
@@ -276,6 +278,37 @@ class IncrementalControlTest {
           ? List.of(new dev.passage.resources.BackendTlsPolicyView.SubjectAltName("URI", "spiffe://example.com/x")) : List.of();
       return new dev.passage.resources.BackendTlsPolicyView(meta(ns(), pick(List.of("p1", "p2", "p3"))), targets, cas,
           system ? "System" : null, pick(List.of("abc.example.com", "other.example.com")), sans);
+    }
+
+    /**
+     * A TrafficPolicy: a Service (or a port of it), a Gateway (or a listener), a TLSRoute or a
+     * TCPRoute; the fields its target takes, now and then one it cannot take, or a bad value.
+     */
+    private dev.passage.resources.TrafficPolicyView trafficPolicy() {
+      String ns = random.nextInt(3) == 0 ? "default" : ns();
+      int t = random.nextInt(4);
+      var target = switch (t) {
+        case 0 -> new dev.passage.resources.TrafficPolicyView.TargetRef("", "Service", pick(SERVICES),
+            random.nextInt(3) == 0 ? pick(List.of("https", "alt")) : null);
+        case 1 -> new dev.passage.resources.TrafficPolicyView.TargetRef(GroupKind.GATEWAY_GROUP, "Gateway",
+            pick(List.of("gw-1", "gw-2", "gw-3")), random.nextInt(3) == 0 ? "l" + random.nextInt(2) : null);
+        default -> new dev.passage.resources.TrafficPolicyView.TargetRef(GroupKind.GATEWAY_GROUP,
+            t == 2 ? "TLSRoute" : "TCPRoute", pick(List.of("r1", "r2", "r3", "r4")), null);
+      };
+      boolean service = t == 0;
+      boolean wrongField = random.nextInt(8) == 0;
+      var pp = service || wrongField ? new dev.passage.resources.TrafficPolicyView.ProxyProtocol("V2",
+          random.nextBoolean() ? List.of("Authority") : List.of("ALPN", "UniqueID")) : null;
+      var hc = service && random.nextBoolean() ? new dev.passage.resources.TrafficPolicyView.HealthCheck(
+          pick(List.of("2s", "5s", "two seconds")), null, 1 + random.nextInt(2), null, null, false) : null;
+      var od = service && random.nextBoolean()
+          ? new dev.passage.resources.TrafficPolicyView.OutlierDetection(1 + random.nextInt(3), "30s", 50) : null;
+      var c = !service ? new dev.passage.resources.TrafficPolicyView.Connections(
+          random.nextBoolean() ? 1 + random.nextInt(100) : null, random.nextBoolean() ? 10 : null) : null;
+      var d = t >= 2 && random.nextBoolean()
+          ? new dev.passage.resources.TrafficPolicyView.Drain(pick(List.of("Keep", "Close", "Drain")), "10s") : null;
+      return new dev.passage.resources.TrafficPolicyView(meta(ns, pick(List.of("tp1", "tp2", "tp3"))), List.of(target),
+          pp, hc, od, c, d);
     }
 
     /** Client-certificate validation now and then: CA ConfigMaps here or elsewhere, a wrong kind, a port of its own. */

@@ -275,7 +275,8 @@ class ManifestsTest {
       for (String verb : List.of("get", "list", "watch")) assertAllowed(role.getRules(), group, plural, verb);
     }
     for (var kind : StatusPatcher.STATUS_KINDS) {
-      assertAllowed(role.getRules(), "gateway.networking.k8s.io", StatusPatcher.plural(kind) + "/status", "update");
+      String group = kind == dev.passage.resources.Kind.TRAFFIC_POLICY ? "passage.dev" : "gateway.networking.k8s.io";
+      assertAllowed(role.getRules(), group, StatusPatcher.plural(kind) + "/status", "update");
     }
     for (String verb : GatewayServices.SERVICE_VERBS) assertAllowed(role.getRules(), "", "services", verb);
     assertAllowed(role.getRules(), "", "events", "create");

@@ -14,8 +14,9 @@ import tools.jackson.databind.JsonNode;
 /**
  * The TrafficPolicy CRD that the build generates from resources/api/TrafficPolicy (fabric8's
  * crd-generator) has exactly the API issue 24 gives: its group, version, kind and scope, and every
- * field of the spec at its place with its type. (Installing it and reading the objects come with
- * the fields Passage serves.)
+ * field of the spec at its place with its type. The Kustomize base installs a copy of it, which must be the same
+ * bytes: a changed API class fails here until the copy is refreshed (cp the generated file to
+ * k8s/base/crds/).
  */
 class TrafficPolicyCrdTest {
   static final Path GENERATED = Path.of("target/classes/META-INF/fabric8/trafficpolicies.passage.dev-v1.yml");
@@ -65,5 +66,11 @@ class TrafficPolicyCrdTest {
     fields("", version.path("schema").path("openAPIV3Schema").path("properties").path("status"), status);
     assertEquals("array", status.get("ancestors"));
     assertEquals("string", status.get("ancestors[].controllerName"));
+  }
+
+  @Test
+  void theKustomizeBaseInstallsTheGeneratedCrd() throws Exception {
+    assertEquals(Files.readString(GENERATED), Files.readString(Path.of("k8s/base/crds/trafficpolicies.passage.dev-v1.yml")),
+        "k8s/base/crds/ differs from the generated CRD: copy " + GENERATED + " there");
   }
 }

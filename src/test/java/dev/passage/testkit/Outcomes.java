@@ -20,6 +20,9 @@ public final class Outcomes {
     Map<String, Object> backendTls = new LinkedHashMap<>();
     r.table().allBackendTls().forEach((k, v) -> backendTls.put(k.toString(), v));
     if (!backendTls.isEmpty()) doc.put("backendTls", backendTls);
+    Map<String, Object> backendPolicies = new LinkedHashMap<>();
+    r.table().allBackendPolicies().forEach((k, v) -> backendPolicies.put(k.toString(), v));
+    if (!backendPolicies.isEmpty()) doc.put("backendPolicies", backendPolicies);
     Map<String, Object> clientCertificates = new LinkedHashMap<>();
     r.table().backendClientCertificates().forEach((k, v) -> clientCertificates.put(k.toString(), v.toString()));
     if (!clientCertificates.isEmpty()) doc.put("backendClientCertificates", clientCertificates);

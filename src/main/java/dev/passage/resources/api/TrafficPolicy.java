@@ -93,6 +93,17 @@ public class TrafficPolicy extends CustomResource<TrafficPolicy.Spec, TrafficPol
     public String within;
   }
 
+  /** An ancestor as Gateway API policies name it (a ParentReference): usually a Gateway. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class AncestorRef {
+    public String group;
+    public String kind;
+    public String namespace;
+    public String name;
+    public String sectionName;
+    public Integer port;
+  }
+
   /** status.ancestors[]: one entry per ancestor Gateway and controller, as Gateway API policies report. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class Status {
@@ -101,7 +112,7 @@ public class TrafficPolicy extends CustomResource<TrafficPolicy.Spec, TrafficPol
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class Ancestor {
-    public TargetRef ancestorRef;
+    public AncestorRef ancestorRef;
     public String controllerName;
     public List<Condition> conditions;
   }
