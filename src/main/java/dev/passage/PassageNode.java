@@ -189,6 +189,7 @@ public final class PassageNode implements AutoCloseable {
     system.systemActorOf(ReplicatedTables.create(table, t -> {
       dataPlane.expectBindings(t.bindAddresses()); // readiness waits for the listeners to catch up
       routeMetrics.retain(t); // the series of a route that is gone go with it
+      dataPlane.trafficPolicies().tableChanged(t); // health checks; connections whose route moved
       listeners.tell(new ListenerManager.Rebind(t.bindAddresses()));
       capForRoutes.accept(t.routeCount());
     }), "tables", Props.empty());
@@ -205,6 +206,7 @@ public final class PassageNode implements AutoCloseable {
     closing.add(summaries::cancel);
     closing.add(handler::flushLogSummary); // what the last interval saw
     closing.add(loops);
+    closing.add(dataPlane.trafficPolicies());
     return new PassageNode(system, closing, uri);
   }
 

@@ -206,8 +206,9 @@ class CommandLineTest {
         assertEquals("INFO", access.get("level").asString());
         java.util.Map<String, String> fields = new java.util.HashMap<>();
         access.get("kvpList").forEach(kv -> kv.properties().forEach(e -> fields.put(e.getKey(), e.getValue().asString())));
-        assertEquals(java.util.Set.of("client", "listener", "sni", "route", "backend", "endpoint", "bytes_to_backend",
+        assertEquals(java.util.Set.of("id", "client", "listener", "sni", "route", "backend", "endpoint", "bytes_to_backend",
             "bytes_to_client", "duration_ms", "outcome"), fields.keySet(), access.toString());
+        assertTrue(fields.get("id").matches("[0-9a-f]{8}-[0-9a-z]+"), "the connection's id (a PROXY header's UniqueID): " + fields.get("id"));
         assertEquals("b.example.com", fields.get("sni"));
         assertEquals("default/b", fields.get("route"));
         assertEquals("default/b:8443", fields.get("backend"));

@@ -33,7 +33,8 @@ public final class PassageRoutes extends AllDirectives implements ManagementRout
     return concat(
         pathPrefix("passage", () -> get(() -> concat(
             path("routes", () -> complete(json(Documents.routes(node.ready(), node.dataPlane().openConnections(),
-                node.dataPlane().tlsProvider().describe(), node.dataPlane().sessionTickets(), node.table().get(), node.dataPlane().bindings())))),
+                node.dataPlane().tlsProvider().describe(), node.dataPlane().sessionTickets(), node.table().get(), node.dataPlane().bindings(),
+                node.dataPlane().trafficPolicies().endpointHealth())))),
             path("status", () -> completeWithFuture(statuses()))))),
         path("metrics", () -> get(() -> optionalHeaderValueByName("Accept", accept -> {
           try {

@@ -18,19 +18,29 @@ public final class ClientHello {
 
   public record NeedMore() implements Result {}
 
-  /** sni is null when the ClientHello carries no server_name. */
-  public record Parsed(String sni, int handshakeBytes) implements Result {}
+  /**
+   * sni is null when the ClientHello carries no server_name; alpn the first protocol the client
+   * offers in application_layer_protocol_negotiation (its preferred), null without one.
+   */
+  public record Parsed(String sni, int handshakeBytes, String alpn) implements Result {
+    public Parsed(String sni, int handshakeBytes) {
+      this(sni, handshakeBytes, null);
+    }
+  }
 
   public record Invalid(String reason) implements Result {}
 
   static final NeedMore NEED_MORE = new NeedMore();
+
+  private static final int SERVER_NAME = 0;
+  private static final int ALPN = 16;
 
   /** Everything received so far, read at once (tests; the data plane feeds a {@link ClientHelloReader}). */
   public static Result parse(ByteString data, int maxHandshakeBytes) {
     return new ClientHelloReader(maxHandshakeBytes, Integer.MAX_VALUE).feed(data);
   }
 
-  /** The SNI of a complete handshake message b[0..end) whose body starts at start. */
+  /** The SNI (and first ALPN protocol) of a complete handshake message b[0..end) whose body starts at start. */
   static Result parseBody(byte[] b, int start, int end) {
     try {
       int p = start;
@@ -42,18 +52,41 @@ public final class ClientHello {
       int extEnd = p + 2 + u16(b, p, end);
       if (extEnd > end) return new Invalid("extensions overrun the ClientHello");
       p += 2;
+      String sni = null;
+      String alpn = null;
+      boolean sawServerName = false;
       while (p + 4 <= extEnd) {
         int type = u16(b, p, end);
         int len = u16(b, p + 2, end);
         int dataStart = p + 4;
-        if (dataStart + len > extEnd) return new Invalid("extension overruns the ClientHello");
-        if (type == 0) return serverName(b, dataStart, dataStart + len, end);
+        if (dataStart + len > extEnd) {
+          // what comes after the server_name only adds the ALPN: a hello routed before this was read still is
+          if (sawServerName) break;
+          return new Invalid("extension overruns the ClientHello");
+        }
+        if (type == SERVER_NAME && !sawServerName) { // the first one counts (as it always has)
+          Result r = serverName(b, dataStart, dataStart + len, end);
+          if (r instanceof Invalid) return r;
+          sni = ((Parsed) r).sni();
+          sawServerName = true;
+        } else if (type == ALPN) {
+          alpn = firstProtocol(b, dataStart, dataStart + len);
+        }
         p = dataStart + len;
       }
-      return new Parsed(null, end);
+      return new Parsed(sni, end, alpn);
     } catch (IndexOutOfBoundsException e) {
       return new Invalid("truncated ClientHello");
     }
+  }
+
+  /** The first protocol of an ALPN extension's list, or null when the list is empty or malformed. */
+  private static String firstProtocol(byte[] b, int p, int end) {
+    if (p + 3 > end) return null;
+    int listEnd = p + 2 + u16(b, p, end);
+    int len = b[p + 2] & 0xff;
+    if (listEnd > end || len == 0 || p + 3 + len > listEnd) return null;
+    return new String(b, p + 3, len, StandardCharsets.ISO_8859_1);
   }
 
   private static Result serverName(byte[] b, int p, int end, int helloEnd) {

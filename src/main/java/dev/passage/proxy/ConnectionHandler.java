@@ -42,7 +42,16 @@ public final class ConnectionHandler {
   /** What a connection reports when it ends; refusal is null for a connection that was relayed. */
   record Ended(InetSocketAddress client, BindAddress bind, String sni, String route, String backend,
                ResolvedBackend.Endpoint endpoint, ProxyMetrics.Refusal refusal, String reason, int helloBytes,
-               int connectFailures, long bytesToBackend, long bytesToClient, long nanos) {}
+               int connectFailures, long bytesToBackend, long bytesToClient, long nanos, long id) {}
+
+  /** This process's part of every connection id: ids differ between nodes and restarts. */
+  private static final String ID_PREFIX = String.format("%08x", new java.security.SecureRandom().nextInt());
+  private final java.util.concurrent.atomic.AtomicLong ids = new java.util.concurrent.atomic.AtomicLong();
+
+  /** A connection's id as the access log and a PROXY header's UniqueID write it (0: none). */
+  static String connectionId(long id) {
+    return id == 0 ? null : ID_PREFIX + "-" + Long.toString(id, 36);
+  }
 
   private final NioTcp tcp;
   private final Supplier<RouteTable> table;
@@ -93,7 +102,8 @@ public final class ConnectionHandler {
       return;
     }
     if (table.get().servesTcp(bind)) { // a TCP listener: routed now, the backend may speak first
-      incoming.start(Flow.fromGraph(new ProxyConnection(this, bind, client, Admission.Waiting.none(), start, start, true)));
+      incoming.start(Flow.fromGraph(new ProxyConnection(this, bind, client, Admission.Waiting.none(), start, start, true,
+          incoming::localAddress, ids.incrementAndGet())));
       return;
     }
     Duration deadline = admission.helloDeadline();
@@ -114,13 +124,14 @@ public final class ConnectionHandler {
     }, timerContext);
     first[0] = incoming.whenReadable(() -> {
       timer[0].cancel(); // the stream keeps the deadline from here
-      return Flow.fromGraph(new ProxyConnection(this, bind, client, waiting, start, deadlineAt, false));
+      return Flow.fromGraph(new ProxyConnection(this, bind, client, waiting, start, deadlineAt, false, incoming::localAddress,
+          ids.incrementAndGet()));
     });
   }
 
   private static Ended refusedBeforeStream(InetSocketAddress client, BindAddress bind, ProxyMetrics.Refusal refusal,
                                            String reason, long start) {
-    return new Ended(client, bind, null, null, null, null, refusal, reason, 0, 0, 0, 0, System.nanoTime() - start);
+    return new Ended(client, bind, null, null, null, null, refusal, reason, 0, 0, 0, 0, System.nanoTime() - start, 0);
   }
 
   /** The per-connection limits (passage.proxy). */
@@ -146,10 +157,10 @@ public final class ConnectionHandler {
    */
   Flow<ByteString, ByteString, NotUsed> terminatedConnection(ResolvedBackend.Endpoint endpoint, SSLEngine engine,
                                                              Runnable onConnected, BackendTls tls,
-                                                             NamespacedName clientCertificate) {
+                                                             NamespacedName clientCertificate, ByteString proxyHeader) {
     Flow<ByteString, ByteString, NotUsed> tcpToBackend = Flow.of(ByteString.class)
         .via(Flow.fromGraph(new FirstPull<ByteString>(onConnected)))
-        .via(backendConnection(endpoint));
+        .via(backendConnection(endpoint, proxyHeader)); // the header first on the TCP connection, under any backend TLS
     Flow<ByteString, ByteString, NotUsed> toBackend = tls == null ? tcpToBackend
         : TlsStage.client(backendTls.engine(tls, clientCertificate)).join(tcpToBackend);
     // where Pekko's TLS stage runs depends on the provider: see TlsStage
@@ -197,6 +208,21 @@ public final class ConnectionHandler {
     return tcp.outgoing(socketAddress(endpoint), settings.connectTimeout());
   }
 
+  /**
+   * The same, sending preamble (a PROXY protocol header; null: nothing) before the first byte
+   * that comes in: the connection is connected when the socket has taken the preamble and pulls
+   * again, as without one.
+   */
+  Flow<ByteString, ByteString, NotUsed> backendConnection(ResolvedBackend.Endpoint endpoint, ByteString preamble) {
+    if (preamble == null) return backendConnection(endpoint);
+    return Flow.of(ByteString.class).prepend(org.apache.pekko.stream.javadsl.Source.single(preamble))
+        .via(backendConnection(endpoint));
+  }
+
+  TrafficPolicies trafficPolicies() {
+    return dataPlane.trafficPolicies();
+  }
+
   void ended(Ended e) {
     ended(e, null, false);
   }
@@ -225,6 +251,7 @@ public final class ConnectionHandler {
   private void accessLog(Ended e) {
     long ms = e.nanos() / 1_000_000;
     var line = access.atInfo();
+    field(line, "id", connectionId(e.id()));
     field(line, "client", e.client());
     field(line, "listener", e.bind());
     field(line, "sni", e.sni());

@@ -20,6 +20,7 @@ public final class DataPlane implements Extension {
   private final Map<BindAddress, String> bindings = new ConcurrentHashMap<>();
   private final AtomicInteger openConnections = new AtomicInteger();
   private final ProxyMetrics metrics = new ProxyMetrics();
+  private final TrafficPolicies trafficPolicies = new TrafficPolicies();
   private volatile BufferBudget budget = new BufferBudget(Long.MAX_VALUE);
 
   public static final class Id extends ExtensionId<DataPlane> {
@@ -88,6 +89,11 @@ public final class DataPlane implements Extension {
   public RouteMetrics useRouteMetrics(int maxSeries) {
     routeMetrics = new RouteMetrics(maxSeries);
     return routeMetrics;
+  }
+
+  /** Connection limits, endpoint health and drains of the TrafficPolicies in the table. */
+  public TrafficPolicies trafficPolicies() {
+    return trafficPolicies;
   }
 
   public RouteMetrics routeMetrics() {

@@ -58,6 +58,7 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
 
   private static final String HELLO_DEADLINE = "hello";
   private static final String QUIET = "quiet";
+  private static final String DRAIN = "drain";
 
   private final Inlet<ByteString> fromClient = Inlet.create("client.in");
   private final Outlet<ByteString> toClient = Outlet.create("client.out");
@@ -69,6 +70,8 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
   private final long accepted;
   private final long helloDeadline;
   private final boolean tcp;
+  private final java.util.function.Supplier<InetSocketAddress> local; // the address the client connected to
+  private final long id; // this node's number for the connection: the access log's id, a PROXY header's UniqueID
 
   static final String SHED_REASON = "shed, still without a ClientHello, to admit a new client at the cap";
 
@@ -77,8 +80,11 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
    * may shed; accepted and helloDeadline: System.nanoTime() of its accept and of its hello deadline.
    */
   ProxyConnection(ConnectionHandler handler, BindAddress bind, InetSocketAddress client, Admission.Waiting waiting,
-                  long accepted, long helloDeadline, boolean tcp) {
+                  long accepted, long helloDeadline, boolean tcp, java.util.function.Supplier<InetSocketAddress> local,
+                  long id) {
     this.tcp = tcp;
+    this.local = local;
+    this.id = id;
     this.handler = handler;
     this.bind = bind;
     this.client = client;
@@ -108,6 +114,7 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
     private long heldForHello; // what the kept bytes and the reader's copy count in the buffer budget
     private String sni;
     private String route;
+    private dev.passage.resources.NamespacedName forwardRoute; // the route a Forward decision chose
     /** This connection's route series (null for HTTP, before a route is chosen, or with per-route metrics off). */
     private RouteMetrics.RouteStats routeStats;
     private String backend;
@@ -116,6 +123,12 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
     private dev.passage.rules.BackendTls backendTls; // TERMINATE to a backend a BackendTLSPolicy covers, else null
     private dev.passage.resources.NamespacedName clientCertificate; // the Gateway's, presented to backendTls
     private javax.net.ssl.SSLEngine engine; // TERMINATE and HTTPS: the handshake's, freed at the end
+    private String alpn; // the first protocol the ClientHello offers (a PROXY header's ALPN)
+    private dev.passage.table.ConnectionPolicy policy; // the route's TrafficPolicy over its listener's, or null
+    private ConnectionLimits.Permit permit = ConnectionLimits.Permit.NONE; // its place under a maxConcurrent
+    private dev.passage.table.BackendPolicy backendPolicy; // what TrafficPolicies ask of the chosen backend, or null
+    private ByteString proxyHeader; // the PROXY protocol v2 header for the backend, made once
+    private TrafficPolicies.Drainable drainable; // registered while relaying, when the route's policy drains
     private Mode mode = Mode.PASSTHROUGH;
     private ByteString helloToSend; // connected, the hello not yet handed on (a TLS stage pulls when it likes)
     private AsyncCallback<Integer> terminatedConnected;
@@ -221,6 +234,7 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
         reader = null;
         if (!helloWaitOver()) return;
         helloBytes = p.handshakeBytes();
+        alpn = p.alpn();
         route(p.sni());
       } else if (r instanceof ClientHello.Invalid i) {
         refuse(ProxyMetrics.Refusal.NOT_A_CLIENT_HELLO, i.reason());
@@ -281,6 +295,7 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
       if (decision instanceof Decision.ServeHttps https) {
         terminate = https.terminate();
         if (refusedWithoutCertificate(https.listener())) return;
+        if (https.policy() != null && refusedByLimits(https.policy(), null)) return;
         serveHttp(Mode.HTTPS);
         return;
       }
@@ -301,11 +316,18 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
     /** To a route's backend: chosen by weight, then connected (a refused share is closed at once). */
     private void forward(Decision.Forward forward, dev.passage.table.RouteTable table) {
       route = forward.route().route().toString();
+      forwardRoute = forward.route().route();
       terminate = forward.terminate();
       if (terminate != null) mode = Mode.TERMINATE;
       if (terminate != null && refusedWithoutCertificate(forward.listener())) return;
-      BackendChoice.Outcome outcome = BackendChoice.choose(forward.route().backends(), table::endpoints,
-          ThreadLocalRandom.current());
+      policy = forward.policy();
+      if (policy != null && refusedByLimits(policy, forward)) return;
+      TrafficPolicies policies = handler.trafficPolicies();
+      BackendChoice.Outcome outcome = BackendChoice.choose(forward.route().backends(), k -> {
+            dev.passage.table.EndpointsEntry e = table.endpointsEntry(k);
+            if (e == null) return java.util.List.of();
+            return e.policy() == null ? e.endpoints() : policies.health.usable(k, e.endpoints(), e.policy());
+          }, ThreadLocalRandom.current());
       if (outcome instanceof BackendChoice.Reject r) {
         routeStats = handler.routeStats(forward.gateway(), forward.listener(), route, null);
         refuse(ProxyMetrics.Refusal.BACKEND, "route " + route + ": " + r.reason());
@@ -313,6 +335,7 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
       }
       target = (BackendChoice.Connect) outcome;
       backend = target.backend().name();
+      backendPolicy = table.backendPolicy(target.backend().service());
       routeStats = handler.routeStats(forward.gateway(), forward.listener(), route, backend);
       if (terminate != null) { // re-encrypted when a BackendTLSPolicy covers the backend (meaningless for passthrough)
         backendTls = table.backendTls(target.backend().service()); // the snapshot the route came from
@@ -324,6 +347,39 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
       }
       phase = Phase.CONNECTING;
       connect();
+    }
+
+    /**
+     * Refuses (and says true) when a TrafficPolicy limit of the route, its listener or its Gateway
+     * is reached on this node; else the connection holds its place until it ends.
+     */
+    private boolean refusedByLimits(dev.passage.table.ConnectionPolicy limits, Decision.Forward forward) {
+      ConnectionLimits.Outcome o = handler.trafficPolicies().limits.acquire(limits);
+      if (o.permit() != null) {
+        permit = o.permit();
+        return false;
+      }
+      if (forward != null) routeStats = handler.routeStats(forward.gateway(), forward.listener(), route, null);
+      refuse(ProxyMetrics.Refusal.POLICY_LIMIT, (route == null ? "" : "route " + route + ": ") + o.refusal());
+      return true;
+    }
+
+    /** The PROXY protocol v2 header for this connection's backend, when its TrafficPolicy asks for one (else null). */
+    private ByteString proxyHeader() {
+      if (backendPolicy == null || !backendPolicy.proxyProtocol()) return null;
+      if (proxyHeader == null) {
+        java.util.List<ProxyProtocolV2.Tlv> tlvs = new java.util.ArrayList<>();
+        for (String t : backendPolicy.proxyProtocolTlvs()) {
+          switch (t) {
+            case dev.passage.table.BackendPolicy.AUTHORITY -> { if (sni != null) tlvs.add(ProxyProtocolV2.Tlv.authority(sni)); }
+            case dev.passage.table.BackendPolicy.ALPN -> { if (alpn != null) tlvs.add(ProxyProtocolV2.Tlv.alpn(alpn)); }
+            case dev.passage.table.BackendPolicy.UNIQUE_ID -> tlvs.add(ProxyProtocolV2.Tlv.uniqueId(ConnectionHandler.connectionId(id)));
+            default -> { }
+          }
+        }
+        proxyHeader = ProxyProtocolV2.header(client, local.get(), tlvs);
+      }
+      return proxyHeader;
     }
 
     /**
@@ -377,11 +433,11 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
         }
       });
       org.apache.pekko.stream.javadsl.Flow<ByteString, ByteString, ?> backendFlow = switch (mode) {
-        case PASSTHROUGH -> handler.backendConnection(target.endpoints().get(attempt));
+        case PASSTHROUGH -> handler.backendConnection(target.endpoints().get(attempt), proxyHeader());
         case TERMINATE -> {
           int thisAttempt = attempt;
           yield handler.terminatedConnection(target.endpoints().get(attempt), newEngine(ServerCertificates.Alpn.NONE),
-              () -> terminatedConnected.invoke(thisAttempt), backendTls, clientCertificate);
+              () -> terminatedConnected.invoke(thisAttempt), backendTls, clientCertificate, proxyHeader());
         }
         case HTTPS -> handler.https(bind, client, sni, newEngine(ServerCertificates.Alpn.HTTP));
         case HTTP -> handler.plainHttp(bind, client);
@@ -417,6 +473,11 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
     private void connected() {
       phase = Phase.RELAYING; // relaying means routed: a connection never leaves this phase but to end
       if (routeStats != null) routeStats.opened();
+      if (target != null && backendPolicy != null) {
+        handler.trafficPolicies().health.connected(target.backend().service(), target.endpoints().get(attempt), backendPolicy);
+        if (backendPolicy.proxyProtocol()) handler.trafficPolicies().proxyHeaders.increment();
+      }
+      if (target != null && policy != null && policy.drains()) watchForRouteChanges();
       lastActivity = System.nanoTime();
       handler.logRouted(client, sni, route, backend, target == null ? null : target.endpoints().get(attempt));
       // what was read before routing (the hello), replayed; a TCP connection read nothing
@@ -442,8 +503,29 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
       if (clientFinished) toBackend.complete();
     }
 
+    /** Registers the connection to be closed (Close) or drained (Drain) when a new table moves its route. */
+    private void watchForRouteChanges() {
+      AsyncCallback<dev.passage.table.ConnectionPolicy.Drain> moved = createAsyncCallback(d -> {
+        if (d.mode() == dev.passage.table.ConnectionPolicy.DrainMode.Close) closeForDrain(d.mode());
+        else scheduleOnce(DRAIN, java.time.Duration.ofMillis(d.withinMillis()));
+      });
+      drainable = new TrafficPolicies.Drainable(bind, tcp ? null : sni, forwardRoute, target.backend().service(),
+          policy.drain(), moved::invoke);
+      handler.trafficPolicies().register(drainable);
+      if (!drainable.stillServed(handler.table())) moved.invoke(policy.drain()); // moved while connecting
+    }
+
+    private void closeForDrain(dev.passage.table.ConnectionPolicy.DrainMode mode) {
+      handler.trafficPolicies().closedByDrain(mode);
+      completeStage(); // FIN both ways
+    }
+
     private void connectFailed(Throwable ex) {
       connectFailures++;
+      if (backendPolicy != null) {
+        handler.trafficPolicies().health.connectFailed(target.backend().service(), target.endpoints().get(attempt),
+            backendPolicy, handler.table().endpoints(target.backend().service()));
+      }
       if (attempt + 1 < target.endpoints().size()) {
         handler.logConnectRetry(client, sni, target.endpoints().get(attempt), ex);
         attempt++;
@@ -455,7 +537,9 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
 
     @Override
     public void onTimer(Object key) {
-      if (HELLO_DEADLINE.equals(key)) {
+      if (DRAIN.equals(key)) {
+        closeForDrain(dev.passage.table.ConnectionPolicy.DrainMode.Drain);
+      } else if (HELLO_DEADLINE.equals(key)) {
         refuse(ProxyMetrics.Refusal.TIMEOUT, "no complete ClientHello before the deadline");
       } else if (QUIET.equals(key)) {
         long quiet = System.nanoTime() - lastActivity;
@@ -509,13 +593,15 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
     @Override
     public void postStop() {
       releaseHello();
+      permit.release();
+      if (drainable != null) handler.trafficPolicies().unregister(drainable);
       if (engine != null) ServerCertificates.release(engine);
       waiting.leave(); // no longer a candidate for shedding
       boolean routed = phase == Phase.RELAYING;
       if (!routed && refusal == null) refusal(ProxyMetrics.Refusal.CLOSED_EARLY, "client connection ended while connecting");
       handler.ended(new ConnectionHandler.Ended(client, bind, sni, route, backend,
           routed && target != null ? target.endpoints().get(attempt) : null,
-          refusal, refusalReason, helloBytes, connectFailures, bytesToBackend, bytesToClient, System.nanoTime() - start),
+          refusal, refusalReason, helloBytes, connectFailures, bytesToBackend, bytesToClient, System.nanoTime() - start, id),
           routeStats, routed);
     }
   }

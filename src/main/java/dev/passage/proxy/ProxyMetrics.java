@@ -20,7 +20,7 @@ public final class ProxyMetrics {
   public enum Refusal {
     NO_SNI("no_sni"), NO_ROUTE("no_route"), BACKEND("backend"), NOT_A_CLIENT_HELLO("bad_hello"),
     TIMEOUT("timeout"), CLOSED_EARLY("closed_early"), LIMIT("limit"), SHED("shed"), NO_CERTIFICATE("no_certificate"),
-    CONNECT_FAILED("connect_failed"), BACKEND_TLS("backend_tls");
+    CONNECT_FAILED("connect_failed"), BACKEND_TLS("backend_tls"), POLICY_LIMIT("policy_limit");
 
     final String label;
 

@@ -70,7 +70,7 @@ final class RefusalLog {
 
   private static boolean operatorsConcern(ProxyMetrics.Refusal r) {
     return switch (r) {
-      case LIMIT, SHED, BACKEND, NO_CERTIFICATE, CONNECT_FAILED, BACKEND_TLS -> true;
+      case LIMIT, SHED, BACKEND, NO_CERTIFICATE, CONNECT_FAILED, BACKEND_TLS, POLICY_LIMIT -> true;
       case NO_SNI, NO_ROUTE, NOT_A_CLIENT_HELLO, TIMEOUT, CLOSED_EARLY -> false;
     };
   }
@@ -89,6 +89,7 @@ final class RefusalLog {
       case NO_CERTIFICATE -> "connection(s) refused: the Terminate listener has no usable certificate";
       case CONNECT_FAILED -> "connection(s) refused: no endpoint of the backend accepted a connection";
       case BACKEND_TLS -> "connection(s) closed: TLS to the backend (BackendTLSPolicy) failed or is not usable";
+      case POLICY_LIMIT -> "connection(s) refused at a TrafficPolicy connection limit (maxConcurrent or maxPerSecond)";
     };
   }
 }

@@ -60,7 +60,7 @@ public final class UdpListeners {
         boolean routed = choice.endpoint() != null;
         t.stats().ended(new ConnectionHandler.Ended(client, t.bind(), null, choice.route(), t.backend(),
             routed ? t.endpoint() : null, routed ? null : ProxyMetrics.Refusal.BACKEND, choice.reason(), 0, 0, toBackend,
-            toClient, nanos), routed);
+            toClient, nanos, 0), routed);
       }
 
       @Override

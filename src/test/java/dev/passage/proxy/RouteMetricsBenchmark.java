@@ -19,7 +19,7 @@ public final class RouteMetricsBenchmark {
     String[] names = new String[routes];
     for (int i = 0; i < routes; i++) names[i] = new NamespacedName("default", "route-" + i).toString();
     ConnectionHandler.Ended e = new ConnectionHandler.Ended(new InetSocketAddress("127.0.0.1", 40000), null, "a.example.com",
-        names[0], "default/b:8443", (ResolvedBackend.Endpoint) null, null, null, 517, 0, 4096, 65536, 3_000_000);
+        names[0], "default/b:8443", (ResolvedBackend.Endpoint) null, null, null, 517, 0, 4096, 65536, 3_000_000, 0);
     long sink = 0;
     for (int round = 0; round < 5; round++) {
       long t0 = System.nanoTime();

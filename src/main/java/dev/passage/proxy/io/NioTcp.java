@@ -71,6 +71,15 @@ public final class NioTcp {
       return remote;
     }
 
+    /** The address the client connected to (asked of the socket: call it when it is needed). */
+    public InetSocketAddress localAddress() {
+      try {
+        return (InetSocketAddress) channel.getLocalAddress();
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+
     /** Runs the handler on this connection, whose registration has seen its first bytes. */
     private void run(Registration registered, Flow<ByteString, ByteString, ?> handler) {
       Flow.fromGraph(SocketStage.accepted(buffers, budget, channel, registered, sendTimeout)).join(handler)
