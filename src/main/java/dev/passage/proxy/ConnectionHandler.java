@@ -262,10 +262,11 @@ public final class ConnectionHandler {
         .addKeyValue("duration_ms", ms).addKeyValue("outcome", e.refusal() == null ? "routed" : e.refusal().label);
     field(line, "reason", e.reason());
     if (e.refusal() != null) {
-      line.log("client={} listener={} sni={} rejected=\"{}\" ms={}", e.client(), e.bind(), e.sni(), e.reason(), ms);
+      line.log("client={} listener={} sni={} rejected=\"{}\" ms={} id={}", e.client(), e.bind(), e.sni(), e.reason(), ms,
+          connectionId(e.id()));
     } else {
-      line.log("client={} listener={} sni={} route={} backend={} endpoint={} up={} down={} ms={}", e.client(), e.bind(),
-          e.sni(), e.route(), e.backend(), e.endpoint(), e.bytesToBackend(), e.bytesToClient(), ms);
+      line.log("client={} listener={} sni={} route={} backend={} endpoint={} up={} down={} ms={} id={}", e.client(), e.bind(),
+          e.sni(), e.route(), e.backend(), e.endpoint(), e.bytesToBackend(), e.bytesToClient(), ms, connectionId(e.id()));
     }
   }
 

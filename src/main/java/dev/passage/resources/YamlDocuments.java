@@ -124,6 +124,16 @@ public final class YamlDocuments {
         if (!problem.isEmpty()) return context + problem;
       }
     }
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof tools.jackson.databind.exc.UnrecognizedPropertyException u) {
+        // "unknown field conections in spec (known: connections, drain, ...)": a typo named, with what it could be
+        String where = u.getPath().stream().map(r -> r.getPropertyName() != null ? r.getPropertyName() : "[" + r.getIndex() + "]")
+            .filter(n -> !n.equals(u.getPropertyName())).reduce((a, b) -> b.startsWith("[") ? a + b : a + "." + b).orElse("the object");
+        java.util.List<String> known = u.getKnownPropertyIds() == null ? java.util.List.of()
+            : u.getKnownPropertyIds().stream().map(String::valueOf).sorted().toList();
+        return "unknown field " + u.getPropertyName() + " in " + where + (known.isEmpty() ? "" : " (known: " + String.join(", ", known) + ")");
+      }
+    }
     String m = root instanceof JacksonException j ? j.getOriginalMessage() : root.getMessage();
     if (m == null) m = root.getClass().getSimpleName();
     return m.lines().findFirst().orElse(m).trim();

@@ -66,6 +66,31 @@ class YamlDocumentsTest {
   }
 
   @Test
+  void aTrafficPolicyIsReadAndAMisspeltFieldIsNamedWithWhatItCouldBe() {
+    String text = """
+        apiVersion: passage.dev/v1alpha1
+        kind: TrafficPolicy
+        metadata: {name: good, namespace: default}
+        spec:
+          targetRefs: [{group: "", kind: Service, name: api}]
+          proxyProtocol: {version: V2, tlvs: [Authority]}
+        ---
+        apiVersion: passage.dev/v1alpha1
+        kind: TrafficPolicy
+        metadata: {name: typo, namespace: default}
+        spec:
+          targetRefs: [{group: gateway.networking.k8s.io, kind: TLSRoute, name: api}]
+          conections: {maxConcurrent: 1}
+        """;
+    YamlDocuments.Result r = new YamlDocuments().parse("policies.yaml", text);
+    assertEquals(1, r.resources().size(), r.errors().toString());
+    TrafficPolicyView p = (TrafficPolicyView) r.resources().get(0);
+    assertEquals(List.of("Authority"), p.proxyProtocol().tlvs());
+    assertEquals(List.of("policies.yaml:8: unknown field conections in spec (known: connections, drain, healthCheck,"
+        + " outlierDetection, proxyProtocol, targetRefs)"), r.errors());
+  }
+
+  @Test
   void kindsPassageDoesNotReadAreIgnoredNotErrors() {
     YamlDocuments.Result r = parser.parse("sa.yaml", """
         apiVersion: v1
