@@ -76,6 +76,13 @@ class ClusterTest {
       spec:
         parentRefs: [{name: tcpgw}]
         rules: [{backendRefs: [{name: greeter, port: 8443}]}]
+      ---
+      apiVersion: passage.dev/v1alpha1
+      kind: TrafficPolicy
+      metadata: {name: db, namespace: default}
+      spec:
+        targetRefs: [{group: gateway.networking.k8s.io, kind: TCPRoute, name: db}]
+        connections: {maxConcurrent: 1}
       """;
   static dev.passage.testkit.PlainBackend greeter;
   static dev.passage.testkit.UdpEcho dns;
@@ -393,7 +400,12 @@ class ClusterTest {
     }
   }
 
-  /** Every node serves the TCP listener (its port on the Gateway's Service): the backend's greeting comes first. */
+  /**
+   * Every node serves the TCP listener (its port on the Gateway's Service): the backend's greeting
+   * comes first. The route's TrafficPolicy (maxConcurrent 1) reached every node and counts per
+   * node: while a connection is held on one node, a second there is closed, and one to another
+   * node is served.
+   */
   @Test
   void everyNodeServesATcpRoute() throws Exception {
     Await.until(Duration.ofSeconds(30), "the TCP listener's port on the Gateway's Service", () -> api.gatewayPort("tcpgw", 5432) > 0);
@@ -413,6 +425,48 @@ class ClusterTest {
         }
       });
     }
+    List<RunningPassage> all = new ArrayList<>(nodes);
+    for (int i = 0; i < all.size(); i++) {
+      String here = addressOf.get(all.get(i));
+      String other = addressOf.get(all.get((i + 1) % all.size()));
+      java.net.Socket[] holding = new java.net.Socket[1];
+      // the earlier connections' places are given back as Passage sees them close: a moment after the client
+      Await.until(Duration.ofSeconds(30), "the one connection the limit allows on " + here, () -> {
+        java.net.Socket s = tcpClient(here, port);
+        if ("220 greeter ready".equals(line(s))) {
+          holding[0] = s;
+          return true;
+        }
+        s.close();
+        return false;
+      });
+      try (java.net.Socket held = holding[0]) {
+        Await.until(Duration.ofSeconds(30), "a second connection on " + here + " closed by the policy's limit", () -> {
+          try (java.net.Socket second = tcpClient(here, port)) {
+            return line(second) == null; // FIN, nothing sent
+          } catch (java.net.SocketTimeoutException stillOpen) {
+            return false;
+          } catch (IOException reset) {
+            return true;
+          }
+        });
+        try (java.net.Socket elsewhere = tcpClient(other, port)) {
+          assertEquals("220 greeter ready", line(elsewhere), "another node counts its own: " + other);
+        }
+      }
+    }
+  }
+
+  static java.net.Socket tcpClient(String address, int port) throws IOException {
+    java.net.Socket s = new java.net.Socket();
+    s.setSoTimeout(5_000);
+    s.connect(new java.net.InetSocketAddress(address, port), 5_000);
+    return s;
+  }
+
+  static String line(java.net.Socket s) throws IOException {
+    return new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(),
+        java.nio.charset.StandardCharsets.ISO_8859_1)).readLine();
   }
 
   /** Every node relays the UDP listener's datagrams; the Gateway's Service carries the port as UDP. */
