@@ -38,6 +38,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *       trips a second, median round trip, and CPU per round trip (nginx: a session per client
  *       address, kept as Passage keeps a flow).
  * </ul>
+ * "Passage, TrafficPolicy" is the same Passage on a second TCP listener whose route and Service
+ * carry every TrafficPolicy field a connection meets (a PROXY v2 header, which the echo backend
+ * reads past; limits never reached; ejection and health checks watching; drain Close): its ratio
+ * to plain "Passage" is what the policy costs.
  * Run: mvn -o -q package -DskipTests, then mvn -o -q test-compile exec:java
  * -Dexec.mainClass=dev.passage.bench.L4Benchmark -Dexec.classpathScope=test -Dexec.args="5 3"
  * (seconds a measurement, rounds). Needs nginx (with its stream module) and haproxy on the PATH.
@@ -59,7 +63,7 @@ public final class L4Benchmark {
       serveTcpEcho(echo);
       serveUdpEcho(udpEcho);
       int haproxyPort = Fixtures.freePort(), nginxPort = Fixtures.freePort(), nginxUdp = Fixtures.freePort();
-      int passageTcp = Fixtures.freePort(), passageUdp = Fixtures.freePort();
+      int passageTcp = Fixtures.freePort(), passageUdp = Fixtures.freePort(), passagePolicy = Fixtures.freePort();
       Files.writeString(dir.resolve("haproxy.cfg"), """
           global
             maxconn 9000
@@ -96,6 +100,46 @@ public final class L4Benchmark {
             listeners:
             - {name: tcp, protocol: TCP, port: %d}
             - {name: udp, protocol: UDP, port: %d}
+            - {name: tcp-policy, protocol: TCP, port: %d}
+          ---
+          apiVersion: gateway.networking.k8s.io/v1
+          kind: TCPRoute
+          metadata: {name: tcp-policy, namespace: default}
+          spec:
+            parentRefs: [{name: l4, sectionName: tcp-policy}]
+            rules: [{backendRefs: [{name: echo-pp, port: 7}]}]
+          ---
+          # every TrafficPolicy field on the path of a connection: a PROXY v2 header (the echo
+          # backend drops it), limits never reached, ejection and TCP health checks watching the
+          # endpoint, and drain Close (each connection registered to be drained)
+          apiVersion: passage.dev/v1alpha1
+          kind: TrafficPolicy
+          metadata: {name: backend, namespace: default}
+          spec:
+            targetRefs: [{group: "", kind: Service, name: echo-pp}]
+            proxyProtocol: {version: V2, tlvs: [UniqueID]}
+            outlierDetection: {consecutiveConnectFailures: 5}
+            healthCheck: {interval: 5s}
+          ---
+          apiVersion: passage.dev/v1alpha1
+          kind: TrafficPolicy
+          metadata: {name: route, namespace: default}
+          spec:
+            targetRefs: [{group: gateway.networking.k8s.io, kind: TCPRoute, name: tcp-policy}]
+            connections: {maxConcurrent: 100000, maxPerSecond: 1000000}
+            drain: {mode: Close}
+          ---
+          apiVersion: v1
+          kind: Service
+          metadata: {name: echo-pp, namespace: default}
+          spec: {ports: [{name: tcp, protocol: TCP, port: 7}]}
+          ---
+          apiVersion: discovery.k8s.io/v1
+          kind: EndpointSlice
+          metadata: {name: echo-pp-1, namespace: default, labels: {kubernetes.io/service-name: echo-pp}}
+          addressType: IPv4
+          ports: [{name: tcp, protocol: TCP, port: %d}]
+          endpoints: [{addresses: ["127.0.0.1"]}]
           ---
           apiVersion: gateway.networking.k8s.io/v1
           kind: TCPRoute
@@ -122,7 +166,8 @@ public final class L4Benchmark {
           addressType: IPv4
           ports: [{name: tcp, protocol: TCP, port: %d}, {name: udp, protocol: UDP, port: %d}]
           endpoints: [{addresses: ["127.0.0.1"]}]
-          """.formatted(passageTcp, passageUdp, echo.getLocalPort(), udpEcho.getLocalPort())));
+          """.formatted(passageTcp, passageUdp, passagePolicy, echo.getLocalPort(), echo.getLocalPort(),
+          udpEcho.getLocalPort())));
       Process haproxy = new ProcessBuilder("haproxy", "-db", "-f", dir.resolve("haproxy.cfg").toString())
           .redirectErrorStream(true).redirectOutput(dir.resolve("haproxy.out").toFile()).start();
       Process nginx = new ProcessBuilder("nginx", "-c", dir.resolve("nginx.conf").toString(), "-g", "daemon off;")
@@ -140,6 +185,7 @@ public final class L4Benchmark {
       List<Target> targets = List.of(
           new Target("direct", echo.getLocalPort(), udpEcho.getLocalPort(), 0),
           new Target("Passage", passageTcp, passageUdp, passage.pid()),
+          new Target("Passage, TrafficPolicy", passagePolicy, 0, passage.pid()),
           new Target("HAProxy mode tcp", haproxyPort, 0, haproxy.pid()),
           new Target("nginx stream", nginxPort, nginxUdp, nginx.pid()));
       System.out.printf("%d cores; %d s a measurement, %d rounds, interleaved; Java %s; %s; %s%n",
@@ -200,6 +246,11 @@ public final class L4Benchmark {
           String.format(bulk ? "%.2f" : "%.0f", median(rs, 0)), udp ? String.format("%.0f", median(rs, 1)) : "",
           Double.isNaN(median(rs, 2)) ? "-" : String.format(bulk ? "%.2f" : "%.1f", median(rs, 2) * scale),
           ratio(rs, direct, 0), ratio(rs, haproxy, 2), ratio(rs, nginx, 2)));
+      List<double[]> plain = byTarget.get("Passage"), policy = byTarget.get("Passage, TrafficPolicy");
+      if (plain != null && policy != null) {
+        System.out.printf("TrafficPolicy (PROXY v2, limits, ejection, checks, drain) against none, same Passage: "
+            + "throughput %s, CPU %s%n", ratio(policy, plain, 0), ratio(policy, plain, 2));
+      }
     });
   }
 
@@ -247,8 +298,9 @@ public final class L4Benchmark {
           Socket s = server.accept();
           BACKEND.execute(() -> {
             try (s) {
-              InputStream in = s.getInputStream();
+              InputStream in = new java.io.BufferedInputStream(s.getInputStream(), 65536);
               OutputStream out = s.getOutputStream();
+              skipProxyHeader(in);
               byte[] buf = new byte[65536];
               for (int n; (n = in.read(buf)) > 0; ) out.write(buf, 0, n);
             } catch (IOException ignored) {
@@ -260,6 +312,19 @@ public final class L4Benchmark {
         }
       }
     });
+  }
+
+  private static final byte[] PROXY_V2 = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A};
+
+  /** Reads past a PROXY protocol v2 header when the connection starts with one (the policy target's). */
+  private static void skipProxyHeader(InputStream in) throws IOException {
+    in.mark(16);
+    byte[] fixed = in.readNBytes(16);
+    if (fixed.length < 16 || !java.util.Arrays.equals(fixed, 0, 12, PROXY_V2, 0, 12)) {
+      in.reset();
+      return;
+    }
+    in.skipNBytes(((fixed[14] & 0xff) << 8) | (fixed[15] & 0xff));
   }
 
   private static void serveUdpEcho(DatagramSocket socket) {
