@@ -433,7 +433,7 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
         }
       });
       org.apache.pekko.stream.javadsl.Flow<ByteString, ByteString, ?> backendFlow = switch (mode) {
-        case PASSTHROUGH -> handler.backendConnection(target.endpoints().get(attempt), proxyHeader());
+        case PASSTHROUGH -> handler.backendConnection(target.endpoints().get(attempt));
         case TERMINATE -> {
           int thisAttempt = attempt;
           yield handler.terminatedConnection(target.endpoints().get(attempt), newEngine(ServerCertificates.Alpn.NONE),
@@ -486,6 +486,9 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
       received = null;
       releaseHello(); // from here the bytes are the backend socket's to count, while it has not written them
       bytesToBackend = helloToSend == null ? 0 : helloToSend.size();
+      // a PROXY header goes in the same write as the hello, before it (TERMINATE's goes under its TLS, in the backend flow)
+      ByteString header = mode == Mode.PASSTHROUGH ? proxyHeader() : null;
+      if (header != null) helloToSend = helloToSend == null ? header : header.concat(helloToSend);
       if (toBackend.isAvailable()) {
         if (helloToSend != null) sendHello();
         else if (clientFinished) toBackend.complete();
