@@ -55,12 +55,7 @@ public final class Passage {
     if (resources != null && !Files.isDirectory(resources)) {
       throw new StartupFailure(StartupFailure.USAGE, "resources folder not found: " + resources.toAbsolutePath());
     }
-    Config config = ConfigFactory.load();
-    if (configFile != null) {
-      config = ConfigFactory.systemProperties()
-          .withFallback(ConfigFactory.parseFile(configFile.toFile()))
-          .withFallback(ConfigFactory.load()).resolve();
-    }
+    Config config = settings(configFile);
     dev.passage.config.PassageSettings.from(config); // a bad setting stops here, before anything starts
     String tls = config.getString("passage.tls.provider");
     if (!tls.trim().equalsIgnoreCase("auto")) { // auto always starts (on the JDK's engine at worst, and says so)
@@ -88,6 +83,19 @@ public final class Passage {
       throw f;
     }
     return PassageNode.kubernetes(config, client);
+  }
+
+  /**
+   * The settings: system properties over the --config file (null: none) over application.conf
+   * over every reference.conf, resolved once they are all layered, so that a default made by
+   * substitution follows what the file sets (Pekko's rotating-keys-engine key-file, cert-file and
+   * ca-file follow a secret-mount-point the file moves).
+   */
+  static Config settings(Path configFile) {
+    Config layered = ConfigFactory.defaultOverrides();
+    if (configFile != null) layered = layered.withFallback(ConfigFactory.parseFile(configFile.toFile()));
+    return layered.withFallback(ConfigFactory.defaultApplication())
+        .withFallback(ConfigFactory.defaultReferenceUnresolved()).resolve();
   }
 
   private static String value(String[] args, int i, String flag) {

@@ -45,6 +45,37 @@ class CommandLineTest {
     return out.lines().filter(l -> !l.matches("^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO .*")).toList();
   }
 
+  /**
+   * The --config file is layered under system properties and over the defaults before anything is
+   * resolved: moving Pekko's rotating-keys-engine secret-mount-point moves its three file paths
+   * (they are substitutions of it in Pekko's reference.conf), while a system property still wins.
+   */
+  @Test
+  void theConfigFileIsLayeredBeforeTheDefaultsAreResolved(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    java.nio.file.Path file = dir.resolve("passage.conf");
+    java.nio.file.Files.writeString(file, """
+        pekko.remote.artery.ssl.rotating-keys-engine.secret-mount-point = "/etc/passage/remoting"
+        passage.proxy.backlog = 123
+        """);
+    com.typesafe.config.Config c = Passage.settings(file);
+    String engine = "pekko.remote.artery.ssl.rotating-keys-engine.";
+    assertEquals("/etc/passage/remoting/tls.key", c.getString(engine + "key-file"));
+    assertEquals("/etc/passage/remoting/tls.crt", c.getString(engine + "cert-file"));
+    assertEquals("/etc/passage/remoting/ca.crt", c.getString(engine + "ca-cert-file"));
+    assertEquals(123, c.getInt("passage.proxy.backlog"));
+    // without the file, Pekko's defaults as before
+    assertEquals("/var/run/secrets/pekko-tls/rotating-keys-engine/tls.key", Passage.settings(null).getString(engine + "key-file"));
+    System.setProperty("passage.proxy.backlog", "77");
+    try {
+      com.typesafe.config.ConfigFactory.invalidateCaches();
+      assertEquals(77, Passage.settings(file).getInt("passage.proxy.backlog"), "a system property over the file");
+    } finally {
+      System.clearProperty("passage.proxy.backlog");
+      com.typesafe.config.ConfigFactory.invalidateCaches();
+    }
+  }
+
   @Test
   void aTakenManagementPortIsOneLineAndExitCode3() throws Exception {
     try (java.net.ServerSocket squatter = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
