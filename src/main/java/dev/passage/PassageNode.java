@@ -54,11 +54,13 @@ public final class PassageNode implements AutoCloseable {
   private final ActorSystem<Void> system;
   private final List<AutoCloseable> afterStop;
   private final Uri management;
+  private final Uri admin;
 
-  private PassageNode(ActorSystem<Void> system, List<AutoCloseable> afterStop, Uri management) {
+  private PassageNode(ActorSystem<Void> system, List<AutoCloseable> afterStop, Uri management, Uri admin) {
     this.system = system;
     this.afterStop = afterStop;
     this.management = management;
+    this.admin = admin;
   }
 
   /** Standalone mode: serve the Gateway API objects in a folder of YAML. */
@@ -148,6 +150,9 @@ public final class PassageNode implements AutoCloseable {
                                    Runnable startSource, List<AutoCloseable> afterStop)
       throws Exception {
     Uri uri = startManagement(system); // first: a node that cannot answer its health checks does nothing else
+    List<AutoCloseable> adminBinding = new java.util.ArrayList<>();
+    Uri adminUri = dev.passage.ops.AdminApi.onManagementPort(system.settings().config()) ? uri
+        : startAdmin(system, adminBinding);
     startSource.run();
     CurrentTable table = CurrentTable.get(system);
     DataPlane dataPlane = DataPlane.get(system);
@@ -203,11 +208,12 @@ public final class PassageNode implements AutoCloseable {
     if (join.equals("bootstrap")) ClusterBootstrap.get(Adapter.toClassic(system)).start();
     system.log().info("Passage is up: management on {}, cluster join by {}", uri, join);
     List<AutoCloseable> closing = new java.util.ArrayList<>(afterStop);
+    closing.addAll(adminBinding);
     closing.add(summaries::cancel);
     closing.add(handler::flushLogSummary); // what the last interval saw
     closing.add(loops);
     closing.add(dataPlane.trafficPolicies());
-    return new PassageNode(system, closing, uri);
+    return new PassageNode(system, closing, uri, adminUri);
   }
 
   /**
@@ -257,6 +263,29 @@ public final class PassageNode implements AutoCloseable {
     }
   }
 
+  /**
+   * The admin API's own binding (passage.admin), when the management port listens beyond loopback;
+   * a port that cannot be bound stops the node as the management port's does (exit code 3).
+   */
+  private static Uri startAdmin(ActorSystem<Void> system, List<AutoCloseable> closing) throws Exception {
+    Config admin = system.settings().config().getConfig("passage.admin");
+    String host = admin.getString("hostname");
+    int port = admin.getInt("port");
+    org.apache.pekko.http.javadsl.server.Route route = dev.passage.ops.PassageRoutes.adminOnly(system).adminRoutes();
+    try {
+      org.apache.pekko.http.javadsl.ServerBinding binding = org.apache.pekko.http.javadsl.Http.get(system)
+          .newServerAt(host, port).bind(route).toCompletableFuture().get(30, TimeUnit.SECONDS);
+      closing.add(() -> binding.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS));
+      int bound = binding.localAddress().getPort();
+      system.log().info("admin API (/passage/routes, /passage/status) on {}:{}, the management port listening beyond loopback",
+          host, bound);
+      return Uri.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + bound);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new StartupFailure(StartupFailure.MANAGEMENT_PORT, "cannot listen for the admin API on " + host + ":" + port
+          + ": " + dev.passage.resources.RootCause.message(e).replaceFirst("^\\[[^\\]]*\\] ", "") + " (passage.admin.port)");
+    }
+  }
+
   /** Terminates the ActorSystem and waits for it (a node that failed to start: before the reason is printed). */
   private static void stop(ActorSystem<Void> system) {
     system.terminate();
@@ -291,6 +320,11 @@ public final class PassageNode implements AutoCloseable {
 
   public Uri managementUri() {
     return management;
+  }
+
+  /** Where /passage/routes and /passage/status are served: the management port's, or the admin port's. */
+  public Uri adminUri() {
+    return admin;
   }
 
   /** Leaves the cluster (the singleton moves first), stops the node, then closes what it used. */

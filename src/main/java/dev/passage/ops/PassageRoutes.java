@@ -15,7 +15,8 @@ import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
  * the listeners' bindings) and GET /passage/status (every computed status, asked of the controller
  * wherever it runs: {@link dev.passage.control.StatusPages}), both JSON; and
  * GET /metrics ({@link NodeMetrics}).
- * Registered under pekko.management.http.routes in reference.conf.
+ * Registered under pekko.management.http.routes in application.conf; the /passage routes are on
+ * the management port only while it listens on loopback, else on the admin port ({@link AdminApi}).
  */
 public final class PassageRoutes extends AllDirectives implements ManagementRouteProvider {
   private final NodeView node;
@@ -23,20 +24,37 @@ public final class PassageRoutes extends AllDirectives implements ManagementRout
   private final org.apache.pekko.actor.typed.ActorSystem<?> system;
 
   public PassageRoutes(ExtendedActorSystem system) {
-    this.system = Adapter.toTyped(system);
-    this.node = new NodeView(Adapter.toTyped(system));
-    this.metrics = new NodeMetrics(Adapter.toTyped(system));
+    this(Adapter.toTyped(system), new NodeMetrics(Adapter.toTyped(system)));
+  }
+
+  private PassageRoutes(org.apache.pekko.actor.typed.ActorSystem<?> system, NodeMetrics metrics) {
+    this.system = system;
+    this.node = new NodeView(system);
+    this.metrics = metrics;
+  }
+
+  /** The admin routes alone, for the admin port (no metrics registry of their own). */
+  public static PassageRoutes adminOnly(org.apache.pekko.actor.typed.ActorSystem<?> system) {
+    return new PassageRoutes(system, null);
   }
 
   @Override
   public Route routes(ManagementRouteProviderSettings settings) {
-    return concat(
-        pathPrefix("passage", () -> get(() -> concat(
-            path("routes", () -> complete(json(Documents.routes(node.ready(), node.dataPlane().openConnections(),
-                node.dataPlane().tlsProvider().describe(), node.dataPlane().sessionTickets(), node.table().get(), node.dataPlane().bindings(),
-                node.dataPlane().trafficPolicies().endpointHealth())))),
-            path("status", () -> completeWithFuture(statuses()))))),
-        path("metrics", () -> get(() -> optionalHeaderValueByName("Accept", accept -> {
+    Route metricsRoute = metricsRoute();
+    return AdminApi.onManagementPort(system.settings().config()) ? concat(adminRoutes(), metricsRoute) : metricsRoute;
+  }
+
+  /** GET /passage/routes and /passage/status: on the management port or the admin port ({@link AdminApi}). */
+  public Route adminRoutes() {
+    return pathPrefix("passage", () -> get(() -> concat(
+        path("routes", () -> complete(json(Documents.routes(node.ready(), node.dataPlane().openConnections(),
+            node.dataPlane().tlsProvider().describe(), node.dataPlane().sessionTickets(), node.table().get(), node.dataPlane().bindings(),
+            node.dataPlane().trafficPolicies().endpointHealth())))),
+        path("status", () -> completeWithFuture(statuses())))));
+  }
+
+  private Route metricsRoute() {
+    return path("metrics", () -> get(() -> optionalHeaderValueByName("Accept", accept -> {
           try {
             NodeMetrics.Scrape scrape = metrics.scrape(accept.orElse(null));
             return complete(org.apache.pekko.http.javadsl.model.HttpResponse.create().withEntity(
@@ -44,7 +62,7 @@ public final class PassageRoutes extends AllDirectives implements ManagementRout
           } catch (java.io.IOException e) {
             return complete(org.apache.pekko.http.javadsl.model.StatusCodes.INTERNAL_SERVER_ERROR, e.toString());
           }
-        }))));
+        })));
   }
 
   /** Every status, from the controller wherever it runs; 503 with the reason when it does not answer. */

@@ -48,8 +48,9 @@ public final class RunningPassage implements AutoCloseable {
         """ + extra).withFallback(ConfigFactory.load()).resolve();
   }
 
+  /** A GET of the management API, or of the admin API for /passage/ paths (wherever the node serves it). */
   public HttpResponse<String> get(String path) throws Exception {
-    URI uri = URI.create(node.managementUri().toString() + path);
+    URI uri = URI.create((path.startsWith("/passage/") ? node.adminUri() : node.managementUri()).toString() + path);
     return http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
         HttpResponse.BodyHandlers.ofString());
   }
