@@ -42,6 +42,7 @@ public final class NodeMetrics {
       List<MetricSnapshot> all = new ArrayList<>(node.dataPlane().metrics().snapshots());
       all.addAll(node.dataPlane().routeMetrics().snapshots());
       all.addAll(node.dataPlane().trafficPolicies().snapshots());
+      all.addAll(dev.passage.cluster.RemotingRefusals.get(system).snapshots());
       all.add(gauge("passage_connections_active", "Client connections open now.", node.dataPlane().openConnections()));
       all.add(gauge("passage_ready", "1 when this node holds the route tables and its listeners are bound.",
           node.ready() ? 1 : 0));

@@ -208,6 +208,108 @@ class ManifestsTest {
     assertTrue(List.of("DEBUG", "INFO", "WARN").contains(o.env("PASSAGE_LOG_LEVEL")), o + ": PASSAGE_LOG_LEVEL");
   }
 
+  /** An overlay's passage.conf read as Passage reads it: layered over the defaults, then resolved. */
+  static Config settingsOf(Overlay o) {
+    String file = o.all(ConfigMap.class).stream().filter(m -> m.getData() != null && m.getData().containsKey("passage.conf"))
+        .findFirst().orElseThrow().getData().get("passage.conf");
+    return ConfigFactory.parseString(file).withFallback(ConfigFactory.defaultApplication())
+        .withFallback(ConfigFactory.defaultReferenceUnresolved()).resolve();
+  }
+
+  /**
+   * The nodes talk over mutual TLS: tls-tcp through Passage's RemotingTls, and the three files
+   * Pekko reads are where the StatefulSet mounts the Secret passage-remoting-tls (the shape
+   * cert-manager writes and k8s/remoting-tls makes).
+   */
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void theNodesTalkOverMutualTlsWithTheMountedSecret(Overlay o) throws Exception {
+    Config c = settingsOf(o);
+    assertEquals("tls-tcp", c.getString("pekko.remote.artery.transport"));
+    assertEquals(dev.passage.cluster.RemotingTls.class.getName(), c.getString("pekko.remote.artery.ssl.ssl-engine-provider"));
+    var mount = o.container().getVolumeMounts().stream().filter(m -> m.getName().equals("remoting-tls")).findFirst()
+        .orElseThrow(() -> new AssertionError(o + ": no remoting-tls mount"));
+    assertEquals(Boolean.TRUE, mount.getReadOnly());
+    String engine = "pekko.remote.artery.ssl.rotating-keys-engine.";
+    for (String f : List.of("key-file:tls.key", "cert-file:tls.crt", "ca-cert-file:ca.crt")) {
+      String[] kv = f.split(":");
+      assertEquals(mount.getMountPath() + "/" + kv[1], c.getString(engine + kv[0]), o + ": " + kv[0] + " in the mounted Secret");
+    }
+    var volume = o.sts().getSpec().getTemplate().getSpec().getVolumes().stream().filter(v -> v.getName().equals("remoting-tls"))
+        .findFirst().orElseThrow();
+    assertEquals("passage-remoting-tls", volume.getSecret().getSecretName());
+    // the Secret both ways of making it name
+    String certManager = Files.readString(K8S.resolve("remoting-tls/cert-manager.yaml"));
+    assertTrue(certManager.contains("secretName: passage-remoting-tls") && certManager.contains("encoding: PKCS8"));
+    assertTrue(Files.readString(K8S.resolve("remoting-tls/make-secret.sh")).contains("secret generic passage-remoting-tls"));
+  }
+
+  /**
+   * The admin API is not reachable from outside the pod: the management port listens beyond
+   * loopback (probes, bootstrap, Prometheus), so /passage/* moves to passage.admin, on loopback,
+   * which is no container port.
+   */
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void theAdminApiStaysInsideThePod(Overlay o) {
+    // the pod's environment over its settings file, as the JVM there sees them
+    Config c = ConfigFactory.parseMap(Map.of("pekko.management.http.bind-hostname", o.env("PASSAGE_MANAGEMENT_BIND")))
+        .withFallback(settingsOf(o));
+    assertFalse(dev.passage.ops.AdminApi.onManagementPort(c), o + ": the management port listens beyond loopback");
+    assertEquals("127.0.0.1", c.getString("passage.admin.hostname"));
+    int admin = c.getInt("passage.admin.port");
+    assertTrue(o.container().getPorts().stream().noneMatch(p -> p.getContainerPort() == admin), o + ": the admin port is no container port");
+    assertNull(o.env("PASSAGE_ADMIN_HOST"), o + ": nothing moves the admin API off loopback");
+  }
+
+  /**
+   * The NetworkPolicy selects Passage's pods and lets in: the remoting port from Passage's pods
+   * only; the management port from Passage's pods and the monitoring namespace; the listener
+   * port range of the overlay's settings, TCP and UDP, from anywhere; nothing else.
+   */
+  @ParameterizedTest
+  @MethodSource("overlays")
+  void theNetworkPolicyOpensWhatEachPortIsFor(Overlay o) {
+    var policy = o.one(io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class);
+    assertEquals(o.sts().getMetadata().getNamespace(), policy.getMetadata().getNamespace());
+    assertEquals(o.podLabels().entrySet().stream().filter(e -> e.getKey().equals("app.kubernetes.io/name")).findFirst()
+        .map(e -> Map.of(e.getKey(), e.getValue())).orElseThrow(), policy.getSpec().getPodSelector().getMatchLabels());
+    assertEquals(List.of("Ingress"), policy.getSpec().getPolicyTypes());
+    int remotingPort = o.port("remoting").getContainerPort();
+    int managementPort = o.port("management").getContainerPort();
+    Config c = settingsOf(o);
+    int start = c.getInt("passage.kubernetes.port-range-start");
+    int end = c.getInt("passage.kubernetes.port-range-end");
+    boolean remoting = false, management = false, monitoring = false, tcp = false, udp = false;
+    for (var rule : policy.getSpec().getIngress()) {
+      var from = rule.getFrom();
+      for (var port : rule.getPorts()) {
+        int p = port.getPort().getIntVal();
+        if (p == remotingPort) {
+          assertEquals(1, from.size(), "remoting: one source");
+          assertTrue(selects(from.get(0).getPodSelector().getMatchLabels(), o.podLabels()), "remoting from Passage's pods");
+          assertNull(from.get(0).getNamespaceSelector(), "remoting from this namespace only");
+          remoting = true;
+        } else if (p == managementPort) {
+          assertFalse(from == null || from.isEmpty(), "management not from anywhere");
+          for (var peer : from) {
+            if (peer.getPodSelector() != null) management |= selects(peer.getPodSelector().getMatchLabels(), o.podLabels());
+            if (peer.getNamespaceSelector() != null) monitoring = true;
+          }
+        } else if (p == start) {
+          assertTrue(from == null || from.isEmpty(), "the listeners from anywhere");
+          assertEquals(end, port.getEndPort(), "the whole range the Gateways' Services point into");
+          if ("TCP".equals(port.getProtocol())) tcp = true;
+          if ("UDP".equals(port.getProtocol())) udp = true;
+        } else {
+          throw new AssertionError(o + ": a port the policy opens for nothing Passage serves: " + p);
+        }
+      }
+    }
+    assertTrue(remoting && management && monitoring && tcp && udp,
+        o + ": remoting " + remoting + ", management " + management + ", monitoring " + monitoring + ", TCP " + tcp + ", UDP " + udp);
+  }
+
   /** The logback appenders PASSAGE_LOG_FORMAT chooses between exist. */
   @Test
   void everyLogFormatHasItsAppender() throws IOException {

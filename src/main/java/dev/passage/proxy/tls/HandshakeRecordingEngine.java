@@ -1,14 +1,10 @@
 package dev.passage.proxy.tls;
 
 import java.nio.ByteBuffer;
-import java.util.List;
-import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLException;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLSession;
 
 /**
  * A server engine that says, once, how its handshake went (full or resumed) at the moment the
@@ -16,8 +12,7 @@ import javax.net.ssl.SSLSession;
  * BoringSSL's engine frees its state when Pekko's TLS stage closes it, so both can only be read
  * while the connection is up. Every other call goes to the engine it wraps.
  */
-final class HandshakeRecordingEngine extends SSLEngine {
-  private final SSLEngine engine;
+final class HandshakeRecordingEngine extends DelegatingSSLEngine {
   private final long acceptedAtMillis;
   private Consumer<ServerCertificates.Handshake> onFinished;
   /** Whether a client's chain is valid (null: the listener validates no client certificate). */
@@ -27,7 +22,7 @@ final class HandshakeRecordingEngine extends SSLEngine {
 
   HandshakeRecordingEngine(SSLEngine engine, long acceptedAtMillis, Consumer<ServerCertificates.Handshake> onFinished,
                            java.util.function.Predicate<java.security.cert.X509Certificate[]> validChain) {
-    this.engine = engine;
+    super(engine);
     this.acceptedAtMillis = acceptedAtMillis;
     this.onFinished = onFinished;
     this.validChain = validChain;
@@ -108,24 +103,12 @@ final class HandshakeRecordingEngine extends SSLEngine {
     return e;
   }
 
-  @Override public Runnable getDelegatedTask() { return engine.getDelegatedTask(); }
-  @Override public void closeInbound() throws SSLException { engine.closeInbound(); }
-  @Override public boolean isInboundDone() { return engine.isInboundDone(); }
   @Override
   public void closeOutbound() {
     outboundClosing = true;
     engine.closeOutbound();
   }
-  @Override public boolean isOutboundDone() { return engine.isOutboundDone(); }
-  @Override public String[] getSupportedCipherSuites() { return engine.getSupportedCipherSuites(); }
-  @Override public String[] getEnabledCipherSuites() { return engine.getEnabledCipherSuites(); }
-  @Override public void setEnabledCipherSuites(String[] suites) { engine.setEnabledCipherSuites(suites); }
-  @Override public String[] getSupportedProtocols() { return engine.getSupportedProtocols(); }
-  @Override public String[] getEnabledProtocols() { return engine.getEnabledProtocols(); }
-  @Override public void setEnabledProtocols(String[] protocols) { engine.setEnabledProtocols(protocols); }
-  @Override public SSLSession getSession() { return engine.getSession(); }
-  @Override public SSLSession getHandshakeSession() { return engine.getHandshakeSession(); }
-  @Override public void beginHandshake() throws SSLException { engine.beginHandshake(); }
+
   /**
    * After closeOutbound, BoringSSL's engine holds its close_notify until the next wrap but says
    * NOT_HANDSHAKING, where the JDK's says NEED_WRAP; Pekko's TLS stage wraps only on NEED_WRAP, so
@@ -139,29 +122,5 @@ final class HandshakeRecordingEngine extends SSLEngine {
       return SSLEngineResult.HandshakeStatus.NEED_WRAP;
     }
     return s;
-  }
-  @Override public void setUseClientMode(boolean mode) { engine.setUseClientMode(mode); }
-  @Override public boolean getUseClientMode() { return engine.getUseClientMode(); }
-  @Override public void setNeedClientAuth(boolean need) { engine.setNeedClientAuth(need); }
-  @Override public boolean getNeedClientAuth() { return engine.getNeedClientAuth(); }
-  @Override public void setWantClientAuth(boolean want) { engine.setWantClientAuth(want); }
-  @Override public boolean getWantClientAuth() { return engine.getWantClientAuth(); }
-  @Override public void setEnableSessionCreation(boolean flag) { engine.setEnableSessionCreation(flag); }
-  @Override public boolean getEnableSessionCreation() { return engine.getEnableSessionCreation(); }
-  @Override public SSLParameters getSSLParameters() { return engine.getSSLParameters(); }
-  @Override public void setSSLParameters(SSLParameters params) { engine.setSSLParameters(params); }
-  @Override public String getApplicationProtocol() { return engine.getApplicationProtocol(); }
-  @Override public String getHandshakeApplicationProtocol() { return engine.getHandshakeApplicationProtocol(); }
-  @Override public String getPeerHost() { return engine.getPeerHost(); }
-  @Override public int getPeerPort() { return engine.getPeerPort(); }
-
-  @Override
-  public void setHandshakeApplicationProtocolSelector(BiFunction<SSLEngine, List<String>, String> selector) {
-    engine.setHandshakeApplicationProtocolSelector(selector);
-  }
-
-  @Override
-  public BiFunction<SSLEngine, List<String>, String> getHandshakeApplicationProtocolSelector() {
-    return engine.getHandshakeApplicationProtocolSelector();
   }
 }
