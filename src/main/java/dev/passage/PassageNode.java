@@ -106,7 +106,7 @@ public final class PassageNode implements AutoCloseable {
       ServerCertificates certificates = new ServerCertificates(tlsProvider(system), settings.sessionTicketSecret());
       cache.subscribe(certificates::changed);
       source = new KubernetesSource(client, settings.controllerName(), k8s.resync(), k8s.batchWindow(),
-          k8s.missingKindRetry(), cache::accept);
+          k8s.missingKindRetry(), cache::accept, k8s.namespaces());
       settings.sessionTicketSecret().ifPresent(source::watchSecret); // whatever its type
       dev.passage.control.ControlMetrics metrics = dev.passage.control.ControlMetrics.get(system);
       source.onWatchFailure(kind -> metrics.watchFailed(kind.kindName()));

@@ -11,7 +11,12 @@ public record PassageSettings(String controllerName, String bindAddress, Duratio
   /** Kubernetes mode: placement of the Gateways, the watchers, the status writer. */
   public record Kubernetes(RulesSettings.Kubernetes placement, Duration resync, Duration batchWindow,
                            Duration missingKindRetry, double statusWritesPerSecond, int statusWriteBurst,
-                           boolean events) {}
+                           boolean events, java.util.List<String> namespaces) {
+    /** namespaces: those watched, empty for every namespace. */
+    public Kubernetes {
+      namespaces = java.util.List.copyOf(namespaces);
+    }
+  }
 
   public record Proxy(int clientHelloMaxBytes, int clientHelloMaxRecords, Duration clientHelloTimeout,
                       Duration clientHelloTimeoutAtCap, Duration connectTimeout, int connectAttempts,
@@ -62,7 +67,8 @@ public record PassageSettings(String controllerName, String bindAddress, Duratio
             k.getInt("port-range-end"), k.getString("service-type"), selector),
         k.getDuration("resync"), k.getDuration("batch-window"), k.getDuration("missing-kind-retry"),
         positive(k.getDouble("status-writes-per-second"), "passage.kubernetes.status-writes-per-second"),
-        (int) positive(k.getInt("status-write-burst"), "passage.kubernetes.status-write-burst"), k.getBoolean("events"));
+        (int) positive(k.getInt("status-write-burst"), "passage.kubernetes.status-write-burst"), k.getBoolean("events"),
+        k.getStringList("namespaces"));
     String join = c.getString("cluster.join");
     if (!java.util.Set.of("self", "seed-nodes", "bootstrap").contains(join)) {
       throw new com.typesafe.config.ConfigException.Generic("passage.cluster.join must be self, seed-nodes or bootstrap, not " + join);

@@ -30,10 +30,17 @@ import org.slf4j.LoggerFactory;
 public final class KubernetesSource implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(KubernetesSource.class);
 
-  /** One watched kind and its versions, newest first; only: one object of it by name, else every one. */
-  private record Watched(Kind kind, List<Class<? extends HasMetadata>> versions, NamespacedName only) {
+  /**
+   * One watched kind and its versions, newest first; only: one object of it by name, else every
+   * one; namespace: the one namespace watched (passage.kubernetes.namespaces), null for all.
+   */
+  private record Watched(Kind kind, List<Class<? extends HasMetadata>> versions, NamespacedName only, String namespace) {
     Watched(Kind kind, List<Class<? extends HasMetadata>> versions) {
-      this(kind, versions, null);
+      this(kind, versions, null, null);
+    }
+
+    Watched(Kind kind, List<Class<? extends HasMetadata>> versions, NamespacedName only) {
+      this(kind, versions, only, null);
     }
   }
 
@@ -95,9 +102,19 @@ public final class KubernetesSource implements AutoCloseable {
   /** Objects watched by name besides the kinds of WATCHED (the session-ticket Secret). */
   private final List<Watched> named = new ArrayList<>();
 
+  /** The namespaces watched (empty: every one). */
+  private final List<String> namespaces;
+
   /** controllerName: whose part of each status the watches report ({@link #observeStatuses}). */
   public KubernetesSource(KubernetesClient client, String controllerName, Duration resync, Duration batchWindow,
                           Duration missingRetry, Consumer<List<ResourceEvent>> sink) {
+    this(client, controllerName, resync, batchWindow, missingRetry, sink, List.of());
+  }
+
+  /** namespaces: watch namespaced kinds in these only, one informer each (empty: in every namespace). */
+  public KubernetesSource(KubernetesClient client, String controllerName, Duration resync, Duration batchWindow,
+                          Duration missingRetry, Consumer<List<ResourceEvent>> sink, List<String> namespaces) {
+    this.namespaces = List.copyOf(namespaces);
     this.client = client;
     this.controllerName = controllerName;
     this.resync = resync;
@@ -153,7 +170,11 @@ public final class KubernetesSource implements AutoCloseable {
     thread.scheduleWithFixedDelay(this::flush, batchWindow.toMillis(), batchWindow.toMillis(), TimeUnit.MILLISECONDS);
     thread.scheduleWithFixedDelay(this::lookAtWatches, 1, 1, TimeUnit.SECONDS);
     Thread starter = new Thread(() -> {
-      List<Watched> watched = new ArrayList<>(WATCHED);
+      List<Watched> watched = new ArrayList<>();
+      for (Watched w : WATCHED) {
+        if (namespaces.isEmpty() || !w.kind().namespaced()) watched.add(w);
+        else for (String ns : namespaces) watched.add(new Watched(w.kind(), w.versions(), null, ns));
+      }
       watched.addAll(named);
       CountDownLatch all = new CountDownLatch(watched.size());
       // every kind starts at once: an unreachable API server costs one timeout, not one per kind
@@ -190,8 +211,8 @@ public final class KubernetesSource implements AutoCloseable {
   private void startFirstServed(Watched w, CountDownLatch synced, boolean first) {
     boolean unreachable = false;
     for (Class<? extends HasMetadata> version : w.versions()) {
-      if (!served(version, w.kind())) continue;
-      SharedIndexInformer<? extends HasMetadata> informer = informer(version, w.kind(), w.only());
+      if (!served(version, w.kind(), w.namespace())) continue;
+      SharedIndexInformer<? extends HasMetadata> informer = informer(version, w.kind(), w.only(), w.namespace());
       // known before the first event arrives: a status computed from it must find where to go
       if (w.only() == null) servedVersions.put(w.kind(), HasMetadata.getApiVersion(version));
       try {
@@ -227,10 +248,11 @@ public final class KubernetesSource implements AutoCloseable {
   }
 
   /** Asks for one object of this version: a 404 means the cluster does not serve it. */
-  private boolean served(Class<? extends HasMetadata> type, Kind kind) {
+  private boolean served(Class<? extends HasMetadata> type, Kind kind, String namespace) {
     var options = new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withLimit(1L).build();
     try {
-      if (kind.namespaced()) client.resources(type).inAnyNamespace().list(options);
+      if (kind.namespaced() && namespace != null) client.resources(type).inNamespace(namespace).list(options);
+      else if (kind.namespaced()) client.resources(type).inAnyNamespace().list(options);
       else client.resources(type).list(options);
       return true;
     } catch (KubernetesClientException e) {
@@ -239,20 +261,25 @@ public final class KubernetesSource implements AutoCloseable {
     }
   }
 
-  private <T extends HasMetadata> SharedIndexInformer<T> informer(Class<T> type, Kind kind, NamespacedName only) {
+  private <T extends HasMetadata> SharedIndexInformer<T> informer(Class<T> type, Kind kind, NamespacedName only,
+                                                                  String namespace) {
     var resources = client.resources(type);
     SharedIndexInformer<T> informer;
     if (only != null) {
       informer = resources.inNamespace(only.namespace()).withName(only.name()).runnableInformer(resync.toMillis());
     } else if (kind == Kind.SECRET) {
       // only TLS Secrets (what certificateRefs name): Passage does not cache every Secret
-      informer = resources.inAnyNamespace().withField("type", "kubernetes.io/tls").runnableInformer(resync.toMillis());
+      informer = (namespace == null ? resources.inAnyNamespace() : resources.inNamespace(namespace))
+          .withField("type", "kubernetes.io/tls").runnableInformer(resync.toMillis());
     } else if (kind == Kind.CONFIG_MAP) {
-      informer = resources.inAnyNamespace().runnableInformer(resync.toMillis());
+      informer = (namespace == null ? resources.inAnyNamespace() : resources.inNamespace(namespace))
+          .runnableInformer(resync.toMillis());
       @SuppressWarnings("unchecked")
       io.fabric8.kubernetes.client.informers.cache.ItemStore<T> caOnly =
           (io.fabric8.kubernetes.client.informers.cache.ItemStore<T>) new CaOnlyConfigMapStore();
       informer.itemStore(caOnly); // every ConfigMap of the cluster is watched: keep ca.crt alone
+    } else if (kind.namespaced() && namespace != null) {
+      informer = resources.inNamespace(namespace).runnableInformer(resync.toMillis());
     } else if (kind.namespaced()) {
       informer = resources.inAnyNamespace().runnableInformer(resync.toMillis());
     } else {

@@ -27,7 +27,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * tables. Run with a heap for three nodes and the API server:
  *   mvn -q test-compile exec:exec -Dexec.executable=java -Dexec.classpathScope=test \
  *       -Dexec.args="-Xmx8g -cp %classpath dev.passage.bench.PropagationBenchmark 40 100 1000 10000 50000"
- * Arguments (optional): changes per size, then sizes.
+ * Arguments (optional): changes per size, then sizes. -Dbench.remoting-tls=DIR: mutual TLS between
+ * the nodes, with the files k8s/remoting-tls/make-secret.sh DIR made.
  */
 public final class PropagationBenchmark {
   public static void main(String[] args) throws Exception {
@@ -135,9 +136,25 @@ public final class PropagationBenchmark {
           passage.kubernetes.bind-address = "127.0.0.%d"
           passage.kubernetes.port-range-start = %d
           passage.kubernetes.port-range-end = %d
-          """.formatted(remoting[0], remoting[i], i + 2, ports, ports + 5), false));
+          """.formatted(remoting[0], remoting[i], i + 2, ports, ports + 5) + remotingTls(), false));
     }
     return nodes;
+  }
+
+  /**
+   * -Dbench.remoting-tls=DIR (files k8s/remoting-tls/make-secret.sh made): the nodes talk over mutual
+   * TLS, as the Kustomize install has them; unset, plain TCP.
+   */
+  static String remotingTls() {
+    String dir = System.getProperty("bench.remoting-tls", "");
+    if (dir.isBlank()) return "";
+    return """
+        pekko.remote.artery.transport = tls-tcp
+        pekko.remote.artery.ssl.ssl-engine-provider = "dev.passage.cluster.RemotingTls"
+        pekko.remote.artery.ssl.rotating-keys-engine.key-file = "%1$s/tls.key"
+        pekko.remote.artery.ssl.rotating-keys-engine.cert-file = "%1$s/tls.crt"
+        pekko.remote.artery.ssl.rotating-keys-engine.ca-cert-file = "%1$s/ca.crt"
+        """.formatted(dir);
   }
 
   static int routes(RouteTable table) {

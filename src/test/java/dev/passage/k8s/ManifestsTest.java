@@ -106,7 +106,7 @@ class ManifestsTest {
         built.put(name, new Overlay(name, parse(kustomize(dir), dir.toString())));
       }
     }
-    assertEquals(java.util.Set.of("production", "single"), built.keySet(), "the overlays the README names");
+    assertEquals(java.util.Set.of("namespaced", "production", "single"), built.keySet(), "the overlays the README names");
   }
 
   static Stream<Overlay> overlays() {
@@ -371,24 +371,55 @@ class ManifestsTest {
     assertEquals(role.getMetadata().getName(), binding.getRoleRef().getName());
     assertTrue(binding.getSubjects().stream().anyMatch(s -> s.getName().equals(account.getMetadata().getName())
         && s.getNamespace().equals(account.getMetadata().getNamespace())));
+    // namespaced kinds: the ClusterRole, or with passage.kubernetes.namespaces a Role in each of them (bound to Passage)
+    List<String> namespaces = settingsOf(o).getStringList("passage.kubernetes.namespaces");
     for (String resource : KubernetesSource.watchedResources()) {
       String group = resource.substring(0, resource.indexOf('/'));
       String plural = resource.substring(resource.indexOf('/') + 1);
-      for (String verb : List.of("get", "list", "watch")) assertAllowed(role.getRules(), group, plural, verb);
+      for (String verb : List.of("get", "list", "watch")) allowed(o, role, namespaces, clusterScoped(plural), group, plural, verb);
     }
     for (var kind : StatusPatcher.STATUS_KINDS) {
       String group = kind == dev.passage.resources.Kind.TRAFFIC_POLICY ? "passage.dev" : "gateway.networking.k8s.io";
-      assertAllowed(role.getRules(), group, StatusPatcher.plural(kind) + "/status", "update");
+      allowed(o, role, namespaces, !kind.namespaced(), group, StatusPatcher.plural(kind) + "/status", "update");
     }
-    for (String verb : GatewayServices.SERVICE_VERBS) assertAllowed(role.getRules(), "", "services", verb);
-    assertAllowed(role.getRules(), "", "events", "create");
+    for (String verb : GatewayServices.SERVICE_VERBS) allowed(o, role, namespaces, false, "", "services", verb);
+    allowed(o, role, namespaces, false, "", "events", "create");
+    if (!namespaces.isEmpty()) {
+      assertTrue(role.getRules().stream().noneMatch(r -> r.getResources().contains("secrets")),
+          o + ": confined to its namespaces, Passage may read no Secret of the others");
+    }
 
-    Role discovery = o.one(Role.class);
+    Role discovery = o.all(Role.class).stream().filter(r -> r.getMetadata().getNamespace().equals(o.sts().getMetadata().getNamespace()))
+        .findFirst().orElseThrow();
     assertEquals(o.sts().getMetadata().getNamespace(), discovery.getMetadata().getNamespace(), "pods are read in Passage's namespace");
     for (String verb : List.of("get", "list", "watch")) assertAllowed(discovery.getRules(), "", "pods", verb);
-    RoleBinding rb = o.one(RoleBinding.class);
+    RoleBinding rb = o.all(RoleBinding.class).stream()
+        .filter(b -> b.getMetadata().getNamespace().equals(o.sts().getMetadata().getNamespace())).findFirst().orElseThrow();
     assertEquals(discovery.getMetadata().getName(), rb.getRoleRef().getName());
     assertTrue(rb.getSubjects().stream().anyMatch(s -> s.getName().equals(account.getMetadata().getName())));
+  }
+
+  static boolean clusterScoped(String plural) {
+    return plural.equals("gatewayclasses") || plural.equals("namespaces");
+  }
+
+  /** A verb the code uses is allowed: by the ClusterRole, or in each watched namespace by a Role bound to Passage's account. */
+  static void allowed(Overlay o, ClusterRole clusterRole, List<String> namespaces, boolean clusterScoped, String group,
+                      String resource, String verb) {
+    if (clusterScoped || namespaces.isEmpty()) {
+      assertAllowed(clusterRole.getRules(), group, resource, verb);
+      return;
+    }
+    ServiceAccount account = o.one(ServiceAccount.class);
+    for (String ns : namespaces) {
+      Role role = o.all(Role.class).stream().filter(r -> r.getMetadata().getNamespace().equals(ns)
+          && o.all(RoleBinding.class).stream().anyMatch(b -> b.getMetadata().getNamespace().equals(ns)
+              && b.getRoleRef().getName().equals(r.getMetadata().getName())
+              && b.getSubjects().stream().anyMatch(sj -> sj.getName().equals(account.getMetadata().getName())
+                  && account.getMetadata().getNamespace().equals(sj.getNamespace()))))
+          .findFirst().orElseThrow(() -> new AssertionError(o + ": no Role bound to Passage in namespace " + ns));
+      assertAllowed(role.getRules(), group, resource, verb);
+    }
   }
 
   static void assertAllowed(List<PolicyRule> rules, String group, String resource, String verb) {

@@ -60,12 +60,16 @@ public final class MockApiServer implements AutoCloseable {
     }
   }
 
+  /** Every request's method and path, in order (the first 100,000): what a client asked of the server. */
+  public final java.util.List<String> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
+
   /** Listening on this address; port 0: any free port. */
   public MockApiServer(java.net.InetAddress address, int port) {
     KubernetesCrudDispatcher dispatcher = new IndexedCrudDispatcher() {
       @Override
       public MockResponse dispatch(RecordedRequest request) {
         String path = request.getPath();
+        if (requests.size() < 100_000) requests.add(request.getMethod() + " " + path);
         if (notServed.stream().anyMatch(p -> p.matcher(path).find())) return new MockResponse().setResponseCode(404);
         if (goneForStaleWatches) {
           String resource = path.contains("?") ? path.substring(0, path.indexOf('?')) : path;
