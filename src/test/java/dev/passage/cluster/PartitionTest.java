@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Test;
 /**
  * A real partition. Three Passage processes, each in its own network namespace (veth pairs on a
  * bridge; the test, the mock API server and the backends on the bridge's address), form one
- * cluster in Kubernetes mode. The node holding the controller is cut off from the other two
+ * cluster in Kubernetes mode, talking over mutual TLS as the Kustomize install has them. The node holding the controller is cut off from the other two
  * (its cluster traffic dropped by blackhole routes; clients and the API server still reach it),
  * then the network heals and the node is started again, as Kubernetes restarts a pod whose JVM
  * exited (PASSAGE_EXIT_JVM=on, as in the StatefulSet). Shown: the split brain resolver downs the
@@ -55,6 +55,7 @@ class PartitionTest {
   static TlsBackend first, second;
   static Path kubeconfig;
   static Path logs;
+  static Path tls;
   static final Map<Integer, Process> nodes = new ConcurrentHashMap<>();
   static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   static int gatewayPort;
@@ -72,6 +73,9 @@ class PartitionTest {
     second = new TlsBackend("second", "app.example.com", host);
     logs = Files.createDirectories(Path.of("target", "partition-test"));
     for (int i = 1; i <= 3; i++) Files.deleteIfExists(logs.resolve("node-" + i + ".log"));
+    // the nodes talk over mutual TLS, as the Kustomize install has them
+    tls = logs.resolve("remoting-tls");
+    ClusterTlsTest.makeSecret(tls, 30);
     kubeconfig = logs.resolve("kubeconfig");
     Files.writeString(kubeconfig, api.kubeconfig(net.hostAddress()));
     api.create(Fixtures.join(Fixtures.GATEWAY_CLASS, Fixtures.passthroughGateway("gw", 443),
@@ -80,6 +84,10 @@ class PartitionTest {
         Fixtures.route("app", "gw", List.of("app.example.com"), List.of(new Fixtures.Backend("first")))));
     for (int i = 1; i <= 3; i++) startNode(i);
     for (int i = 1; i <= 3; i++) awaitReady(i);
+    for (int i = 1; i <= 3; i++) { // the premise: the cluster formed over TLS
+      String log = Files.readString(logs.resolve("node-" + i + ".log"));
+      org.junit.jupiter.api.Assertions.assertTrue(log.contains("tls-tcp"), "node " + i + " runs Artery over tls-tcp");
+    }
     Await.until(Duration.ofSeconds(30), "the Gateway's Service", () -> servicePort() > 0);
     gatewayPort = servicePort();
   }
@@ -117,6 +125,9 @@ class PartitionTest {
         "-Dpassage.kubernetes.batch-window=20ms",
         // the shipped 7 s, shortened to keep the test short; the decisions are the same
         "-Dpekko.cluster.split-brain-resolver.stable-after=3s",
+        "-Dpekko.remote.artery.transport=tls-tcp",
+        "-Dpekko.remote.artery.ssl.ssl-engine-provider=dev.passage.cluster.RemotingTls",
+        "-Dpekko.remote.artery.ssl.rotating-keys-engine.secret-mount-point=" + tls.toAbsolutePath(),
         "dev.passage.Passage"));
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(logs.resolve("node-" + i + ".log").toFile()));
