@@ -93,13 +93,16 @@ public final class RemotingRefusals implements Extension {
     if (n > 0) log.warn("{} peer(s) refused by mutual TLS on the cluster port (first: {})", n, first);
     if (certificateFile == null) return;
     readCertificate();
-    if (notAfter != 0) {
+    if (expiresWithin(warnBefore)) {
       Duration left = Duration.between(Instant.now(), Instant.ofEpochSecond(notAfter));
-      if (left.compareTo(warnBefore) < 0) {
-        log.warn("this node's cluster certificate {} expires {} ({}): renew the Secret (cert-manager renews it by itself)",
-            certificateFile, Instant.ofEpochSecond(notAfter), left.isNegative() ? "expired" : "in " + left.toHours() + " h");
-      }
+      log.warn("this node's cluster certificate {} expires {} ({}): renew the Secret (cert-manager renews it by itself)",
+          certificateFile, Instant.ofEpochSecond(notAfter), left.isNegative() ? "expired" : "in " + left.toHours() + " h");
     }
+  }
+
+  /** Whether this node's certificate (as last read) expires sooner than this: the WARN's condition. */
+  public boolean expiresWithin(Duration horizon) {
+    return notAfter != 0 && Duration.between(Instant.now(), Instant.ofEpochSecond(notAfter)).compareTo(horizon) < 0;
   }
 
   public long refusals() {

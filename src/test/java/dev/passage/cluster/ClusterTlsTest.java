@@ -150,7 +150,11 @@ class ClusterTlsTest {
     double before = expiry(nodes.get(1));
     makeSecret(dir.resolve("ca-a"), 90);
     mount(dir.resolve("ca-a"), "node-1");
+    // the 30-day certificate is within 60 days of its expiry, not within 14 (the WARN's default horizon)
+    assertTrue(RemotingRefusals.get(nodes.get(1).node.system()).expiresWithin(Duration.ofDays(60)));
+    assertTrue(!RemotingRefusals.get(nodes.get(1).node.system()).expiresWithin(Duration.ofDays(14)));
     Await.until(Duration.ofSeconds(20), "node 1 reads its renewed certificate", () -> expiry(nodes.get(1)) > before + 50 * 86_400);
+    assertTrue(!RemotingRefusals.get(nodes.get(1).node.system()).expiresWithin(Duration.ofDays(60)), "renewed: 90 days");
     assertTrue(Files.exists(node1.resolve("tls.crt")));
     // the cluster goes on: a route added now is served by every node
     api.create(Fixtures.join(Fixtures.route("later", "gw", List.of("later.example.com"), List.of(new Fixtures.Backend("app")))));
