@@ -1,5 +1,8 @@
 package dev.passage;
 
+import dev.passage.boot.ApiServerCheck;
+import dev.passage.boot.ContactPoints;
+import dev.passage.boot.StartupFailure;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.nio.file.Files;

@@ -1,5 +1,6 @@
 package dev.passage;
 
+import dev.passage.boot.StartupFailure;
 import com.typesafe.config.Config;
 import dev.passage.config.PassageSettings;
 import dev.passage.control.ControllerRoot;

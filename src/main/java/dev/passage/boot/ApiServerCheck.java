@@ -1,4 +1,4 @@
-package dev.passage;
+package dev.passage.boot;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Files;
@@ -13,13 +13,13 @@ import java.util.concurrent.TimeoutException;
  * Before Kubernetes mode starts anything: is there an API server, and does it answer? Without
  * this, the informers retry forever, each failure a stack trace, and the user never learns why.
  */
-final class ApiServerCheck {
-  static final Path SERVICE_ACCOUNT_TOKEN = Path.of("/var/run/secrets/kubernetes.io/serviceaccount/token");
+public final class ApiServerCheck {
+  public static final Path SERVICE_ACCOUNT_TOKEN = Path.of("/var/run/secrets/kubernetes.io/serviceaccount/token");
 
   private ApiServerCheck() {}
 
   /** Fails at once when there is nothing to connect to: no kubeconfig and no in-cluster service account. */
-  static void configured() throws StartupFailure {
+  public static void configured() throws StartupFailure {
     // where fabric8 looks, as kubectl does: the kubeconfig property or KUBECONFIG, else ~/.kube/config
     String kubeconfig = System.getProperty("kubeconfig", System.getenv("KUBECONFIG"));
     String homeDir = System.getenv("HOME") != null ? System.getenv("HOME") : System.getProperty("user.home");
@@ -33,7 +33,7 @@ final class ApiServerCheck {
   }
 
   /** Asks the server for its version until it answers or the time is up. */
-  static void answers(KubernetesClient client, Duration within) throws StartupFailure {
+  public static void answers(KubernetesClient client, Duration within) throws StartupFailure {
     // a client of its own that does not retry: each attempt's cause is known, and the loop is the retry
     try (KubernetesClient once = new io.fabric8.kubernetes.client.KubernetesClientBuilder()
         .withConfig(new io.fabric8.kubernetes.client.ConfigBuilder(client.getConfiguration())

@@ -1,4 +1,4 @@
-package dev.passage;
+package dev.passage.boot;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;

@@ -1,4 +1,4 @@
-package dev.passage;
+package dev.passage.boot;
 
 /**
  * Passage cannot do its job at all: main prints the message, one line, and exits with the code.

@@ -44,12 +44,10 @@ final class BindFailureWatch {
       Cluster cluster = Cluster.get(ctx.getSystem());
       cluster.subscriptions().tell(Subscribe.create(ctx.messageAdapter(ClusterEvent.MemberEvent.class,
           MemberChanged::new), ClusterEvent.MemberEvent.class));
-      LWWMap<String, BindFailures>[] latest = new LWWMap[] {LWWMap.create()};
-      Map<BindAddress, String>[] told = new Map[] {Map.of()};
+      Seen seen = new Seen(cluster, onChange);
       return Behaviors.receive(Command.class)
           .onMessage(Changed.class, c -> {
-            latest[0] = c.data();
-            told[0] = tell(latest[0], cluster, told[0], onChange);
+            seen.data(c.data());
             return Behaviors.same();
           })
           .onMessage(MemberChanged.class, m -> {
@@ -58,11 +56,36 @@ final class BindFailureWatch {
               ddata.replicator().tell(new Replicator.Update<>(BindFailures.KEY, LWWMap.<String, BindFailures>create(),
                   Replicator.writeLocal(), ctx.getSystem().ignoreRef(), map -> map.remove(ddata.selfUniqueAddress(), node)));
             }
-            told[0] = tell(latest[0], cluster, told[0], onChange);
+            seen.membersChanged();
             return Behaviors.same();
           })
           .build();
     });
+  }
+
+  /**
+   * What the watch has seen (the behaviour's state, on its one thread): the latest replicated
+   * failures, and what the controller was last told, so that it is told only of a change.
+   */
+  private static final class Seen {
+    private final Cluster cluster;
+    private final Consumer<Map<BindAddress, String>> onChange;
+    private LWWMap<String, BindFailures> latest = LWWMap.create();
+    private Map<BindAddress, String> told = Map.of();
+
+    Seen(Cluster cluster, Consumer<Map<BindAddress, String>> onChange) {
+      this.cluster = cluster;
+      this.onChange = onChange;
+    }
+
+    void data(LWWMap<String, BindFailures> data) {
+      latest = data;
+      told = tell(latest, cluster, told, onChange);
+    }
+
+    void membersChanged() {
+      told = tell(latest, cluster, told, onChange);
+    }
   }
 
   private static Map<BindAddress, String> tell(LWWMap<String, BindFailures> data, Cluster cluster,

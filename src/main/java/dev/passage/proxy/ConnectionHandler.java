@@ -2,7 +2,6 @@ package dev.passage.proxy;
 
 import dev.passage.config.PassageSettings;
 import dev.passage.proxy.io.BufferBudget;
-import dev.passage.proxy.http.HttpService;
 import dev.passage.proxy.io.NioTcp;
 import dev.passage.proxy.tls.FirstPull;
 import dev.passage.proxy.tls.ServerCertificates;
@@ -63,14 +62,14 @@ public final class ConnectionHandler {
   private final Scheduler scheduler;        // deadlines of connections that have no stream yet
   private final ServerCertificates certificates;
   private final dev.passage.proxy.tls.BackendTlsClients backendTls;
-  private final HttpService http;
+  private final HttpConnections http;
   private final ExecutionContext timerContext;
   private final RefusalLog refusals = new RefusalLog();
 
   public ConnectionHandler(NioTcp tcp, Supplier<RouteTable> table, PassageSettings.Proxy settings,
                            int maxConnections, DataPlane dataPlane, BufferBudget budget, Scheduler scheduler,
                            ExecutionContext timerContext, ServerCertificates certificates,
-                           dev.passage.proxy.tls.BackendTlsClients backendTls, HttpService http) {
+                           dev.passage.proxy.tls.BackendTlsClients backendTls, HttpConnections http) {
     this.tcp = tcp;
     this.backendTls = backendTls;
     this.http = http;
@@ -251,16 +250,16 @@ public final class ConnectionHandler {
   private void accessLog(Ended e) {
     long ms = e.nanos() / 1_000_000;
     var line = access.atInfo();
-    field(line, "id", connectionId(e.id()));
-    field(line, "client", e.client());
-    field(line, "listener", e.bind());
-    field(line, "sni", e.sni());
-    field(line, "route", e.route());
-    field(line, "backend", e.backend());
-    field(line, "endpoint", e.endpoint());
+    AccessLog.field(line, "id", connectionId(e.id()));
+    AccessLog.field(line, "client", e.client());
+    AccessLog.field(line, "listener", e.bind());
+    AccessLog.field(line, "sni", e.sni());
+    AccessLog.field(line, "route", e.route());
+    AccessLog.field(line, "backend", e.backend());
+    AccessLog.field(line, "endpoint", e.endpoint());
     line.addKeyValue("bytes_to_backend", e.bytesToBackend()).addKeyValue("bytes_to_client", e.bytesToClient())
         .addKeyValue("duration_ms", ms).addKeyValue("outcome", e.refusal() == null ? "routed" : e.refusal().label);
-    field(line, "reason", e.reason());
+    AccessLog.field(line, "reason", e.reason());
     if (e.refusal() != null) {
       line.log("client={} listener={} sni={} rejected=\"{}\" ms={} id={}", e.client(), e.bind(), e.sni(), e.reason(), ms,
           connectionId(e.id()));
@@ -268,11 +267,6 @@ public final class ConnectionHandler {
       line.log("client={} listener={} sni={} route={} backend={} endpoint={} up={} down={} ms={} id={}", e.client(), e.bind(),
           e.sni(), e.route(), e.backend(), e.endpoint(), e.bytesToBackend(), e.bytesToClient(), ms, connectionId(e.id()));
     }
-  }
-
-  /** A field of the access log, left out when it has no value (a refused connection has no backend). */
-  public static void field(org.slf4j.spi.LoggingEventBuilder line, String key, Object value) {
-    if (value != null) line.addKeyValue(key, value.toString());
   }
 
   /** Logs what was refused since the last call, one line per reason (called every log-summary-interval). */

@@ -54,7 +54,7 @@ class BootstrapTest {
           .withNewStatus().withPhase("Running").withPodIP("127.0.0." + i).endStatus().build()).create();
     }
     for (int i = 2; i <= 4; i++) {
-      var config = ConfigFactory.parseString(dev.passage.ContactPoints.SETTING + " = 3")
+      var config = ConfigFactory.parseString(dev.passage.boot.ContactPoints.SETTING + " = 3")
           .withFallback(bootstrapConfig(i, remoting, management, "passage-system"));
       nodes.add(PassageNode.standalone(config, resources));
     }
@@ -113,11 +113,11 @@ class BootstrapTest {
         .withNewStatus().withPhase("Running").withPodIP("127.0.0.5").endStatus().build()).create();
     api.client.resource(new io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder().withNewMetadata().withName("passage")
         .withNamespace(ns).endMetadata().withNewSpec().withReplicas(1).endSpec().build()).create();
-    var config = dev.passage.ContactPoints.fromReplicas(ConfigFactory.parseString(
+    var config = dev.passage.boot.ContactPoints.fromReplicas(ConfigFactory.parseString(
             "passage.cluster.statefulset = passage\npassage.cluster.namespace = " + ns)
         .withFallback(bootstrapConfig(5, Fixtures.freePort(), management, ns)), api.client);
-    assertEquals(1, config.getInt(dev.passage.ContactPoints.SETTING), "the premise: the replica count was read");
-    assertEquals(3, ConfigFactory.load().getInt(dev.passage.ContactPoints.SETTING), "and it is not the default");
+    assertEquals(1, config.getInt(dev.passage.boot.ContactPoints.SETTING), "the premise: the replica count was read");
+    assertEquals(3, ConfigFactory.load().getInt(dev.passage.boot.ContactPoints.SETTING), "and it is not the default");
     PassageNode single = PassageNode.standalone(config, Files.createDirectories(dir.resolve("single")));
     nodes.add(single);
     Await.until(Duration.ofSeconds(60), "a cluster of one Up member", () -> {

@@ -58,7 +58,7 @@ import org.slf4j.LoggerFactory;
  * through Pekko HTTP's pooled HTTP/1.1 client. Bodies stream both ways with backpressure; nothing
  * is buffered whole.
  */
-public final class HttpService {
+public final class HttpService implements dev.passage.proxy.HttpConnections {
   private static final Logger access = LoggerFactory.getLogger("passage.access");
   private static final Logger log = LoggerFactory.getLogger(HttpService.class);
   /** Requests that may be sent again to another endpoint when the first did not accept the connection. */
@@ -102,6 +102,7 @@ public final class HttpService {
   }
 
   /** A plain HTTP connection: its bytes in, its bytes out. */
+  @Override
   public Flow<ByteString, ByteString, NotUsed> plain(BindAddress bind, InetSocketAddress client) {
     @SuppressWarnings({"unchecked", "rawtypes"})
     BidiFlow<TLSProtocol.SslTlsOutbound, ByteString, ByteString, TLSProtocol.SslTlsInbound, NotUsed> placebo =
@@ -114,6 +115,7 @@ public final class HttpService {
    * choosing h2, else http/1.1: ServerCertificates.Alpn.HTTP); once the handshake is done, the first decrypted bytes find out which the client
    * chose, and the connection is served by Pekko HTTP's HTTP/2 or HTTP/1.1 server stack.
    */
+  @Override
   public Flow<ByteString, ByteString, NotUsed> https(BindAddress bind, InetSocketAddress client, String sni, SSLEngine engine,
                                                     dev.passage.proxy.tls.TlsProvider provider) {
     Connection c = new Connection(bind, client, sni, engine);
@@ -365,14 +367,14 @@ public final class HttpService {
     if (accessLog) {
       // the same fields as key-value pairs, for PASSAGE_LOG_FORMAT=json
       var event = access.atInfo().setMessage(line);
-      dev.passage.proxy.ConnectionHandler.field(event, "client", c.client);
-      dev.passage.proxy.ConnectionHandler.field(event, "listener", c.bind);
-      dev.passage.proxy.ConnectionHandler.field(event, "sni", c.tls() ? c.sni : null);
+      dev.passage.proxy.AccessLog.field(event, "client", c.client);
+      dev.passage.proxy.AccessLog.field(event, "listener", c.bind);
+      dev.passage.proxy.AccessLog.field(event, "sni", c.tls() ? c.sni : null);
       event.addKeyValue("method", request.method().name()).addKeyValue("path", request.getUri().path())
           .addKeyValue("status", status).addKeyValue("duration_ms", ms).addKeyValue("outcome", why == null ? "served" : "refused");
-      dev.passage.proxy.ConnectionHandler.field(event, "route", route);
-      dev.passage.proxy.ConnectionHandler.field(event, "backend", backend);
-      dev.passage.proxy.ConnectionHandler.field(event, "reason", why);
+      dev.passage.proxy.AccessLog.field(event, "route", route);
+      dev.passage.proxy.AccessLog.field(event, "backend", backend);
+      dev.passage.proxy.AccessLog.field(event, "reason", why);
       event.log();
     } else if (status >= 500) {
       log.debug(line);
