@@ -2,11 +2,11 @@ package dev.passage.control;
 
 import dev.passage.resources.NamespacedName;
 import dev.passage.resources.ResourceIndex;
-import dev.passage.rules.BackendKey;
+import dev.passage.table.BackendKey;
 import dev.passage.rules.BackendRules;
 import dev.passage.rules.BackendTlsRules;
 import dev.passage.table.EndpointsEntry;
-import dev.passage.rules.ResolvedBackend;
+import dev.passage.table.ResolvedBackend;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;

@@ -2,8 +2,8 @@ package dev.passage.control;
 
 import dev.passage.resources.NamespacedName;
 import dev.passage.resources.ObjectKey;
-import dev.passage.rules.BackendKey;
-import dev.passage.rules.ResolvedBackend;
+import dev.passage.table.BackendKey;
+import dev.passage.table.ResolvedBackend;
 import dev.passage.table.EndpointsEntry;
 import dev.passage.table.GatewayEntry;
 import dev.passage.table.Replicated;

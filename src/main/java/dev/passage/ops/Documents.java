@@ -24,8 +24,8 @@ public final class Documents {
    * check or eject ("namespace/service:port host:port").
    */
   public record Routes(boolean ready, int activeConnections, String tls, String sessionTickets, Map<String, String> listeners,
-                       List<GatewayTable> gateways, Map<String, List<dev.passage.rules.ResolvedBackend.Endpoint>> endpoints,
-                       Map<String, dev.passage.rules.BackendTls> backendTls, Map<String, String> backendClientCertificates,
+                       List<GatewayTable> gateways, Map<String, List<dev.passage.table.ResolvedBackend.Endpoint>> endpoints,
+                       Map<String, dev.passage.table.BackendTls> backendTls, Map<String, String> backendClientCertificates,
                        Map<String, dev.passage.table.BackendPolicy> backendPolicies,
                        Map<String, Map<String, Object>> endpointHealth) {}
 
@@ -40,9 +40,9 @@ public final class Documents {
                               Map<BindAddress, String> bindings, Map<String, Map<String, Object>> endpointHealth) {
     Map<String, String> listeners = new LinkedHashMap<>();
     bindings.forEach((k, v) -> listeners.put(k.toString(), v));
-    Map<String, List<dev.passage.rules.ResolvedBackend.Endpoint>> endpoints = new LinkedHashMap<>();
+    Map<String, List<dev.passage.table.ResolvedBackend.Endpoint>> endpoints = new LinkedHashMap<>();
     table.allEndpoints().forEach((k, v) -> endpoints.put(k.toString(), v));
-    Map<String, dev.passage.rules.BackendTls> backendTls = new LinkedHashMap<>();
+    Map<String, dev.passage.table.BackendTls> backendTls = new LinkedHashMap<>();
     table.allBackendTls().forEach((k, v) -> backendTls.put(k.toString(), v));
     Map<String, dev.passage.table.BackendPolicy> backendPolicies = new LinkedHashMap<>();
     table.allBackendPolicies().forEach((k, v) -> backendPolicies.put(k.toString(), v));

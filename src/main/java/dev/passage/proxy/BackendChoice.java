@@ -1,6 +1,6 @@
 package dev.passage.proxy;
 
-import dev.passage.rules.ResolvedBackend;
+import dev.passage.table.ResolvedBackend;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -26,7 +26,7 @@ public final class BackendChoice {
 
   /** endpoints: the ready endpoints of a Service port, from the same table as the backends. */
   public static Outcome choose(List<ResolvedBackend> backends,
-                               java.util.function.Function<dev.passage.rules.BackendKey, List<ResolvedBackend.Endpoint>> endpoints,
+                               java.util.function.Function<dev.passage.table.BackendKey, List<ResolvedBackend.Endpoint>> endpoints,
                                RandomGenerator random) {
     long total = 0;
     for (ResolvedBackend b : backends) total += Math.max(0, b.weight());

@@ -1,7 +1,7 @@
 package dev.passage.proxy;
 
-import dev.passage.rules.BackendKey;
-import dev.passage.rules.ResolvedBackend;
+import dev.passage.table.BackendKey;
+import dev.passage.table.ResolvedBackend;
 import dev.passage.table.BackendPolicy;
 import dev.passage.table.RouteTable;
 import java.net.InetSocketAddress;

@@ -3,7 +3,7 @@ package dev.passage.proxy;
 import dev.passage.config.PassageSettings;
 import dev.passage.proxy.io.SendTimeoutException;
 import dev.passage.proxy.tls.ServerCertificates;
-import dev.passage.rules.ResolvedBackend;
+import dev.passage.table.ResolvedBackend;
 import dev.passage.table.BindAddress;
 import dev.passage.table.Decision;
 import java.net.InetSocketAddress;
@@ -120,7 +120,7 @@ final class ProxyConnection extends GraphStage<FlowShape<ByteString, ByteString>
     private String backend;
     private BackendChoice.Connect target;
     private dev.passage.table.ListenerTable.Termination terminate; // the certificates of TERMINATE and HTTPS
-    private dev.passage.rules.BackendTls backendTls; // TERMINATE to a backend a BackendTLSPolicy covers, else null
+    private dev.passage.table.BackendTls backendTls; // TERMINATE to a backend a BackendTLSPolicy covers, else null
     private dev.passage.resources.NamespacedName clientCertificate; // the Gateway's, presented to backendTls
     private javax.net.ssl.SSLEngine engine; // TERMINATE and HTTPS: the handshake's, freed at the end
     private String alpn; // the first protocol the ClientHello offers (a PROXY header's ALPN)

@@ -1,8 +1,8 @@
 package dev.passage.proxy;
 
 import dev.passage.resources.NamespacedName;
-import dev.passage.rules.BackendKey;
-import dev.passage.rules.ResolvedBackend;
+import dev.passage.table.BackendKey;
+import dev.passage.table.ResolvedBackend;
 import dev.passage.table.BindAddress;
 import dev.passage.table.ConnectionPolicy;
 import dev.passage.table.Decision;

@@ -34,7 +34,7 @@ public final class UdpListeners {
   }
 
   /** What a flow's events need: its listener's address, backend, endpoint and route series (null when off). */
-  private record Tag(BindAddress bind, String backend, dev.passage.rules.ResolvedBackend.Endpoint endpoint,
+  private record Tag(BindAddress bind, String backend, dev.passage.table.ResolvedBackend.Endpoint endpoint,
                      RouteMetrics.RouteStats stats) {}
 
   /** Binds host and the address's port now (or fails with the cause); the relay routes for address. */

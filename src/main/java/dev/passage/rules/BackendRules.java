@@ -1,5 +1,7 @@
 package dev.passage.rules;
 
+import dev.passage.table.ResolvedBackend;
+import dev.passage.table.BackendKey;
 import dev.passage.resources.EndpointSliceView;
 import dev.passage.resources.GroupKind;
 import dev.passage.resources.ResourceIndex;

@@ -1,5 +1,7 @@
 package dev.passage.rules;
 
+import dev.passage.table.BackendTls;
+import dev.passage.table.BackendKey;
 import dev.passage.resources.BackendTlsPolicyView;
 import dev.passage.resources.GatewayView;
 import dev.passage.resources.GroupKind;

@@ -1,5 +1,6 @@
 package dev.passage.rules;
 
+import dev.passage.table.HttpMatching;
 import dev.passage.resources.HttpRuleView;
 import dev.passage.resources.ResourceIndex;
 import dev.passage.resources.RouteView;

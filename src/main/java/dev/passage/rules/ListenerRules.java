@@ -1,5 +1,6 @@
 package dev.passage.rules;
 
+import dev.passage.table.Hostnames;
 import dev.passage.resources.GatewayView;
 import dev.passage.resources.GatewayView.Listener;
 import dev.passage.resources.GroupKind;

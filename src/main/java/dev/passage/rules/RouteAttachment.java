@@ -1,5 +1,7 @@
 package dev.passage.rules;
 
+import dev.passage.table.Hostnames;
+import dev.passage.table.ResolvedBackend;
 import dev.passage.resources.ObjectKey;
 import java.time.Instant;
 import java.util.List;

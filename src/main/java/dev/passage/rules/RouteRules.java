@@ -1,5 +1,7 @@
 package dev.passage.rules;
 
+import dev.passage.table.Hostnames;
+import dev.passage.table.ResolvedBackend;
 import dev.passage.resources.GatewayView;
 import dev.passage.resources.GroupKind;
 import dev.passage.resources.ListenerSetView;

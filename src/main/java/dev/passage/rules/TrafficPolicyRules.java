@@ -1,5 +1,6 @@
 package dev.passage.rules;
 
+import dev.passage.table.BackendKey;
 import dev.passage.resources.GatewayView;
 import dev.passage.resources.GroupKind;
 import dev.passage.resources.Kind;

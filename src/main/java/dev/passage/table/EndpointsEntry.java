@@ -1,8 +1,8 @@
 package dev.passage.table;
 
-import dev.passage.rules.BackendKey;
-import dev.passage.rules.BackendTls;
-import dev.passage.rules.ResolvedBackend;
+import dev.passage.table.BackendKey;
+import dev.passage.table.BackendTls;
+import dev.passage.table.ResolvedBackend;
 import java.util.List;
 
 /**

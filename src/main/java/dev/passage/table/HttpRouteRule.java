@@ -1,7 +1,7 @@
 package dev.passage.table;
 
-import dev.passage.rules.HttpMatching;
-import dev.passage.rules.ResolvedBackend;
+import dev.passage.table.HttpMatching;
+import dev.passage.table.ResolvedBackend;
 import java.util.List;
 
 /**

@@ -1,8 +1,8 @@
 package dev.passage.table;
 
 import dev.passage.collections.PersistentMap;
-import dev.passage.rules.Hostnames;
-import dev.passage.rules.HttpMatching;
+import dev.passage.table.Hostnames;
+import dev.passage.table.HttpMatching;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

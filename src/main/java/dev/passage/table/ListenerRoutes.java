@@ -2,7 +2,7 @@ package dev.passage.table;
 
 import dev.passage.collections.PersistentMap;
 import dev.passage.resources.NamespacedName;
-import dev.passage.rules.Hostnames;
+import dev.passage.table.Hostnames;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;

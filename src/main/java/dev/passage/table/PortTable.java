@@ -1,6 +1,6 @@
 package dev.passage.table;
 
-import dev.passage.rules.Hostnames;
+import dev.passage.table.Hostnames;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

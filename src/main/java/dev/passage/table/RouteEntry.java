@@ -2,7 +2,7 @@ package dev.passage.table;
 
 import dev.passage.resources.NamespacedName;
 import dev.passage.resources.ObjectKey;
-import dev.passage.rules.ResolvedBackend;
+import dev.passage.table.ResolvedBackend;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;

@@ -1,7 +1,7 @@
 package dev.passage.proxy;
 
 import dev.passage.resources.NamespacedName;
-import dev.passage.rules.ResolvedBackend;
+import dev.passage.table.ResolvedBackend;
 import java.net.InetSocketAddress;
 
 /**

@@ -1,5 +1,6 @@
 package dev.passage.rules;
 
+import dev.passage.table.Hostnames;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

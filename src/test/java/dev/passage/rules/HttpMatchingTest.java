@@ -1,16 +1,17 @@
 package dev.passage.rules;
 
+import dev.passage.table.HttpMatching;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.passage.resources.NamespacedName;
-import dev.passage.rules.HttpMatching.Candidate;
-import dev.passage.rules.HttpMatching.Match;
-import dev.passage.rules.HttpMatching.Pair;
-import dev.passage.rules.HttpMatching.PathMatch;
-import dev.passage.rules.HttpMatching.PathType;
-import dev.passage.rules.HttpMatching.Request;
+import dev.passage.table.HttpMatching.Candidate;
+import dev.passage.table.HttpMatching.Match;
+import dev.passage.table.HttpMatching.Pair;
+import dev.passage.table.HttpMatching.PathMatch;
+import dev.passage.table.HttpMatching.PathType;
+import dev.passage.table.HttpMatching.Request;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,7 +1,7 @@
 package dev.passage.proxy.tls;
 
 import dev.passage.resources.NamespacedName;
-import dev.passage.rules.BackendTls;
+import dev.passage.table.BackendTls;
 import dev.passage.rules.CertificateRules;
 import java.net.Socket;
 import java.security.KeyStore;

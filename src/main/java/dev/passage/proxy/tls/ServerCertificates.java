@@ -6,7 +6,7 @@ import dev.passage.resources.ResourceCache;
 import dev.passage.resources.ResourceIndex;
 import dev.passage.resources.SecretView;
 import dev.passage.rules.CertificateRules;
-import dev.passage.rules.Hostnames;
+import dev.passage.table.Hostnames;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.passage.rules;
+package dev.passage.table;
 
 import dev.passage.resources.NamespacedName;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.passage.rules;
+package dev.passage.table;
 
 /**
  * A Service port a backendRef names: where its endpoints are looked up. Routes carry these keys;

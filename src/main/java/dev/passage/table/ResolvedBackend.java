@@ -1,4 +1,4 @@
-package dev.passage.rules;
+package dev.passage.table;
 
 /**
  * A backendRef after resolution: the Service port its connections go to (service, whose ready

@@ -1,4 +1,4 @@
-package dev.passage.rules;
+package dev.passage.table;
 
 import java.util.Comparator;
 import java.util.Locale;
