@@ -60,6 +60,11 @@ class ClusterTlsTest {
   }
 
   static RunningPassage node(int i, Path mountPoint, boolean tls) throws Exception {
+    return node(i, mountPoint, tls, api);
+  }
+
+  /** from: the API server this node watches (a stranger gets one of its own, see below). */
+  static RunningPassage node(int i, Path mountPoint, boolean tls, MockApiServer from) throws Exception {
     String transport = tls ? """
         pekko.remote.artery.transport = tls-tcp
         pekko.remote.artery.ssl.ssl-engine-provider = "dev.passage.cluster.RemotingTls"
@@ -70,7 +75,7 @@ class ClusterTlsTest {
         pekko.remote.artery.ssl.rotating-keys-engine.ssl-context-cache-ttl = 1s
         passage.proxy.log-summary-interval = 1s
         """.formatted(mountPoint, mountPoint, mountPoint, mountPoint) : "";
-    return RunningPassage.kubernetes(api.clientVia(api.port()), """
+    return RunningPassage.kubernetes(from.clientVia(from.port()), """
         passage.cluster.join = seed-nodes
         pekko.cluster.seed-nodes = ["pekko://passage@127.0.0.1:%d"]
         pekko.remote.artery.canonical.port = %d
@@ -134,7 +139,10 @@ class ClusterTlsTest {
     // a node without TLS, then one with another CA's certificate, try to join: each is refused and counted by the members
     for (String stranger : List.of("plain", "other CA")) {
       long before = refusals();
-      RunningPassage n = stranger.equals("plain") ? node(4, null, false) : node(3, otherCa(), true);
+      // its own API server: closing a node closes its watches, and the mock server's event loop
+      // blocks on each closed watch for a while, which would stall the members' server
+      MockApiServer own = new MockApiServer();
+      RunningPassage n = stranger.equals("plain") ? node(4, null, false, own) : node(3, otherCa(), true, own);
       try {
         Await.until(Duration.ofSeconds(30), "the members refused the " + stranger + " node (counted)", () -> refusals() > before);
         assertTrue(Cluster.get(n.node.system()).selfMember().status() != MemberStatus.up(), "the " + stranger + " node is no member");
@@ -142,6 +150,7 @@ class ClusterTlsTest {
         everyNodeServes("app.example.com");
       } finally {
         n.close();
+        own.close();
       }
     }
     String metrics = nodes.get(0).get("/metrics").body() + nodes.get(1).get("/metrics").body() + nodes.get(2).get("/metrics").body();
