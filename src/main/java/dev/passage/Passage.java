@@ -95,9 +95,12 @@ public final class Passage {
    * ca-file follow a secret-mount-point the file moves).
    */
   static Config settings(Path configFile) {
-    Config layered = ConfigFactory.defaultOverrides();
-    if (configFile != null) layered = layered.withFallback(ConfigFactory.parseFile(configFile.toFile()));
-    return layered.withFallback(ConfigFactory.defaultApplication())
+    return layered(configFile == null ? ConfigFactory.empty() : ConfigFactory.parseFile(configFile.toFile()));
+  }
+
+  /** The same for a settings file already parsed (the Kustomize overlays' passage.conf, in ManifestsTest). */
+  public static Config layered(Config file) {
+    return ConfigFactory.defaultOverrides().withFallback(file).withFallback(ConfigFactory.defaultApplication())
         .withFallback(ConfigFactory.defaultReferenceUnresolved()).resolve();
   }
 

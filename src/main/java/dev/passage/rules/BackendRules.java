@@ -60,13 +60,23 @@ public final class BackendRules {
     return new BackendKey(ref.namespace() == null ? routeNamespace : ref.namespace(), ref.name(), ref.port(), udp(routeKind));
   }
 
+  /** The Service port a key names (its number, over the key's protocol), or empty when the Service or the port is gone. */
+  static Optional<ServiceView.Port> servicePort(ResourceIndex index, BackendKey key) {
+    return index.service(key.namespace(), key.service()).flatMap(s -> s.ports().stream()
+        .filter(p -> p.port() == key.port() && key.protocol().equals(p.protocol())).findFirst());
+  }
+
+  /** The name of the Service port a key names (what a policy's sectionName names), or null when it has none. */
+  static String servicePortName(ResourceIndex index, BackendKey key) {
+    return servicePort(index, key).map(ServiceView.Port::name).filter(n -> !n.isEmpty()).orElse(null);
+  }
+
   /**
    * Ready endpoints of a Service port, from the EndpointSlices labelled with the Service's name:
    * the slice port named as the Service port is, over the key's protocol. Empty when the Service or the port is gone.
    */
   public static List<ResolvedBackend.Endpoint> endpoints(ResourceIndex index, BackendKey key) {
-    Optional<ServiceView.Port> servicePort = index.service(key.namespace(), key.service()).flatMap(s -> s.ports().stream()
-        .filter(p -> p.port() == key.port() && key.protocol().equals(p.protocol())).findFirst());
+    Optional<ServiceView.Port> servicePort = servicePort(index, key);
     if (servicePort.isEmpty()) return List.of();
     Set<ResolvedBackend.Endpoint> out = new LinkedHashSet<>();
     for (EndpointSliceView slice : index.endpointSlices(key.namespace(), key.service())) {

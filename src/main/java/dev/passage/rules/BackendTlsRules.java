@@ -8,7 +8,6 @@ import dev.passage.resources.GroupKind;
 import dev.passage.resources.NamespacedName;
 import dev.passage.resources.ResourceIndex;
 import dev.passage.resources.RouteView;
-import dev.passage.resources.ServiceView;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -64,9 +63,7 @@ public final class BackendTlsRules {
   static Optional<BackendTlsPolicyView> covering(ResourceIndex index, BackendKey key) {
     List<BackendTlsPolicyView> policies = index.backendTlsPolicies(key.namespace(), key.service());
     if (policies.isEmpty()) return Optional.empty();
-    String portName = index.service(key.namespace(), key.service()).flatMap(s -> s.ports().stream()
-        .filter(p -> p.port() == key.port() && "TCP".equals(p.protocol())).findFirst()).map(ServiceView.Port::name)
-        .filter(n -> n != null && !n.isEmpty()).orElse(null);
+    String portName = BackendRules.servicePortName(index, key); // a TCP port: UDP keys were turned away before
     if (portName != null) {
       Optional<BackendTlsPolicyView> forPort = oldest(policies, key.service(), portName);
       if (forPort.isPresent()) return forPort;

@@ -83,9 +83,7 @@ public final class TrafficPolicyRules {
     if (key.udp()) return null; // no connect to check, eject or prefix: datagrams go as they are
     ObjectKey service = ObjectKey.of(Kind.SERVICE, key.namespace(), key.service());
     if (index.trafficPolicies(service).isEmpty()) return null;
-    String portName = index.service(key.namespace(), key.service()).flatMap(s -> s.ports().stream()
-            .filter(p -> p.port() == key.port() && "TCP".equals(p.protocol() == null ? "TCP" : p.protocol())).findFirst())
-        .map(ServiceView.Port::name).filter(n -> !n.isEmpty()).orElse(null);
+    String portName = BackendRules.servicePortName(index, key);
     TrafficPolicyView port = portName == null ? null : winner(index, service, portName).orElse(null);
     TrafficPolicyView whole = winner(index, service, null).orElse(null);
     Set<String> from = new LinkedHashSet<>();

@@ -212,8 +212,7 @@ class ManifestsTest {
   static Config settingsOf(Overlay o) {
     String file = o.all(ConfigMap.class).stream().filter(m -> m.getData() != null && m.getData().containsKey("passage.conf"))
         .findFirst().orElseThrow().getData().get("passage.conf");
-    return ConfigFactory.parseString(file).withFallback(ConfigFactory.defaultApplication())
-        .withFallback(ConfigFactory.defaultReferenceUnresolved()).resolve();
+    return dev.passage.Passage.layered(ConfigFactory.parseString(file));
   }
 
   /**
