@@ -200,7 +200,7 @@ class IncrementalControlTest {
       Kind kind = pick(List.of(Kind.GATEWAY_CLASS, Kind.GATEWAY, Kind.GATEWAY, Kind.TLS_ROUTE, Kind.TLS_ROUTE,
           Kind.TLS_ROUTE, Kind.HTTP_ROUTE, Kind.HTTP_ROUTE, Kind.TCP_ROUTE, Kind.UDP_ROUTE, Kind.REFERENCE_GRANT, Kind.REFERENCE_GRANT, Kind.SERVICE,
           Kind.SERVICE, Kind.ENDPOINT_SLICE, Kind.ENDPOINT_SLICE, Kind.NAMESPACE, Kind.SECRET, Kind.CONFIG_MAP,
-          Kind.BACKEND_TLS_POLICY, Kind.BACKEND_TLS_POLICY, Kind.LISTENER_SET, Kind.LISTENER_SET, Kind.TRAFFIC_POLICY,
+          Kind.BACKEND_TLS_POLICY, Kind.BACKEND_TLS_POLICY, Kind.LISTENER_SET, Kind.LISTENER_SET, Kind.LISTENER_SET, Kind.GATEWAY, Kind.TRAFFIC_POLICY,
           Kind.TRAFFIC_POLICY));
       List<ObjectKey> existing = objects.keySet().stream().filter(k -> k.kind() == kind).toList();
       if (!existing.isEmpty() && random.nextInt(4) == 0) return new ResourceEvent.Deleted(pick(existing));
