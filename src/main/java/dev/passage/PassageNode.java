@@ -245,7 +245,13 @@ public final class PassageNode implements AutoCloseable {
       int was = handler.maxConnections();
       if (Math.abs(now.maxConnections() - was) * 20 < was) return;
       handler.maxConnections(now.maxConnections());
-      log.info("passage.proxy.max-connections {} now that the table holds {} routes: {}", now.maxConnections(), routes, now.why());
+      if (now.crowdedOut(start)) {
+        log.warn("passage.proxy.max-connections {} now that the table holds {} routes: {}; the routes leave the "
+                + "connections under a quarter of the heap's room: give the JVM more heap (-Xmx; about {} KiB a route)",
+            now.maxConnections(), routes, now.why(), Capacity.BYTES_PER_ROUTE >> 10);
+      } else {
+        log.info("passage.proxy.max-connections {} now that the table holds {} routes: {}", now.maxConnections(), routes, now.why());
+      }
     }
   }
 

@@ -12,8 +12,8 @@ package dev.passage.proxy;
  * and the reader's copy) plus its fixed state and two small reads, {@code 2 x hello + 16 KiB}
  * (48 KiB with the default 16 KiB hello limit; an idle relayed connection measures about 8 KiB).
  * Each connection takes two file descriptors (client and backend). The route table takes heap
- * too, about {@link #BYTES_PER_ROUTE} a route on the node holding the controller (measured: README,
- * "How the control plane scales"), so the cap is made again as the table grows or shrinks
+ * too, about {@link #BYTES_PER_ROUTE} a route on the node holding the controller (measured:
+ * docs/performance.md, "Kubernetes mode at scale"), so the cap is made again as the table grows or shrinks
  * ({@link #forRoutes}): the base then counts the table's routes.
  */
 public record Capacity(int maxConnections, long bufferBudget, String why) {
@@ -69,6 +69,15 @@ public record Capacity(int maxConnections, long bufferBudget, String why) {
       return new Capacity(most, budget, String.format("%,d configured, lowered to %,d: %s", configured, most, limits));
     }
     return new Capacity(configured, budget, String.format("%,d configured; %s", configured, limits));
+  }
+
+  /**
+   * Whether the route table has crowded the connections out of the heap: this cap (with the table)
+   * is under a quarter of the cap the same heap gave without it. Then the node says so at WARN,
+   * with the heap to give it: at 50,000 routes the shipped -Xmx640m leaves one connection.
+   */
+  public boolean crowdedOut(Capacity withoutTable) {
+    return (long) maxConnections * 4 < withoutTable.maxConnections;
   }
 
   /** Whether the configured cap had to be lowered. */

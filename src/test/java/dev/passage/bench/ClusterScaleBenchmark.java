@@ -39,6 +39,8 @@ import java.util.SplittableRandom;
  *   mvn -q package -DskipTests && mvn -q test-compile
  *   java -Xmx4g -cp target/test-classes:target/classes:$(deps) dev.passage.bench.ClusterScaleBenchmark 10000 50000
  * </pre>
+ * {@code -Dbench.startup-only=true} stops after the start-up figures; {@code -Dbench.node0.jvm="-Xmx1g"}
+ * adds JVM options to one node.
  */
 public final class ClusterScaleBenchmark {
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -86,6 +88,7 @@ public final class ClusterScaleBenchmark {
                   i == 0 ? "controller's node" : "other node", ready[i], Processes.heapAfterGc(nodes[i].pid()) / 1024,
                   Processes.rss(nodes[i].pid()) / 1024);
             }
+            if (Boolean.getBoolean("bench.startup-only")) continue; // start-up alone (statuses at 50,000 routes take 17 minutes)
             // the first controller writes every status at the shipped rate (50 a second): wait for the queue to empty
             long w0 = System.nanoTime();
             while (Scrape.of(URI.create("http://127.0.0.1:" + management[0] + "/metrics"))

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
-/** The cap from the heap and the open-files limit: the rule of README, Memory. */
+/** The cap from the heap and the open-files limit: the rule of docs/performance.md, Memory. */
 class CapacityTest {
   private static final long MIB = 1L << 20;
 
@@ -51,5 +51,18 @@ class CapacityTest {
     assertTrue(withTable.why().contains("20,000 routes'"), withTable.why());
     // a table that takes the whole heap still leaves one connection: the node serves, slowly, rather than not at all
     assertEquals(1, start.forRoutes(-1, 640 * MIB, 1 << 20, 16 * 1024, 1_000_000).maxConnections());
+  }
+
+  @Test
+  void aTableThatCrowdsTheConnectionsOutIsToldApart() {
+    Capacity start = Capacity.of(-1, 640 * MIB, 1 << 20, 16 * 1024);
+    assertFalse(start.forRoutes(-1, 640 * MIB, 1 << 20, 16 * 1024, 10_000).crowdedOut(start), "10,000 routes: most of the room stays");
+    // 50,000 routes as ClusterScaleBenchmark measured them with the shipped heap: one connection left
+    Capacity fifty = start.forRoutes(-1, 640 * MIB, 1 << 20, 16 * 1024, 50_000);
+    assertEquals(1, fifty.maxConnections());
+    assertTrue(fifty.crowdedOut(start));
+    // the same routes in a 2 GiB heap leave most of that heap's room
+    Capacity big = Capacity.of(-1, 2048 * MIB, 1 << 20, 16 * 1024);
+    assertFalse(big.forRoutes(-1, 2048 * MIB, 1 << 20, 16 * 1024, 50_000).crowdedOut(big));
   }
 }
