@@ -12,7 +12,7 @@ import io.gatling.javaapi.core.Simulation;
  * wait on each other as in a closed model. Fails on any failed request, or a p99 above -Dp99.ms
  * (default 500). (At 500 per second on 2 cores shared with Gatling and the backends, Gatling opens
  * connections faster than the JDK backends complete handshakes, through Passage and through HAProxy
- * alike: README, Load tests.)
+ * alike: docs/performance.md, Load tests.)
  */
 public class OpenModelSimulation extends Simulation {
   ChainBuilder request = exec(http("open model " + Targets.hostname()).get("/")

@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A benchmark, not a test: the heap a connection holds at its worst, against the rule that sizes
- * passage.proxy.max-connections (README, Memory). Passage runs as a process of its own with the
+ * passage.proxy.max-connections (docs/performance.md, Memory). Passage runs as a process of its own with the
  * shipped JVM options; its heap after a full GC is read with N connections of each kind open:
  * <ul>
  *   <li>mid-hello: a 16 KiB ClientHello sent but for its last byte (the most a connection can make

@@ -15,7 +15,7 @@ import org.apache.pekko.util.ByteString;
 /**
  * The TCP under Pekko HTTP's client pools: the data plane's own sockets (io/SocketStage on the I/O
  * loops, as for TLSRoute backends) instead of Pekko's actor-based TCP. Measured with hey against
- * nginx through an HTTPRoute: see README, Serving HTTP. A refused connect fails the connection's
+ * nginx through an HTTPRoute: see docs/serving.md, Serving HTTP. A refused connect fails the connection's
  * stream with a ConnectException, which {@link HttpService} recognises as "never reached".
  */
 final class BackendTransport extends ClientTransport {

@@ -7,7 +7,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * ClientHello being read), against a budget. While the total is over it, every socket read is
  * cut to {@link #SMALL_READ} bytes, so that a crowd of slow readers or half-sent hellos grows the
  * heap by a few KiB per connection, not by a full read-buffer-size each: the heap a cap of
- * connections can take is then bounded (README, Memory).
+ * connections can take is then bounded (docs/performance.md, Memory).
  */
 public final class BufferBudget {
   /** The most one read takes while the node is over its budget. */

@@ -13,7 +13,7 @@ import org.apache.pekko.util.ByteString;
 /**
  * Pekko's TLS stage around a server engine, on the thread that suits the provider. The stage is an
  * actor of its own. With BoringSSL it runs on the I/O loops' dispatcher, beside the connection: one
- * run of ECDSA P-256 with wrk (README, TLS termination) gave a Terminate TLSRoute 37,474 keep-alive
+ * run of ECDSA P-256 with wrk (docs/performance.md, TLS termination) gave a Terminate TLSRoute 37,474 keep-alive
  * requests a second at 23 us of CPU each, against 30,137 at 33 us on the default dispatcher, and
  * HTTPS with HTTPRoute about the same either way. With the JDK's engine, whose crypto costs several
  * times more, the same move cost keep-alive throughput (8,394 to 5,182 req/s), so it stays on the

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * The ClientHello reader under fuzzing (the contract is {@link HelloContract}'s): a seeded corpus
  * of mutated real and synthetic hellos, and properties over arbitrary bytes and record splits
  * (seeded generators, {@link Property}: a failure prints the seed that replays it). The long run
- * of the same corpus is {@link ClientHelloFuzz} (README, Hardening).
+ * of the same corpus is {@link ClientHelloFuzz} (docs/behaviour.md, Hardening).
  */
 class ClientHelloFuzzTest {
   static List<byte[]> realHellos() throws Exception {
