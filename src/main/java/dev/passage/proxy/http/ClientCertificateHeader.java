@@ -41,7 +41,7 @@ final class ClientCertificateHeader {
           .append("Hash=").append(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(der)))
           .append(";Cert=\"").append(URLEncoder.encode(pem, StandardCharsets.UTF_8).replace("+", "%20")).append('"')
           .append(";Subject=\"").append(leaf.getSubjectX500Principal().getName().replace("\"", "\\\"")).append('"');
-      for (dev.passage.rules.CertificateRules.AltName n : dev.passage.rules.CertificateRules.subjectAltNames(leaf)) {
+      for (dev.passage.resources.Pem.AltName n : dev.passage.resources.Pem.subjectAltNames(leaf)) {
         v.append(n.dns() ? ";DNS=" : ";URI=").append(n.value());
       }
       return v.toString();

@@ -1,8 +1,8 @@
 package dev.passage.proxy.tls;
 
 import dev.passage.resources.NamespacedName;
+import dev.passage.resources.Pem;
 import dev.passage.table.BackendTls;
-import dev.passage.rules.CertificateRules;
 import java.net.Socket;
 import java.security.KeyStore;
 import java.security.cert.CertificateException;
@@ -116,7 +116,7 @@ public final class BackendTlsClients {
 
   private KeyManager[] keyManagers(NamespacedName clientCertificate) throws Exception {
     if (clientCertificate == null) return null;
-    Optional<CertificateRules.KeyMaterial> material = certificates.keyMaterial(clientCertificate);
+    Optional<Pem.KeyMaterial> material = certificates.keyMaterial(clientCertificate);
     if (material.isEmpty()) {
       if (warnedMissing.putIfAbsent(clientCertificate, true) == null) {
         log.warn("Secret {} holds no usable client certificate on this node: backends get none", clientCertificate);
@@ -155,7 +155,7 @@ public final class BackendTlsClients {
     List<String> dns = new ArrayList<>();
     List<String> uris = new ArrayList<>();
     try {
-      for (CertificateRules.AltName n : CertificateRules.subjectAltNames(leaf)) (n.dns() ? dns : uris).add(n.value());
+      for (Pem.AltName n : Pem.subjectAltNames(leaf)) (n.dns() ? dns : uris).add(n.value());
     } catch (CertificateParsingException e) {
       return false;
     }

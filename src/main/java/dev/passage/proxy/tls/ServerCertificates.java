@@ -2,10 +2,10 @@ package dev.passage.proxy.tls;
 
 import dev.passage.resources.Kind;
 import dev.passage.resources.NamespacedName;
+import dev.passage.resources.Pem;
 import dev.passage.resources.ResourceCache;
 import dev.passage.resources.ResourceIndex;
 import dev.passage.resources.SecretView;
-import dev.passage.rules.CertificateRules;
 import dev.passage.table.Hostnames;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -43,7 +43,7 @@ public final class ServerCertificates {
    * server contexts, one per client validation its listeners ask for (made at the first handshake
    * that needs it; {@link #NO_VALIDATION} for listeners that validate no client).
    */
-  private record Loaded(CertificateRules.KeyMaterial material, List<String> names, Map<Object, ServerContexts> contexts) {
+  private record Loaded(Pem.KeyMaterial material, List<String> names, Map<Object, ServerContexts> contexts) {
     void releaseAll() {
       contexts.values().forEach(ServerContexts::release);
       contexts.clear();
@@ -87,7 +87,7 @@ public final class ServerCertificates {
   }
 
   /** The key material of a kubernetes.io/tls Secret as this node loaded it (empty when it has no usable pair). */
-  public Optional<CertificateRules.KeyMaterial> keyMaterial(NamespacedName secret) {
+  public Optional<Pem.KeyMaterial> keyMaterial(NamespacedName secret) {
     Loaded l = loaded.get(secret);
     return l == null ? Optional.empty() : Optional.of(l.material());
   }
@@ -118,9 +118,9 @@ public final class ServerCertificates {
 
   private void load(SecretView s) {
     NamespacedName ref = s.meta().ref();
-    Optional<CertificateRules.KeyMaterial> material = CertificateRules.keyMaterial(s.tlsCrt(), s.tlsKey());
+    Optional<Pem.KeyMaterial> material = Pem.keyMaterial(s.tlsCrt(), s.tlsKey());
     if (material.isEmpty()) {
-      String problem = CertificateRules.problem(s.tlsCrt(), s.tlsKey());
+      String problem = Pem.problem(s.tlsCrt(), s.tlsKey());
       if (loaded.containsKey(ref)) {
         log.warn("Secret {} is not usable ({}); its last good certificate keeps serving", ref, problem);
       } else {
@@ -186,7 +186,7 @@ public final class ServerCertificates {
 
   /** A ConfigMap written or gone: contexts that trusted its CAs are made again at their next handshake. */
   private void caBundleChanged(NamespacedName ref, dev.passage.resources.ConfigMapView cm) {
-    List<X509Certificate> cas = cm == null ? List.of() : CertificateRules.certificates(cm.caCrt());
+    List<X509Certificate> cas = cm == null ? List.of() : Pem.certificates(cm.caCrt());
     List<X509Certificate> before = cas.isEmpty() ? caBundles.remove(ref) : caBundles.put(ref, cas);
     if (java.util.Objects.equals(before, cas.isEmpty() ? null : cas)) return;
     generation.incrementAndGet();
@@ -339,7 +339,7 @@ public final class ServerCertificates {
   private static List<String> names(X509Certificate leaf) {
     List<String> names = new ArrayList<>();
     try {
-      for (CertificateRules.AltName n : CertificateRules.subjectAltNames(leaf)) {
+      for (Pem.AltName n : Pem.subjectAltNames(leaf)) {
         if (n.dns()) names.add(n.value().toLowerCase(java.util.Locale.ROOT));
       }
     } catch (Exception ignored) {
