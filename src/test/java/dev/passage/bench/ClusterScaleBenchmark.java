@@ -39,7 +39,9 @@ import java.util.SplittableRandom;
  *   mvn -q package -DskipTests && mvn -q test-compile
  *   java -Xmx4g -cp target/test-classes:target/classes:$(deps) dev.passage.bench.ClusterScaleBenchmark 10000 50000
  * </pre>
- * {@code -Dbench.startup-only=true} stops after the start-up figures; {@code -Dbench.node0.jvm="-Xmx1g"}
+ * {@code -Dbench.startup-only=true} stops after the start-up figures; {@code -Dbench.idle-seconds=N}
+ * measures idle for N seconds instead of 30, {@code -Dbench.settle-seconds=N} waits N seconds before it
+ * instead of 120, {@code -Dbench.churn=false} leaves the churn out; {@code -Dbench.node0.jvm="-Xmx1g"}
  * adds JVM options to one node.
  */
 public final class ClusterScaleBenchmark {
@@ -98,18 +100,18 @@ public final class ClusterScaleBenchmark {
             System.out.printf("  every status written %.0f s after the controller was ready (%,.0f writes)%n",
                 (System.nanoTime() - w0) / 1e9, Scrape.of(URI.create("http://127.0.0.1:" + management[0] + "/metrics"))
                     .value("passage_status_writes_total", Map.of("result", "written")));
-            Thread.sleep(120_000); // the JIT and the first collections settle
+            Thread.sleep(Long.getLong("bench.settle-seconds", 120) * 1000); // the JIT and the first collections settle
             double[] c0 = {Processes.cpuSeconds(nodes[0].pid()), Processes.cpuSeconds(nodes[1].pid())};
             double[] m0 = {StandaloneChangeBenchmark.gcAndAllocation(management[0])[1], StandaloneChangeBenchmark.gcAndAllocation(management[1])[1]};
             long i0 = System.nanoTime();
-            Thread.sleep(30_000);
+            Thread.sleep(Long.getLong("bench.idle-seconds", 30) * 1000);
             double idleSeconds = (System.nanoTime() - i0) / 1e9;
             for (int i = 0; i < 2; i++) {
               System.out.printf("  idle, %s: %.2f%% of a core, %.2f MB/s allocated%n", i == 0 ? "controller's node" : "other node",
                   (Processes.cpuSeconds(nodes[i].pid()) - c0[i]) / idleSeconds * 100,
                   (StandaloneChangeBenchmark.gcAndAllocation(management[i])[1] - m0[i]) / idleSeconds / 1e6);
             }
-            churn(api, nodes, management, port, services, a, b);
+            if (Boolean.parseBoolean(System.getProperty("bench.churn", "true"))) churn(api, nodes, management, port, services, a, b);
           } finally {
             for (Process p : nodes) if (p != null) p.destroyForcibly();
           }
