@@ -104,8 +104,10 @@ public final class ClusterScaleBenchmark {
             double[] c0 = {Processes.cpuSeconds(nodes[0].pid()), Processes.cpuSeconds(nodes[1].pid())};
             double[] m0 = {StandaloneChangeBenchmark.gcAndAllocation(management[0])[1], StandaloneChangeBenchmark.gcAndAllocation(management[1])[1]};
             long i0 = System.nanoTime();
+            int r0 = api.requestCount();
             Thread.sleep(Long.getLong("bench.idle-seconds", 30) * 1000);
             double idleSeconds = (System.nanoTime() - i0) / 1e9;
+            System.out.printf("  idle: %d requests to the API server%s%n", api.requestCount() - r0, topRequests(api, r0));
             for (int i = 0; i < 2; i++) {
               System.out.printf("  idle, %s: %.2f%% of a core, %.2f MB/s allocated%n", i == 0 ? "controller's node" : "other node",
                   (Processes.cpuSeconds(nodes[i].pid()) - c0[i]) / idleSeconds * 100,
@@ -168,6 +170,16 @@ public final class ClusterScaleBenchmark {
         (Processes.cpuSeconds(nodes[1].pid()) - c0[1]) / seconds * 100, written,
         tableChanges(management[0]) - tables0[0], tableChanges(management[1]) - tables0[1], served, probes,
         missed.isEmpty() ? "" : " (missed: " + String.join("; ", missed.subList(0, Math.min(3, missed.size()))) + ")");
+  }
+
+  /** The most frequent requests (method and path, without the query) since the r0-th, as long as the server kept them. */
+  static String topRequests(MockApiServer api, int r0) {
+    List<String> kept = api.requests();
+    if (r0 >= kept.size()) return "";
+    Map<String, Integer> counts = new java.util.TreeMap<>();
+    for (String r : kept.subList(r0, kept.size())) counts.merge(r.replaceAll("\\?.*", ""), 1, Integer::sum);
+    return counts.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed()).limit(5)
+        .map(e -> e.getValue() + " x " + e.getKey()).reduce((x, y) -> x + "; " + y).map(t -> " (" + t + ")").orElse("");
   }
 
   static double tableChanges(int management) throws Exception {

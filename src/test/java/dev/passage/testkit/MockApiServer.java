@@ -72,6 +72,11 @@ public final class MockApiServer implements AutoCloseable {
     return java.util.List.copyOf(requests);
   }
 
+  /** How many requests the server has had (all of them, past the 100,000 that {@link #requests} keeps). */
+  public int requestCount() {
+    return requestCount.get();
+  }
+
   /** Listening on this address; port 0: any free port. */
   public MockApiServer(java.net.InetAddress address, int port) {
     KubernetesCrudDispatcher dispatcher = new IndexedCrudDispatcher() {
