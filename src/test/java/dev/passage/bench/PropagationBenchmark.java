@@ -129,14 +129,8 @@ public final class PropagationBenchmark {
     for (int i = 0; i < 3; i++) {
       nodes.add(RunningPassage.kubernetes(api.clientVia(api.port()), """
           pekko.loglevel = WARNING
-          passage.cluster.join = seed-nodes
-          pekko.cluster.seed-nodes = ["pekko://passage@127.0.0.1:%d"]
-          pekko.remote.artery.canonical.port = %d
           pekko.cluster.jmx.enabled = off
-          passage.kubernetes.bind-address = "127.0.0.%d"
-          passage.kubernetes.port-range-start = %d
-          passage.kubernetes.port-range-end = %d
-          """.formatted(remoting[0], remoting[i], i + 2, ports, ports + 5) + remotingTls(), false));
+          """ + Fixtures.clusterMember(remoting, i, ports, 5) + remotingTls(), false));
     }
     return nodes;
   }
@@ -147,14 +141,7 @@ public final class PropagationBenchmark {
    */
   static String remotingTls() {
     String dir = System.getProperty("bench.remoting-tls", "");
-    if (dir.isBlank()) return "";
-    return """
-        pekko.remote.artery.transport = tls-tcp
-        pekko.remote.artery.ssl.ssl-engine-provider = "dev.passage.cluster.RemotingTls"
-        pekko.remote.artery.ssl.rotating-keys-engine.key-file = "%1$s/tls.key"
-        pekko.remote.artery.ssl.rotating-keys-engine.cert-file = "%1$s/tls.crt"
-        pekko.remote.artery.ssl.rotating-keys-engine.ca-cert-file = "%1$s/ca.crt"
-        """.formatted(dir);
+    return dir.isBlank() ? "" : Fixtures.remotingTls(java.nio.file.Path.of(dir));
   }
 
   static int routes(RouteTable table) {

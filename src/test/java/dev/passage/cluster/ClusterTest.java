@@ -222,17 +222,10 @@ class ClusterTest {
 
   /** Node i serves on 127.0.0.(i+2); node 0 is the seed. */
   static RunningPassage node(int i, boolean awaitReady) throws Exception {
-    RunningPassage n = RunningPassage.kubernetes(api.clientVia(api.port()), """
-        passage.cluster.join = seed-nodes
-        pekko.cluster.seed-nodes = ["pekko://passage@127.0.0.1:%d"]
-        pekko.remote.artery.canonical.port = %d
-        passage.kubernetes.bind-address = "127.0.0.%d"
-        passage.kubernetes.port-range-start = %d
-        passage.kubernetes.port-range-end = %d
-        passage.kubernetes.status-writes-per-second = 200
-        passage.kubernetes.batch-window = 20ms
+    RunningPassage n = RunningPassage.kubernetes(api.clientVia(api.port()),
+        Fixtures.clusterMember(remoting, i, portBase, 20) + Fixtures.TEST_PACE + """
         passage.tls.session-tickets.secret = "default/ticket-keys"
-        """.formatted(remoting[0], remoting[i], i + 2, portBase, portBase + 20), awaitReady);
+        """, awaitReady);
     addressOf.put(n, "127.0.0." + (i + 2));
     return n;
   }

@@ -65,26 +65,12 @@ class ClusterTlsTest {
 
   /** from: the API server this node watches (a stranger gets one of its own, see below). */
   static RunningPassage node(int i, Path mountPoint, boolean tls, MockApiServer from) throws Exception {
-    String transport = tls ? """
-        pekko.remote.artery.transport = tls-tcp
-        pekko.remote.artery.ssl.ssl-engine-provider = "dev.passage.cluster.RemotingTls"
-        pekko.remote.artery.ssl.rotating-keys-engine.secret-mount-point = "%s"
-        pekko.remote.artery.ssl.rotating-keys-engine.key-file = "%s/tls.key"
-        pekko.remote.artery.ssl.rotating-keys-engine.cert-file = "%s/tls.crt"
-        pekko.remote.artery.ssl.rotating-keys-engine.ca-cert-file = "%s/ca.crt"
+    String transport = tls ? Fixtures.remotingTls(mountPoint) + """
         pekko.remote.artery.ssl.rotating-keys-engine.ssl-context-cache-ttl = 1s
         passage.proxy.log-summary-interval = 1s
-        """.formatted(mountPoint, mountPoint, mountPoint, mountPoint) : "";
-    return RunningPassage.kubernetes(from.clientVia(from.port()), """
-        passage.cluster.join = seed-nodes
-        pekko.cluster.seed-nodes = ["pekko://passage@127.0.0.1:%d"]
-        pekko.remote.artery.canonical.port = %d
-        passage.kubernetes.bind-address = "127.0.0.%d"
-        passage.kubernetes.port-range-start = %d
-        passage.kubernetes.port-range-end = %d
-        passage.kubernetes.status-writes-per-second = 200
-        passage.kubernetes.batch-window = 20ms
-        """.formatted(remoting[0], remoting[i], 2 + i, portBase, portBase + 20) + transport, false);
+        """ : "";
+    return RunningPassage.kubernetes(from.clientVia(from.port()),
+        Fixtures.clusterMember(remoting, i, portBase, 20) + Fixtures.TEST_PACE + transport, false);
   }
 
   static int up(RunningPassage n) {

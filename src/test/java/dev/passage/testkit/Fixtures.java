@@ -50,9 +50,41 @@ public final class Fixtures {
         passage.kubernetes.bind-address = "127.0.0.1"
         passage.kubernetes.port-range-start = %d
         passage.kubernetes.port-range-end = %d
-        passage.kubernetes.status-writes-per-second = 200
-        passage.kubernetes.batch-window = 20ms
-        """.formatted(portBase, portBase + 10);
+        """.formatted(portBase, portBase + 10) + TEST_PACE;
+  }
+
+  /** Status writes unthrottled enough for a test and a short batch window. */
+  public static final String TEST_PACE = """
+      passage.kubernetes.status-writes-per-second = 200
+      passage.kubernetes.batch-window = 20ms
+      """;
+
+  /**
+   * Node i of a cluster in one JVM: remoting on 127.0.0.1 at remoting[i] (node 0 is the seed), its
+   * Gateways' ports bound on 127.0.0.(i+2), allocated from portBase to portBase + portCount.
+   */
+  public static String clusterMember(int[] remoting, int i, int portBase, int portCount) {
+    return """
+        passage.cluster.join = seed-nodes
+        pekko.cluster.seed-nodes = ["pekko://passage@127.0.0.1:%d"]
+        pekko.remote.artery.canonical.port = %d
+        passage.kubernetes.bind-address = "127.0.0.%d"
+        passage.kubernetes.port-range-start = %d
+        passage.kubernetes.port-range-end = %d
+        """.formatted(remoting[0], remoting[i], i + 2, portBase, portBase + portCount);
+  }
+
+  /**
+   * Mutual TLS between the nodes as the Kustomize install sets it: tls-tcp, Passage's engine, and the
+   * directory holding tls.key, tls.crt and ca.crt (k8s/remoting-tls/make-secret.sh's files), from
+   * which Pekko derives the three paths.
+   */
+  public static String remotingTls(java.nio.file.Path mountPoint) {
+    return """
+        pekko.remote.artery.transport = tls-tcp
+        pekko.remote.artery.ssl.ssl-engine-provider = "dev.passage.cluster.RemotingTls"
+        pekko.remote.artery.ssl.rotating-keys-engine.secret-mount-point = "%s"
+        """.formatted(mountPoint.toAbsolutePath());
   }
 
   public static String terminatingGateway(String name, int port, String hostname, String secret) {

@@ -2,6 +2,7 @@ package dev.passage.testkit;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.passage.Passage;
 import dev.passage.PassageNode;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.net.URI;
@@ -40,12 +41,13 @@ public final class RunningPassage implements AutoCloseable {
     return new RunningPassage(PassageNode.kubernetes(config(extraConfig), client), awaitReady);
   }
 
+  /** The test's settings layered over the defaults as a --config file is (Passage.layered), before anything resolves. */
   private static Config config(String extra) {
-    return ConfigFactory.parseString("""
+    return Passage.layered(ConfigFactory.parseString("""
         pekko.management.http.port = 0
         passage.standalone.poll-interval = 100ms
         passage.tls.provider = openssl
-        """ + extra).withFallback(ConfigFactory.load()).resolve();
+        """ + extra));
   }
 
   /** A GET of the management API, or of the admin API for /passage/ paths (wherever the node serves it). */
