@@ -261,12 +261,10 @@ public final class PassageNode implements AutoCloseable {
       return PekkoManagement.get(Adapter.toClassic(system)).start().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (java.util.concurrent.ExecutionException e) {
       Config http = system.settings().config().getConfig("pekko.management.http");
-      String host = http.hasPath("bind-hostname") && !http.getString("bind-hostname").isEmpty()
-          ? http.getString("bind-hostname") : http.getString("hostname");
       String port = http.hasPath("bind-port") && !http.getString("bind-port").isEmpty()
           ? http.getString("bind-port") : http.getString("port");
-      throw new StartupFailure(StartupFailure.MANAGEMENT_PORT, "cannot listen for management on " + host + ":" + port
-          + ": " + dev.passage.resources.RootCause.message(e).replaceFirst("^\\[[^\\]]*\\] ", "") + " (pekko.management.http.port)");
+      throw cannotListen("management", dev.passage.ops.AdminApi.managementBindHost(system.settings().config()), port, e,
+          "pekko.management.http.port");
     }
   }
 
@@ -288,9 +286,14 @@ public final class PassageNode implements AutoCloseable {
           host, bound);
       return Uri.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + bound);
     } catch (java.util.concurrent.ExecutionException e) {
-      throw new StartupFailure(StartupFailure.MANAGEMENT_PORT, "cannot listen for the admin API on " + host + ":" + port
-          + ": " + dev.passage.resources.RootCause.message(e).replaceFirst("^\\[[^\\]]*\\] ", "") + " (passage.admin.port)");
+      throw cannotListen("the admin API", host, String.valueOf(port), e, "passage.admin.port");
     }
+  }
+
+  /** Exit code 3 with one line: what could not listen where, the cause (without Pekko's "[...]" prefix), the setting. */
+  private static StartupFailure cannotListen(String what, String host, String port, Exception e, String setting) {
+    return new StartupFailure(StartupFailure.MANAGEMENT_PORT, "cannot listen for " + what + " on " + host + ":" + port
+        + ": " + dev.passage.resources.RootCause.message(e).replaceFirst("^\\[[^\\]]*\\] ", "") + " (" + setting + ")");
   }
 
   /** Terminates the ActorSystem and waits for it (a node that failed to start: before the reason is printed). */

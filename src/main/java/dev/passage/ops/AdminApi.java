@@ -15,10 +15,14 @@ public final class AdminApi {
 
   /** Whether the management port serves the admin routes: it listens on a loopback address. */
   public static boolean onManagementPort(Config config) {
+    return loopback(managementBindHost(config));
+  }
+
+  /** The address the management port binds: bind-hostname when set, else hostname (as Pekko Management binds). */
+  public static String managementBindHost(Config config) {
     Config http = config.getConfig("pekko.management.http");
-    String bind = http.hasPath("bind-hostname") && !http.getString("bind-hostname").isBlank()
+    return http.hasPath("bind-hostname") && !http.getString("bind-hostname").isBlank()
         ? http.getString("bind-hostname") : http.getString("hostname");
-    return loopback(bind);
   }
 
   static boolean loopback(String host) {
