@@ -1,8 +1,11 @@
 package dev.passage.resources;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.FilterWatchListDeletable;
+import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Duration;
@@ -265,24 +268,23 @@ public final class KubernetesSource implements AutoCloseable {
   private <T extends HasMetadata> SharedIndexInformer<T> informer(Class<T> type, Kind kind, NamespacedName only,
                                                                   String namespace) {
     var resources = client.resources(type);
+    // a namespaced kind is watched in the one namespace given, else in every namespace
+    FilterWatchListDeletable<T, KubernetesResourceList<T>, Resource<T>> scope =
+        namespace == null ? resources.inAnyNamespace() : resources.inNamespace(namespace);
     SharedIndexInformer<T> informer;
     if (only != null) {
       informer = resources.inNamespace(only.namespace()).withName(only.name()).runnableInformer(resync.toMillis());
     } else if (kind == Kind.SECRET) {
       // only TLS Secrets (what certificateRefs name): Passage does not cache every Secret
-      informer = (namespace == null ? resources.inAnyNamespace() : resources.inNamespace(namespace))
-          .withField("type", "kubernetes.io/tls").runnableInformer(resync.toMillis());
+      informer = scope.withField("type", "kubernetes.io/tls").runnableInformer(resync.toMillis());
     } else if (kind == Kind.CONFIG_MAP) {
-      informer = (namespace == null ? resources.inAnyNamespace() : resources.inNamespace(namespace))
-          .runnableInformer(resync.toMillis());
+      informer = scope.runnableInformer(resync.toMillis());
       @SuppressWarnings("unchecked")
       io.fabric8.kubernetes.client.informers.cache.ItemStore<T> caOnly =
           (io.fabric8.kubernetes.client.informers.cache.ItemStore<T>) new CaOnlyConfigMapStore();
       informer.itemStore(caOnly); // every ConfigMap of the cluster is watched: keep ca.crt alone
-    } else if (kind.namespaced() && namespace != null) {
-      informer = resources.inNamespace(namespace).runnableInformer(resync.toMillis());
     } else if (kind.namespaced()) {
-      informer = resources.inAnyNamespace().runnableInformer(resync.toMillis());
+      informer = scope.runnableInformer(resync.toMillis());
     } else {
       informer = resources.runnableInformer(resync.toMillis());
     }
