@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Test;
  */
 class DocsTest {
   private static final Pattern LINK = Pattern.compile("\\[[^\\]]*\\]\\(([^)\\s]+)\\)");
+  private static final Pattern HEADING = Pattern.compile("^#{1,6}\\s+(.*?)\\s*#*$");
   private static final Path CONFIGURATION = Path.of("docs/configuration.md");
 
   static List<Path> documents() throws IOException {
@@ -59,7 +60,7 @@ class DocsTest {
     Set<String> anchors = new LinkedHashSet<>();
     Map<String, Integer> seen = new HashMap<>();
     for (String line : prose(file)) {
-      Matcher m = Pattern.compile("^#{1,6}\\s+(.*?)\\s*#*$").matcher(line);
+      Matcher m = HEADING.matcher(line);
       if (!m.matches()) continue;
       String slug = m.group(1).toLowerCase(Locale.ROOT).replaceAll("[^\\p{L}\\p{N} _-]", "").replace(' ', '-');
       int n = seen.merge(slug, 1, Integer::sum);
